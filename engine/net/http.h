@@ -1,0 +1,60 @@
+/* HTTP client: one request/response model and a transport function table.
+ * The real transport is libcurl (connection reuse through a share handle,
+ * TLS verification always on, plain http only to loopback, capped bodies);
+ * tests plug in a scripted transport instead of sockets. */
+#ifndef C1_NET_HTTP_H
+#define C1_NET_HTTP_H
+
+#include "engine/core/buf.h"
+#include "engine/net/headers.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct c1_http_request {
+	const char *method; /* "GET", "POST", "DELETE", "HEAD", ... */
+	const char *url;    /* absolute http(s) URL, already percent-encoded */
+	struct c1_headers headers;
+	const char *body; /* may be NULL; borrowed */
+	size_t body_len;
+	long timeout_ms; /* whole-request deadline; 0 = transport default */
+};
+
+#define C1_HTTP_REQUEST_INIT                            \
+	{                                               \
+		NULL, NULL, C1_HEADERS_INIT, NULL, 0, 0 \
+	}
+
+struct c1_http_response {
+	long status;               /* 0 when no response arrived */
+	struct c1_headers headers; /* names as received */
+	struct c1_buf body;
+};
+
+#define C1_HTTP_RESPONSE_INIT                   \
+	{                                       \
+		0, C1_HEADERS_INIT, C1_BUF_INIT \
+	}
+
+void c1_http_request_dispose(struct c1_http_request *req);
+void c1_http_response_dispose(struct c1_http_response *resp);
+
+/**
+ * A transport sends one request and fills `out` (status, headers, body).
+ * Returns 0 when any HTTP response arrived (whatever its status), or
+ * C1_ETIMEOUT / C1_ETRANSPORT / C1_ETOOBIG / C1_EINVALID with c1_error_set().
+ * Implementations must be thread-safe: workers share one transport.
+ */
+struct c1_http_transport {
+	int (*send)(struct c1_http_transport *self, const struct c1_http_request *req,
+		    struct c1_http_response *out);
+	void (*destroy)(struct c1_http_transport *self);
+};
+
+static inline int c1_http_send(struct c1_http_transport *t, const struct c1_http_request *req,
+			       struct c1_http_response *out)
+{
+	return t->send(t, req, out);
+}
+
+#endif
