@@ -1,0 +1,49 @@
+/* One error type for every remote API: AWS Query/S3 XML errors, AWS JSON
+ * errors, Cloud One and Vision One JSON bodies, and transport failures; plus
+ * the retry classification (AWS SDK standard-mode code lists). */
+#ifndef C1_NET_API_ERROR_H
+#define C1_NET_API_ERROR_H
+
+#include "engine/core/buf.h"
+#include "engine/net/headers.h"
+
+#include <stdbool.h>
+
+struct c1_api_error {
+	long http_status;      /* 0 when no HTTP response arrived */
+	char code[96];         /* e.g. "Throttling", "ValidationError", "HTTP429" */
+	char message[512];     /* service text, truncated; never holds a secret */
+	char request_id[128];  /* x-amzn-RequestId / RequestId element, "" if none */
+	bool retryable;        /* transient: may succeed if sent again */
+	bool throttling;       /* the service asked us to slow down */
+	bool timeout;          /* connect/read timeout (costs more retry quota) */
+	long retry_after_ms;   /* Retry-After / x-amz-retry-after; -1 when absent */
+};
+
+#define C1_API_ERROR_INIT { 0, "", "", "", false, false, false, -1 }
+
+enum c1_api_body_kind {
+	C1_API_BODY_AWS_QUERY_XML, /* <ErrorResponse><Error><Code>... */
+	C1_API_BODY_AWS_S3_XML,    /* <Error><Code>... (maybe empty body on HEAD) */
+	C1_API_BODY_AWS_JSON,      /* {"__type": "...", "message": "..."} */
+	C1_API_BODY_CLOUDONE_JSON, /* {"message": "...", "fields": {...}} */
+	C1_API_BODY_VISIONONE_JSON /* {"error": {"code": "...", "message": "..."}} */
+};
+
+/**
+ * Fill `out` from a non-2xx response: status, code, message, request id,
+ * Retry-After, then classify. Never fails: unparsable bodies give code
+ * "HTTP<status>" and a truncated, printable excerpt as message.
+ */
+void c1_api_error_from_response(struct c1_api_error *out, enum c1_api_body_kind kind, long status,
+				const struct c1_headers *headers, struct c1_str body);
+/** Fill `out` for a failure with no HTTP response (rc from the transport). */
+void c1_api_error_from_transport(struct c1_api_error *out, int rc, const char *message);
+/** Set retryable/throttling from code and status (SDK standard lists). */
+void c1_api_error_classify(struct c1_api_error *err);
+/** Parse a Retry-After value (delta-seconds or HTTP-date) relative to now; -1 if invalid. */
+long c1_api_parse_retry_after_ms(const char *value, int64_t now_wall_ms);
+/** "Throttling (HTTP 400, request 1234-...): Rate exceeded" into a caller buffer. */
+void c1_api_error_format(const struct c1_api_error *err, char *out, size_t out_len);
+
+#endif
