@@ -1,6 +1,7 @@
-#include <stdio.h>
-int main(void)
+/* c1onboard: the thin entry point; everything else lives in the library. */
+#include "batch/commands.h"
+
+int main(int argc, char **argv)
 {
-	puts("c1onboard " C1_VERSION);
-	return 0;
+	return c1_cli_main(argc, argv);
 }

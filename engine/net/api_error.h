@@ -8,6 +8,7 @@
 #include "engine/net/headers.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct c1_api_error {
 	long http_status;      /* 0 when no HTTP response arrived */

@@ -1,0 +1,457 @@
+#include "batch/options.h"
+
+#include "engine/core/alloc.h"
+#include "engine/core/error.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	OPT_MAX_FAILURES = 256,
+	OPT_STRATEGY,
+	OPT_ONLY,
+	OPT_SHARD,
+	OPT_STATE_DIR,
+	OPT_REPORTS_DIR,
+	OPT_RATE,
+	OPT_LOG_FORMAT,
+	OPT_NO_PROGRESS,
+	OPT_FAIL_ON_DRIFT,
+	OPT_CLOUDONE_KEY,
+	OPT_VISIONONE_TOKEN,
+	OPT_TEMPLATE_URL,
+	OPT_QS_BUCKET,
+	OPT_QS_PREFIX,
+	OPT_RUN,
+	OPT_CA_BUNDLE
+};
+
+struct s_option_def {
+	struct option opt;
+	unsigned sets; /* 0: every subcommand */
+	const char *arg;
+	const char *help;
+};
+
+static const struct s_option_def s_defs[] = {
+    {{"concurrency", required_argument, NULL, 'j'},
+     C1_OPTS_RUN,
+     "N",
+     "accounts in flight at once (default 8)"},
+    {{"max-failures", required_argument, NULL, OPT_MAX_FAILURES},
+     C1_OPTS_RUN,
+     "N|P%",
+     "stop starting accounts once more than N (or P% of) accounts failed"},
+    {{"strategy", required_argument, NULL, OPT_STRATEGY},
+     C1_OPTS_WRITE,
+     "direct|template",
+     "run each step (direct, default) or deploy the all-in-one template"},
+    {{"only", required_argument, NULL, OPT_ONLY}, C1_OPTS_RUN, "ID,...", "only these AWS account ids"},
+    {{"shard", required_argument, NULL, OPT_SHARD},
+     C1_OPTS_RUN,
+     "K/N",
+     "only the K-th of N shards (split by account id)"},
+    {{"state-dir", required_argument, NULL, OPT_STATE_DIR},
+     C1_OPTS_RUN | C1_OPTS_REPORT,
+     "DIR",
+     "state store (default $XDG_STATE_HOME/c1onboard)"},
+    {{"reports-dir", required_argument, NULL, OPT_REPORTS_DIR},
+     C1_OPTS_RUN | C1_OPTS_REPORT,
+     "DIR",
+     "where reports go (default ./reports)"},
+    {{"rate", required_argument, NULL, OPT_RATE},
+     C1_OPTS_RUN,
+     "SERVICE=N/s",
+     "request rate ceiling for a service (cloudformation, sts, s3, cloudtrail, cloudone, visionone)"},
+    {{"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+     0,
+     "text|json",
+     "log line format (default text)"},
+    {{"no-progress", no_argument, NULL, OPT_NO_PROGRESS}, C1_OPTS_RUN, NULL, "never draw the progress line"},
+    {{"fail-on-drift", no_argument, NULL, OPT_FAIL_ON_DRIFT},
+     C1_OPTS_DRIFT,
+     NULL,
+     "exit 2 when drift is found"},
+    {{"cloudone-api-key", required_argument, NULL, OPT_CLOUDONE_KEY},
+     C1_OPTS_INPUT,
+     "env:VAR|file:PATH",
+     "Cloud One API key for rows without one"},
+    {{"visionone-token", required_argument, NULL, OPT_VISIONONE_TOKEN},
+     C1_OPTS_INPUT,
+     "env:VAR|file:PATH",
+     "Vision One token for rows without one"},
+    {{"template-url", required_argument, NULL, OPT_TEMPLATE_URL},
+     C1_OPTS_WRITE,
+     "URL",
+     "all-in-one template (strategy template)"},
+    {{"qs-bucket", required_argument, NULL, OPT_QS_BUCKET},
+     C1_OPTS_WRITE,
+     "BUCKET",
+     "bucket holding the nested templates (default cloudone-community)"},
+    {{"qs-prefix", required_argument, NULL, OPT_QS_PREFIX},
+     C1_OPTS_WRITE,
+     "PREFIX",
+     "key prefix of the nested templates (default empty)"},
+    {{"run", required_argument, NULL, OPT_RUN},
+     C1_OPTS_REPORT,
+     "ID",
+     "the run to re-render (default latest)"},
+    {{"ca-bundle", required_argument, NULL, OPT_CA_BUNDLE},
+     C1_OPTS_RUN | C1_OPTS_REPORT,
+     "FILE",
+     "PEM file of CA certificates to trust (TLS is always verified)"},
+    {{"quiet", no_argument, NULL, 'q'}, 0, NULL, "only errors"},
+    {{"verbose", no_argument, NULL, 'v'}, 0, NULL, "more detail (repeat for debug)"},
+    {{"help", no_argument, NULL, 'h'}, 0, NULL, "this help"},
+};
+
+#define S_NDEFS (sizeof(s_defs) / sizeof(s_defs[0]))
+
+static const char *const s_rate_services[] = {"cloudformation", "sts",      "s3",
+					      "cloudtrail",     "cloudone", "visionone"};
+
+static bool s_allowed(const struct s_option_def *def, unsigned sets)
+{
+	return def->sets == 0 || (def->sets & sets) != 0;
+}
+
+/* Checked decimal parse: the whole string, no sign, within [min, max]. */
+static int s_parse_long(long *out, const char *s, long min, long max)
+{
+	if (!s || !isdigit((unsigned char)s[0]))
+		return C1_EINVALID;
+	errno = 0;
+	char *end = NULL;
+	long v = strtol(s, &end, 10);
+	if (errno || *end != '\0' || v < min || v > max)
+		return C1_EINVALID;
+	*out = v;
+	return 0;
+}
+
+static bool s_is_account_id(const char *s, size_t len)
+{
+	if (len != 12)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+static int s_parse_only(struct c1_options *out, const char *arg)
+{
+	const char *p = arg;
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		if (!s_is_account_id(p, len)) {
+			c1_error_set(
+			    "--only: \"%.*s\" is not a 12-digit AWS account id; give a comma-separated list "
+			    "such as --only 111122223333,444455556666",
+			    (int)(len > 40 ? 40 : len), p);
+			return C1_EINVALID;
+		}
+		out->only = c1_realloc(out->only, (out->only_count + 2) * sizeof(char *));
+		out->only[out->only_count++] = c1_strndup(p, len);
+		out->only[out->only_count] = NULL;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (out->only_count == 0) {
+		c1_error_set("--only needs at least one account id");
+		return C1_EINVALID;
+	}
+	return 0;
+}
+
+static int s_parse_shard(struct c1_options *out, const char *arg)
+{
+	const char *slash = strchr(arg, '/');
+	long k = 0, n = 0;
+	char kbuf[16];
+	if (!slash || (size_t)(slash - arg) >= sizeof(kbuf))
+		goto bad;
+	memcpy(kbuf, arg, (size_t)(slash - arg));
+	kbuf[slash - arg] = '\0';
+	if (s_parse_long(&k, kbuf, 1, 10000) || s_parse_long(&n, slash + 1, 1, 10000) || k > n)
+		goto bad;
+	out->shard_index = (int)k;
+	out->shard_count = (int)n;
+	return 0;
+bad:
+	c1_error_set("--shard \"%s\": expected K/N with 1 <= K <= N, e.g. --shard 2/4", arg);
+	return C1_EINVALID;
+}
+
+static int s_parse_max_failures(struct c1_options *out, const char *arg)
+{
+	size_t len = strlen(arg);
+	char buf[24];
+	if (len == 0 || len >= sizeof(buf))
+		goto bad;
+	memcpy(buf, arg, len + 1);
+	bool percent = buf[len - 1] == '%';
+	if (percent)
+		buf[len - 1] = '\0';
+	long v = 0;
+	if (s_parse_long(&v, buf, 0, percent ? 100 : 1000000000L))
+		goto bad;
+	out->max_failures = v;
+	out->max_failures_percent = percent;
+	return 0;
+bad:
+	c1_error_set(
+	    "--max-failures \"%s\": expected a count (e.g. 5) or a percentage from 0%% to 100%% (e.g. 10%%)",
+	    arg);
+	return C1_EINVALID;
+}
+
+static int s_parse_rate(struct c1_options *out, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	size_t name_len = eq ? (size_t)(eq - arg) : 0;
+	const char *service = NULL;
+	for (size_t i = 0; eq && i < sizeof(s_rate_services) / sizeof(s_rate_services[0]); i++)
+		if (strlen(s_rate_services[i]) == name_len && strncmp(arg, s_rate_services[i], name_len) == 0)
+			service = s_rate_services[i];
+	if (!service) {
+		c1_error_set(
+		    "--rate \"%s\": expected SERVICE=N/s where SERVICE is one of cloudformation, sts, s3, "
+		    "cloudtrail, cloudone, visionone",
+		    arg);
+		return C1_EINVALID;
+	}
+	errno = 0;
+	char *end = NULL;
+	double rate = strtod(eq + 1, &end);
+	if (errno || end == eq + 1 || !(rate > 0 && rate <= 100000) ||
+	    (strcmp(end, "/s") != 0 && *end != '\0')) {
+		c1_error_set(
+		    "--rate \"%s\": the rate must be a positive number of requests per second, e.g. %s=5/s",
+		    arg, service);
+		return C1_EINVALID;
+	}
+	for (size_t i = 0; i < out->rate_count; i++) {
+		if (strcmp(out->rates[i].service, service) == 0) {
+			out->rates[i].per_second = rate;
+			return 0;
+		}
+	}
+	if (out->rate_count == sizeof(out->rates) / sizeof(out->rates[0])) {
+		c1_error_set("--rate given too many times");
+		return C1_EINVALID;
+	}
+	snprintf(out->rates[out->rate_count].service, sizeof(out->rates[0].service), "%s", service);
+	out->rates[out->rate_count++].per_second = rate;
+	return 0;
+}
+
+static int s_check_secret_ref(const char *option, const char *arg)
+{
+	if (strncmp(arg, "env:", 4) == 0 || strncmp(arg, "file:", 5) == 0)
+		return 0;
+	/* Never echo the value: it is most likely the secret itself. */
+	c1_error_set("%s takes a reference, not the secret: use env:VARIABLE or file:/path/to/0600-file",
+		     option);
+	return C1_EINVALID;
+}
+
+static char *s_default_state_dir(void)
+{
+	const char *xdg = getenv("XDG_STATE_HOME");
+	if (xdg && xdg[0] == '/')
+		return c1_asprintf("%s/c1onboard", xdg);
+	const char *home = getenv("HOME");
+	return c1_asprintf("%s/.local/state/c1onboard", home && *home ? home : ".");
+}
+
+int c1_options_parse(struct c1_options *out, const char *command, unsigned sets, int argc, char **argv)
+{
+	int rc = 0;
+	struct option longopts[S_NDEFS + 1];
+	size_t n = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->command = command;
+	out->concurrency = C1_DEFAULT_CONCURRENCY;
+	out->max_failures = -1;
+	out->template_url = C1_DEFAULT_TEMPLATE_URL;
+	out->qs_bucket = C1_DEFAULT_QS_BUCKET;
+	out->qs_prefix = "";
+
+	for (size_t i = 0; i < S_NDEFS; i++)
+		if (s_allowed(&s_defs[i], sets))
+			longopts[n++] = s_defs[i].opt;
+	memset(&longopts[n], 0, sizeof(longopts[n]));
+	/* Leading ":": report missing values ourselves. Options may follow ACCOUNTS.csv. */
+	const char *shortopts = (sets & C1_OPTS_RUN) ? ":qvhj:" : ":qvh";
+
+	optind = 0; /* glibc: full re-initialisation, so tests can parse repeatedly */
+	opterr = 0;
+	for (;;) {
+		int idx = -1;
+		int c = getopt_long(argc, argv, shortopts, longopts, &idx);
+		if (c == -1)
+			break;
+		long v = 0;
+		switch (c) {
+		case 'j':
+			if (s_parse_long(&v, optarg, 1, 1024)) {
+				c1_error_set(
+				    "-j/--concurrency \"%s\": expected a number of accounts from 1 to 1024",
+				    optarg);
+				rc = C1_EINVALID;
+				goto cleanup;
+			}
+			out->concurrency = (int)v;
+			break;
+		case OPT_MAX_FAILURES: rc = s_parse_max_failures(out, optarg); break;
+		case OPT_STRATEGY:
+			if (strcmp(optarg, "direct") == 0) {
+				out->strategy = C1_STRATEGY_DIRECT;
+			} else if (strcmp(optarg, "template") == 0) {
+				out->strategy = C1_STRATEGY_TEMPLATE;
+			} else {
+				c1_error_set("--strategy \"%s\": expected direct or template", optarg);
+				rc = C1_EINVALID;
+			}
+			break;
+		case OPT_ONLY: rc = s_parse_only(out, optarg); break;
+		case OPT_SHARD: rc = s_parse_shard(out, optarg); break;
+		case OPT_STATE_DIR:
+			free(out->state_dir);
+			out->state_dir = c1_strdup(optarg);
+			break;
+		case OPT_REPORTS_DIR:
+			free(out->reports_dir);
+			out->reports_dir = c1_strdup(optarg);
+			break;
+		case OPT_RATE: rc = s_parse_rate(out, optarg); break;
+		case OPT_LOG_FORMAT:
+			if (strcmp(optarg, "text") == 0 || strcmp(optarg, "json") == 0) {
+				out->log_json = strcmp(optarg, "json") == 0;
+			} else {
+				c1_error_set("--log-format \"%s\": expected text or json", optarg);
+				rc = C1_EINVALID;
+			}
+			break;
+		case OPT_NO_PROGRESS: out->no_progress = true; break;
+		case OPT_FAIL_ON_DRIFT: out->fail_on_drift = true; break;
+		case OPT_CLOUDONE_KEY:
+			rc = s_check_secret_ref("--cloudone-api-key", optarg);
+			out->cloudone_api_key_ref = optarg;
+			break;
+		case OPT_VISIONONE_TOKEN:
+			rc = s_check_secret_ref("--visionone-token", optarg);
+			out->visionone_token_ref = optarg;
+			break;
+		case OPT_TEMPLATE_URL: out->template_url = optarg; break;
+		case OPT_QS_BUCKET: out->qs_bucket = optarg; break;
+		case OPT_QS_PREFIX: out->qs_prefix = optarg; break;
+		case OPT_RUN: out->run_id = optarg; break;
+		case OPT_CA_BUNDLE: out->ca_bundle = optarg; break;
+		case 'q': out->verbosity = -1; break;
+		case 'v': out->verbosity = out->verbosity < 0 ? 1 : out->verbosity + 1; break;
+		case 'h': out->help = true; break;
+		case ':':
+			c1_error_set("%s needs a value; see 'c1onboard %s --help'", argv[optind - 1],
+				     command);
+			rc = C1_EINVALID;
+			break;
+		default:
+			if (optopt && optopt != '?')
+				c1_error_set("unknown option -%c for '%s'; see 'c1onboard %s --help'", optopt,
+					     command, command);
+			else
+				c1_error_set("unknown option %s for '%s'; see 'c1onboard %s --help'",
+					     argv[optind - 1], command, command);
+			rc = C1_EINVALID;
+			break;
+		}
+		if (rc)
+			goto cleanup;
+	}
+	if (out->help)
+		goto cleanup;
+
+	if (sets & C1_OPTS_INPUT) {
+		if (optind >= argc) {
+			c1_error_set("'%s' needs the accounts spreadsheet: c1onboard %s ACCOUNTS.csv",
+				     command, command);
+			rc = C1_EINVALID;
+			goto cleanup;
+		}
+		out->accounts_path = argv[optind++];
+	}
+	if (optind < argc) {
+		c1_error_set("unexpected argument \"%s\" for '%s'; see 'c1onboard %s --help'", argv[optind],
+			     command, command);
+		rc = C1_EINVALID;
+		goto cleanup;
+	}
+	if (!out->state_dir)
+		out->state_dir = s_default_state_dir();
+	if (!out->reports_dir)
+		out->reports_dir = c1_strdup("./reports");
+
+cleanup:
+	return rc;
+}
+
+void c1_options_dispose(struct c1_options *opts)
+{
+	if (!opts)
+		return;
+	for (size_t i = 0; i < opts->only_count; i++)
+		free(opts->only[i]);
+	free(opts->only);
+	free(opts->state_dir);
+	free(opts->reports_dir);
+	memset(opts, 0, sizeof(*opts));
+}
+
+void c1_options_print_help(FILE *out, unsigned sets)
+{
+	for (size_t i = 0; i < S_NDEFS; i++) {
+		const struct s_option_def *d = &s_defs[i];
+		if (!s_allowed(d, sets))
+			continue;
+		char left[64];
+		char shortname[8] = "";
+		if (d->opt.val < 256)
+			snprintf(shortname, sizeof(shortname), "-%c, ", d->opt.val);
+		snprintf(left, sizeof(left), "%s--%s%s%s", shortname, d->opt.name, d->arg ? " " : "",
+			 d->arg ? d->arg : "");
+		fprintf(out, "  %-38s %s\n", left, d->help);
+	}
+}
+
+/* FNV-1a: a stable hash so an account stays in the same shard whatever the row order. */
+static uint32_t s_fnv1a(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+bool c1_options_selects(const struct c1_options *opts, const char *account_id)
+{
+	if (opts->only_count) {
+		bool found = false;
+		for (size_t i = 0; i < opts->only_count && !found; i++)
+			found = strcmp(opts->only[i], account_id) == 0;
+		if (!found)
+			return false;
+	}
+	if (opts->shard_count > 1)
+		return (int)(s_fnv1a(account_id) % (uint32_t)opts->shard_count) + 1 == opts->shard_index;
+	return true;
+}

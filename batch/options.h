@@ -1,0 +1,74 @@
+/* The command line: every subcommand's options parsed and checked into one
+ * struct, with usage errors that say what to type instead. */
+#ifndef C1_BATCH_OPTIONS_H
+#define C1_BATCH_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+enum c1_strategy { C1_STRATEGY_DIRECT = 0, C1_STRATEGY_TEMPLATE = 1 };
+
+/* Which option groups a subcommand accepts. */
+enum c1_option_set {
+	C1_OPTS_NONE = 0,
+	C1_OPTS_INPUT = 1 << 0, /* ACCOUNTS.csv argument, secret defaults */
+	C1_OPTS_RUN = 1 << 1,   /* -j, --max-failures, --only, --shard, --state-dir, --rate, ... */
+	C1_OPTS_WRITE = 1 << 2, /* --strategy, template options */
+	C1_OPTS_DRIFT = 1 << 3, /* --fail-on-drift */
+	C1_OPTS_REPORT = 1 << 4 /* --run ID */
+};
+
+struct c1_rate_override {
+	char service[32]; /* cloudformation, sts, s3, cloudtrail, cloudone, visionone */
+	double per_second;
+};
+
+struct c1_options {
+	const char *command;
+	const char *accounts_path;
+	int concurrency;
+	long max_failures;         /* -1: unlimited */
+	bool max_failures_percent; /* max_failures is a percentage of the accounts */
+	enum c1_strategy strategy;
+	char **only; /* NULL-terminated account ids, or NULL */
+	size_t only_count;
+	int shard_index; /* 1-based K of K/N; 0 when not sharded */
+	int shard_count;
+	char *state_dir;
+	char *reports_dir;
+	struct c1_rate_override rates[8];
+	size_t rate_count;
+	bool log_json;
+	bool no_progress;
+	bool fail_on_drift;
+	int verbosity; /* -1 quiet, 0 normal, 1+ verbose */
+	const char *cloudone_api_key_ref;
+	const char *visionone_token_ref;
+	const char *template_url;
+	const char *qs_bucket;
+	const char *qs_prefix;
+	const char *run_id;
+	const char *ca_bundle;
+	bool help;
+};
+
+#define C1_DEFAULT_CONCURRENCY 8
+#define C1_DEFAULT_TEMPLATE_URL                                                                   \
+	"https://cloudone-community.s3.us-east-1.amazonaws.com/templates/trend-cloudone-onboard/" \
+	"main.template.yaml"
+#define C1_DEFAULT_QS_BUCKET "cloudone-community"
+
+/**
+ * Parse argv (argv[0] is the subcommand name) for a subcommand accepting
+ * `sets`. Returns 0, or C1_EINVALID with c1_error_set() naming the option and
+ * the fix. `env` lookups (XDG_STATE_HOME, HOME) go through getenv.
+ */
+int c1_options_parse(struct c1_options *out, const char *command, unsigned sets, int argc, char **argv);
+void c1_options_dispose(struct c1_options *opts);
+/** Print the option help for `sets` to `out`. */
+void c1_options_print_help(FILE *out, unsigned sets);
+/** Is `account_id` selected by --only and --shard? (row index is 0-based) */
+bool c1_options_selects(const struct c1_options *opts, const char *account_id);
+
+#endif
