@@ -2,6 +2,7 @@
 #ifndef C1_AWS_STS_H
 #define C1_AWS_STS_H
 
+#include "engine/aws/query.h" /* struct c1_aws_target */
 #include "engine/aws/sigv4.h"
 #include "engine/core/clock.h"
 #include "engine/core/secret.h"
@@ -10,13 +11,7 @@
 
 #include <stdint.h>
 
-/** Where and how to send one AWS service's requests (all borrowed). */
-struct c1_aws_target {
-	struct c1_http_transport *transport;
-	const char *endpoint_url; /* "https://sts.us-east-1.amazonaws.com" or an override */
-	const char *region;       /* signing region */
-	const struct c1_clock *clock;
-};
+#define C1_STS_VERSION "2011-06-15"
 
 struct c1_sts_identity {
 	char *account; /* 12 digits */
@@ -24,7 +19,10 @@ struct c1_sts_identity {
 	char *user_id;
 };
 
-#define C1_STS_IDENTITY_INIT { NULL, NULL, NULL }
+#define C1_STS_IDENTITY_INIT     \
+	{                        \
+		NULL, NULL, NULL \
+	}
 
 struct c1_sts_assume_role_input {
 	const char *role_arn;
@@ -41,11 +39,21 @@ struct c1_sts_credentials {
 	char *assumed_role_arn;
 };
 
-#define C1_STS_CREDENTIALS_INIT { NULL, C1_SECRET_INIT, C1_SECRET_INIT, 0, NULL }
+#define C1_STS_CREDENTIALS_INIT                               \
+	{                                                     \
+		NULL, C1_SECRET_INIT, C1_SECRET_INIT, 0, NULL \
+	}
 
 /**
- * Both return 0, or C1_EAPI with `err` filled (code, status, request id), or
- * a transport code. `err` may be NULL. Thread-safe if the transport is.
+ * Both return 0; C1_EAPI (C1_ETHROTTLED for throttling) with `err` filled
+ * (code, status, request id) for an error response or a response missing
+ * required fields; a transport code (C1_ETIMEOUT, C1_ETRANSPORT, ...); or
+ * C1_EINVALID for inputs STS would refuse (role ARN, session name of 2-64
+ * [A-Za-z0-9+=,.@_-], external id of 2-1224 [A-Za-z0-9+=,.@:/_-], duration
+ * 900-43200 s), checked before sending. `err` may be NULL. Signing service
+ * "sts", region target->region, time from target->clock. Secrets of the
+ * response go straight into struct c1_secret; the XML copies are wiped.
+ * Thread-safe if the transport is.
  */
 int c1_sts_get_caller_identity(struct c1_sts_identity *out, const struct c1_aws_target *target,
 			       const struct c1_sigv4_credentials *creds, struct c1_api_error *err);
@@ -53,6 +61,9 @@ int c1_sts_assume_role(struct c1_sts_credentials *out, const struct c1_aws_targe
 		       const struct c1_sigv4_credentials *creds, const struct c1_sts_assume_role_input *in,
 		       struct c1_api_error *err);
 void c1_sts_identity_dispose(struct c1_sts_identity *id);
+/** ISO-8601 UTC time ("2026-11-27T02:05:06Z", fraction and +hh:mm offset allowed) to Unix ms; C1_EINVALID
+ * otherwise. */
+int c1_sts_parse_time_ms(int64_t *out, const char *iso8601);
 void c1_sts_credentials_dispose(struct c1_sts_credentials *creds);
 
 #endif

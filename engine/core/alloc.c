@@ -22,7 +22,7 @@ void *c1_malloc(size_t size)
 
 void *c1_calloc(size_t count, size_t size)
 {
-	void *p = calloc(count ? count : 1, size ? size : 1);
+	void *p = calloc(count ? count : 1, size ? size : 1); /* NOLINT: the wrapper */
 	if (!p)
 		s_oom(count * size);
 	return p;
@@ -30,7 +30,7 @@ void *c1_calloc(size_t count, size_t size)
 
 void *c1_realloc(void *ptr, size_t size)
 {
-	void *p = realloc(ptr, size ? size : 1);
+	void *p = realloc(ptr, size ? size : 1); /* NOLINT: the wrapper */
 	if (!p)
 		s_oom(size);
 	return p;

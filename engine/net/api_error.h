@@ -8,20 +8,26 @@
 #include "engine/net/headers.h"
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdint.h>
 
 struct c1_api_error {
-	long http_status;      /* 0 when no HTTP response arrived */
-	char code[96];         /* e.g. "Throttling", "ValidationError", "HTTP429" */
-	char message[512];     /* service text, truncated; never holds a secret */
-	char request_id[128];  /* x-amzn-RequestId / RequestId element, "" if none */
-	bool retryable;        /* transient: may succeed if sent again */
-	bool throttling;       /* the service asked us to slow down */
-	bool timeout;          /* connect/read timeout (costs more retry quota) */
-	long retry_after_ms;   /* Retry-After / x-amz-retry-after; -1 when absent */
+	long http_status;       /* 0 when no HTTP response arrived */
+	char code[96];          /* e.g. "Throttling", "ValidationError", "HTTP429" */
+	char message[512];      /* service text, truncated; never holds a secret */
+	char request_id[128];   /* x-amzn-RequestId / RequestId element, "" if none */
+	bool retryable;         /* transient: may succeed if sent again */
+	bool throttling;        /* the service asked us to slow down */
+	bool timeout;           /* connect/read timeout (costs more retry quota) */
+	long retry_after_ms;    /* Retry-After / x-amz-retry-after; -1 when absent */
+	char bucket_region[32]; /* S3: x-amz-bucket-region (redirects, HEAD), "" if none */
 };
 
-#define C1_API_ERROR_INIT { 0, "", "", "", false, false, false, -1 }
+#define C1_API_ERROR_INIT                                  \
+	{                                                  \
+		0, "", "", "", false, false, false, -1, "" \
+	}
 
 enum c1_api_body_kind {
 	C1_API_BODY_AWS_QUERY_XML, /* <ErrorResponse><Error><Code>... */
@@ -34,7 +40,11 @@ enum c1_api_body_kind {
 /**
  * Fill `out` from a non-2xx response: status, code, message, request id,
  * Retry-After, then classify. Never fails: unparsable bodies give code
- * "HTTP<status>" and a truncated, printable excerpt as message.
+ * "HTTP<status>" and a truncated, printable excerpt as message. An
+ * HTTP-date Retry-After is measured from the response's Date header (the
+ * server's clock), or from the system clock when there is none. Anything
+ * that looks like a credential (ApiKey/Bearer tokens, SigV4 Authorization
+ * values, X-Amz-Signature/Security-Token) is replaced by "[REDACTED]".
  */
 void c1_api_error_from_response(struct c1_api_error *out, enum c1_api_body_kind kind, long status,
 				const struct c1_headers *headers, struct c1_str body);
@@ -42,9 +52,18 @@ void c1_api_error_from_response(struct c1_api_error *out, enum c1_api_body_kind 
 void c1_api_error_from_transport(struct c1_api_error *out, int rc, const char *message);
 /** Set retryable/throttling from code and status (SDK standard lists). */
 void c1_api_error_classify(struct c1_api_error *err);
-/** Parse a Retry-After value (delta-seconds or HTTP-date) relative to now; -1 if invalid. */
+/** Parse a Retry-After value (delta-seconds or any RFC 9110 HTTP-date form) relative to now; -1 if invalid.
+ */
 long c1_api_parse_retry_after_ms(const char *value, int64_t now_wall_ms);
 /** "Throttling (HTTP 400, request 1234-...): Rate exceeded" into a caller buffer. */
 void c1_api_error_format(const struct c1_api_error *err, char *out, size_t out_len);
+/**
+ * Copy `text` into `out` (always NUL-terminated): credentials replaced by
+ * "[REDACTED]", control characters turned into spaces, invalid UTF-8 into
+ * '?', cut at a character boundary with "..." when it does not fit.
+ */
+void c1_api_error_sanitize(char *out, size_t out_len, struct c1_str text);
+/** Parse an HTTP-date (IMF-fixdate, RFC 850 or asctime form) into Unix ms; -1 if invalid. */
+int64_t c1_api_parse_http_date_ms(const char *value);
 
 #endif

@@ -14,7 +14,10 @@ struct c1_url {
 	char *query; /* after "?", without it; NULL when absent */
 };
 
-#define C1_URL_INIT { NULL, NULL, 0, false, NULL, NULL }
+#define C1_URL_INIT                              \
+	{                                        \
+		NULL, NULL, 0, false, NULL, NULL \
+	}
 
 /** C1_EINVALID with a message naming the URL when it is not absolute http(s). */
 int c1_url_parse(struct c1_url *out, const char *url);
@@ -22,7 +25,8 @@ void c1_url_dispose(struct c1_url *url);
 bool c1_url_host_is_loopback(const char *host); /* localhost, 127.0.0.0/8, ::1 */
 /** 0 for https, or http to loopback; C1_EINVALID with a how-to-fix message otherwise. */
 int c1_url_check_transport_allowed(const char *url);
-/** RFC 3986 percent-encoding of everything but unreserved chars (and '/' unless encode_slash). Caller frees. */
+/** RFC 3986 percent-encoding of everything but unreserved chars (and '/' unless encode_slash). Caller frees.
+ */
 char *c1_url_encode(const char *s, bool encode_slash);
 /** Percent-decode (and '+' to space when form is true). Caller frees. */
 char *c1_url_decode(const char *s, bool form);

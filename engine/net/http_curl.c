@@ -1,0 +1,387 @@
+#include "engine/net/http_curl.h"
+
+#include "engine/core/alloc.h"
+#include "engine/core/error.h"
+#include "engine/net/url.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define C1_CURL_DEFAULT_CONNECT_MS 10000L
+#define C1_CURL_DEFAULT_TIMEOUT_MS 60000L
+#define C1_CURL_DEFAULT_MAX_BODY   ((size_t)16 * 1024 * 1024)
+#define C1_CURL_MAX_HEADER_BYTES   ((size_t)256 * 1024)
+#define C1_CURL_MAX_IDLE_HANDLES   32
+
+struct s_curl {
+	struct c1_http_transport base; /* first */
+	CURLSH *share;
+	pthread_mutex_t share_locks[CURL_LOCK_DATA_LAST];
+	pthread_mutex_t pool_lock;
+	CURL *idle[C1_CURL_MAX_IDLE_HANDLES];
+	size_t nidle;
+	char *ca_bundle;
+	char *user_agent;
+	long connect_timeout_ms;
+	long timeout_ms;
+	size_t max_body;
+};
+
+/* Per-transfer state handed to the write/header callbacks. */
+struct s_transfer {
+	struct c1_http_response *out;
+	size_t body_cap;
+	size_t header_bytes;
+	bool too_big;
+	bool headers_too_big;
+};
+
+static pthread_once_t s_global_once = PTHREAD_ONCE_INIT;
+static CURLcode s_global_rc = CURLE_OK;
+
+static void s_global_init(void)
+{
+	s_global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static void s_share_lock(CURL *handle, curl_lock_data data, curl_lock_access access, void *userptr)
+{
+	(void)handle;
+	(void)access;
+	struct s_curl *c = userptr;
+	pthread_mutex_lock(&c->share_locks[data]);
+}
+
+static void s_share_unlock(CURL *handle, curl_lock_data data, void *userptr)
+{
+	(void)handle;
+	struct s_curl *c = userptr;
+	pthread_mutex_unlock(&c->share_locks[data]);
+}
+
+static size_t s_on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct s_transfer *t = userdata;
+	size_t n = size * nmemb;
+	struct c1_buf *b = &t->out->body;
+	if (n > t->body_cap || b->len > t->body_cap - n) {
+		t->too_big = true;
+		return 0; /* anything but n aborts the transfer */
+	}
+	if (c1_buf_put(b, ptr, n) != 0) {
+		t->too_big = true;
+		return 0;
+	}
+	return n;
+}
+
+static size_t s_on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct s_transfer *t = userdata;
+	size_t n = size * nmemb;
+	t->header_bytes += n;
+	if (t->header_bytes > C1_CURL_MAX_HEADER_BYTES) {
+		t->headers_too_big = true;
+		return 0;
+	}
+	struct c1_str line = {ptr, n};
+	while (line.len && (line.ptr[line.len - 1] == '\n' || line.ptr[line.len - 1] == '\r'))
+		line.len--;
+	/* A status line starts a new response (after 100 Continue or any 1xx):
+	 * keep only the headers of the last one. */
+	if (line.len >= 5 && memcmp(line.ptr, "HTTP/", 5) == 0) {
+		c1_headers_dispose(&t->out->headers);
+		return n;
+	}
+	const char *colon = line.len ? memchr(line.ptr, ':', line.len) : NULL;
+	if (!colon)
+		return n; /* blank line ending the block, or junk */
+	struct c1_str name = c1_str_trim((struct c1_str){line.ptr, (size_t)(colon - line.ptr)});
+	struct c1_str value =
+	    c1_str_trim((struct c1_str){colon + 1, line.len - (size_t)(colon - line.ptr) - 1});
+	if (name.len == 0)
+		return n;
+	char *k = c1_str_dup(name);
+	char *v = c1_str_dup(value);
+	c1_headers_add(&t->out->headers, k, v);
+	free(k);
+	c1_free_secure_str(v);
+	return n;
+}
+
+static void s_slist_free_secure(struct curl_slist *list)
+{
+	for (struct curl_slist *l = list; l; l = l->next)
+		c1_wipe(l->data, strlen(l->data));
+	curl_slist_free_all(list);
+}
+
+static bool s_has_crlf(const char *s)
+{
+	return s && strpbrk(s, "\r\n") != NULL;
+}
+
+/* Build the header list; refuses CR/LF (header injection) without quoting
+ * the header value, which may be a secret. */
+static int s_build_headers(struct curl_slist **out, const struct c1_headers *headers)
+{
+	struct curl_slist *list = NULL;
+	int rc = 0;
+	for (size_t i = 0; i < headers->count; i++) {
+		const struct c1_header *h = &headers->items[i];
+		if (!h->name || !*h->name || s_has_crlf(h->name) || strchr(h->name, ':') ||
+		    s_has_crlf(h->value)) {
+			c1_error_set(
+			    "refusing to send header '%.64s': the name is empty or the name/value holds "
+			    "CR, LF or ':'",
+			    h->name ? h->name : "");
+			rc = C1_EINVALID;
+			goto cleanup;
+		}
+		/* "Name;" is curl's way to send a header with an empty value. */
+		char *line = h->value && *h->value ? c1_asprintf("%s: %s", h->name, h->value)
+						   : c1_asprintf("%s;", h->name);
+		struct curl_slist *next = curl_slist_append(list, line);
+		c1_free_secure_str(line);
+		if (!next)
+			abort(); /* out of memory: house rule is to abort */
+		list = next;
+	}
+	/* We never want Expect: 100-continue round trips. */
+	list = curl_slist_append(list, "Expect:");
+	if (!list)
+		abort();
+cleanup:
+	if (rc) {
+		s_slist_free_secure(list);
+		list = NULL;
+	}
+	*out = list;
+	return rc;
+}
+
+static CURL *s_handle_get(struct s_curl *c)
+{
+	CURL *h = NULL;
+	pthread_mutex_lock(&c->pool_lock);
+	if (c->nidle)
+		h = c->idle[--c->nidle];
+	pthread_mutex_unlock(&c->pool_lock);
+	if (h) {
+		/* Options go, the connection cache (in the share) stays. */
+		curl_easy_reset(h);
+		return h;
+	}
+	h = curl_easy_init();
+	if (!h)
+		abort();
+	return h;
+}
+
+static void s_handle_put(struct s_curl *c, CURL *h)
+{
+	pthread_mutex_lock(&c->pool_lock);
+	if (c->nidle < C1_CURL_MAX_IDLE_HANDLES) {
+		c->idle[c->nidle++] = h;
+		h = NULL;
+	}
+	pthread_mutex_unlock(&c->pool_lock);
+	if (h)
+		curl_easy_cleanup(h);
+}
+
+#define S_SETOPT(h, opt, val)                                                                           \
+	do {                                                                                            \
+		CURLcode s_rc_ = curl_easy_setopt((h), (opt), (val));                                   \
+		if (s_rc_ != CURLE_OK) {                                                                \
+			c1_error_set("libcurl refused option %s: %s", #opt, curl_easy_strerror(s_rc_)); \
+			rc = C1_ETRANSPORT;                                                             \
+			goto cleanup;                                                                   \
+		}                                                                                       \
+	} while (0)
+
+static int s_send(struct c1_http_transport *self, const struct c1_http_request *req,
+		  struct c1_http_response *out)
+{
+	struct s_curl *c = (struct s_curl *)self;
+	struct c1_url url = C1_URL_INIT;
+	struct curl_slist *headers = NULL;
+	CURL *h = NULL;
+	char errbuf[CURL_ERROR_SIZE];
+	int rc = 0;
+	const char *method = req->method ? req->method : "GET";
+	struct s_transfer t = {out, c->max_body, 0, false, false};
+
+	errbuf[0] = '\0';
+	if (out->body.max && out->body.max < t.body_cap)
+		t.body_cap = out->body.max;
+
+	/* Parse first so every later message can name the host, and check the
+	 * transport rule before anything touches the network. */
+	rc = c1_url_parse(&url, req->url);
+	if (rc)
+		goto cleanup;
+	rc = c1_url_check_transport_allowed(req->url);
+	if (rc)
+		goto cleanup;
+	if (!*method || s_has_crlf(method) || strchr(method, ' ')) {
+		c1_error_set("invalid HTTP method '%.32s'", method);
+		rc = C1_EINVALID;
+		goto cleanup;
+	}
+	rc = s_build_headers(&headers, &req->headers);
+	if (rc)
+		goto cleanup;
+
+	h = s_handle_get(c);
+	S_SETOPT(h, CURLOPT_SHARE, c->share);
+	S_SETOPT(h, CURLOPT_URL, req->url);
+	S_SETOPT(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	S_SETOPT(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	S_SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
+	S_SETOPT(h, CURLOPT_NOSIGNAL, 1L);
+	S_SETOPT(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	S_SETOPT(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (c->ca_bundle)
+		S_SETOPT(h, CURLOPT_CAINFO, c->ca_bundle);
+	S_SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
+	S_SETOPT(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : c->timeout_ms);
+	S_SETOPT(h, CURLOPT_USERAGENT, c->user_agent);
+	S_SETOPT(h, CURLOPT_HTTPHEADER, headers);
+	S_SETOPT(h, CURLOPT_ERRORBUFFER, errbuf);
+	S_SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	S_SETOPT(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t.body_cap);
+	S_SETOPT(h, CURLOPT_WRITEFUNCTION, s_on_body);
+	S_SETOPT(h, CURLOPT_WRITEDATA, &t);
+	S_SETOPT(h, CURLOPT_HEADERFUNCTION, s_on_header);
+	S_SETOPT(h, CURLOPT_HEADERDATA, &t);
+	if (c1_url_host_is_loopback(url.host))
+		S_SETOPT(h, CURLOPT_PROXY, ""); /* a proxy must never see loopback traffic */
+
+	bool has_body = req->body && req->body_len > 0;
+	if (strcmp(method, "HEAD") == 0) {
+		S_SETOPT(h, CURLOPT_NOBODY, 1L);
+	} else if (strcmp(method, "GET") == 0 && !has_body) {
+		S_SETOPT(h, CURLOPT_HTTPGET, 1L);
+	} else {
+		if (has_body || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
+		    strcmp(method, "PATCH") == 0) {
+			/* Always give POSTFIELDS: without it curl would read stdin. */
+			S_SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(has_body ? req->body_len : 0));
+			S_SETOPT(h, CURLOPT_POSTFIELDS, has_body ? req->body : "");
+		}
+		if (strcmp(method, "POST") != 0)
+			S_SETOPT(h, CURLOPT_CUSTOMREQUEST, method);
+	}
+
+	c1_headers_dispose(&out->headers);
+	c1_buf_clear(&out->body);
+	out->status = 0;
+	CURLcode cc = curl_easy_perform(h);
+	long status = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	out->status = status;
+	const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(cc);
+	if (cc == CURLE_OK) {
+		rc = 0;
+	} else if (t.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+		c1_error_set("%s %s: response body larger than the %zu-byte limit; transfer aborted", method,
+			     url.host, t.body_cap);
+		rc = C1_ETOOBIG;
+	} else if (t.headers_too_big) {
+		c1_error_set("%s %s: response headers larger than %zu bytes; transfer aborted", method,
+			     url.host, C1_CURL_MAX_HEADER_BYTES);
+		rc = C1_ETOOBIG;
+	} else if (cc == CURLE_OPERATION_TIMEDOUT) {
+		c1_error_set("%s %s: timed out (%s)", method, url.host, detail);
+		rc = C1_ETIMEOUT;
+	} else {
+		c1_error_set("%s %s: %s (curl %d)", method, url.host, detail, (int)cc);
+		rc = C1_ETRANSPORT;
+	}
+cleanup:
+	if (h) {
+		/* Detach pointers into this stack frame before pooling the handle. */
+		curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+		s_handle_put(c, h);
+	}
+	s_slist_free_secure(headers);
+	c1_url_dispose(&url);
+	return rc;
+}
+
+static void s_destroy(struct c1_http_transport *self)
+{
+	struct s_curl *c = (struct s_curl *)self;
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nidle; i++)
+		curl_easy_cleanup(c->idle[i]);
+	if (c->share)
+		curl_share_cleanup(c->share);
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_destroy(&c->share_locks[i]);
+	pthread_mutex_destroy(&c->pool_lock);
+	free(c->ca_bundle);
+	free(c->user_agent);
+	free(c);
+}
+
+int c1_http_curl_new(struct c1_http_transport **out, const struct c1_http_curl_options *opts)
+{
+	struct c1_http_curl_options o = C1_HTTP_CURL_OPTIONS_INIT;
+	struct s_curl *c = NULL;
+	int rc = 0;
+
+	if (opts)
+		o = *opts;
+	pthread_once(&s_global_once, s_global_init);
+	if (s_global_rc != CURLE_OK) {
+		c1_error_set("libcurl initialisation failed: %s", curl_easy_strerror(s_global_rc));
+		rc = C1_ETRANSPORT;
+		goto cleanup;
+	}
+	c = c1_calloc(1, sizeof(*c));
+	c->base.send = s_send;
+	c->base.destroy = s_destroy;
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&c->share_locks[i], NULL);
+	pthread_mutex_init(&c->pool_lock, NULL);
+	c->ca_bundle = o.ca_bundle ? c1_strdup(o.ca_bundle) : NULL;
+	c->user_agent = c1_strdup(o.user_agent ? o.user_agent : "c1onboard/" C1_VERSION);
+	c->connect_timeout_ms = o.connect_timeout_ms > 0 ? o.connect_timeout_ms : C1_CURL_DEFAULT_CONNECT_MS;
+	c->timeout_ms = o.timeout_ms > 0 ? o.timeout_ms : C1_CURL_DEFAULT_TIMEOUT_MS;
+	c->max_body = o.max_body_bytes > 0 ? o.max_body_bytes : C1_CURL_DEFAULT_MAX_BODY;
+
+	c->share = curl_share_init();
+	if (!c->share)
+		abort();
+	CURLSHcode sc = CURLSHE_OK;
+	if (sc == CURLSHE_OK)
+		sc = curl_share_setopt(c->share, CURLSHOPT_LOCKFUNC, s_share_lock);
+	if (sc == CURLSHE_OK)
+		sc = curl_share_setopt(c->share, CURLSHOPT_UNLOCKFUNC, s_share_unlock);
+	if (sc == CURLSHE_OK)
+		sc = curl_share_setopt(c->share, CURLSHOPT_USERDATA, c);
+	if (sc == CURLSHE_OK)
+		sc = curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	if (sc == CURLSHE_OK)
+		sc = curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	if (sc == CURLSHE_OK)
+		sc = curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	if (sc != CURLSHE_OK) {
+		c1_error_set("libcurl share handle setup failed: %s", curl_share_strerror(sc));
+		rc = C1_ETRANSPORT;
+		goto cleanup;
+	}
+	*out = &c->base;
+	c = NULL;
+cleanup:
+	if (c)
+		s_destroy(&c->base);
+	return rc;
+}

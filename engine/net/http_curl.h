@@ -1,0 +1,39 @@
+/* The real HTTP transport on libcurl: TLS verification always on, plain
+ * http only to loopback, no redirects, capped bodies, connections/DNS/TLS
+ * sessions shared by every thread through one curl share handle. */
+#ifndef C1_NET_HTTP_CURL_H
+#define C1_NET_HTTP_CURL_H
+
+#include "engine/net/http.h"
+
+#include <stddef.h>
+
+struct c1_http_curl_options {
+	const char *ca_bundle;   /* PEM file for CURLOPT_CAINFO; NULL = system store */
+	long connect_timeout_ms; /* 0 = 10000 */
+	long timeout_ms;         /* whole-request default when the request has none; 0 = 60000 */
+	size_t max_body_bytes;   /* response body cap; 0 = 16 MiB */
+	const char *user_agent;  /* NULL = "c1onboard/<version>" */
+};
+
+#define C1_HTTP_CURL_OPTIONS_INIT   \
+	{                           \
+		NULL, 0, 0, 0, NULL \
+	}
+
+/**
+ * Create the libcurl transport (`opts` may be NULL for defaults). There is
+ * deliberately no way to turn TLS verification off. Thread-safe: any number
+ * of threads may call send at once; idle easy handles are pooled so
+ * keep-alive connections are reused. Free with out->destroy(out).
+ *
+ * send() returns 0 for any HTTP response; C1_EINVALID for a URL or header
+ * it refuses (plain http to a non-loopback host: nothing is sent);
+ * C1_ETIMEOUT; C1_ETOOBIG when the body passes the cap (transfer aborted);
+ * C1_ETRANSPORT for other failures. Messages name the method and host,
+ * never the query string (presigned URLs carry signatures) nor headers.
+ * The body cap is the smaller of max_body_bytes and out->body.max (if set).
+ */
+int c1_http_curl_new(struct c1_http_transport **out, const struct c1_http_curl_options *opts);
+
+#endif
