@@ -147,9 +147,9 @@ struct c1_sigv4_verify_input {
 	struct c1_str body;
 	const char *signed_headers;   /* SignedHeaders from Authorization (or X-Amz-SignedHeaders) */
 	const char *credential_scope; /* "date/region/service/aws4_request" */
-	const char *amz_date;         /* NULL: the X-Amz-Date header */
-	const char *payload_hash;     /* NULL: x-amz-content-sha256 header if present, else SHA-256(body) */
-	bool presigned;               /* query auth: X-Amz-Signature is not part of the canonical query */
+	const char *amz_date;     /* NULL: the X-Amz-Date header (presigned: pass the X-Amz-Date parameter) */
+	const char *payload_hash; /* NULL: x-amz-content-sha256 header if present, else SHA-256(body) */
+	bool presigned;           /* query auth: X-Amz-Signature is not part of the canonical query */
 	enum c1_sigv4_path_mode path_mode; /* AUTO: S3 rules when the scope's service is "s3" */
 };
 

@@ -38,6 +38,7 @@ const char *c1_error_name(int code)
 	case C1_ETRANSPORT: return "ETRANSPORT";
 	case C1_EAPI: return "EAPI";
 	case C1_ECANCELLED: return "ECANCELLED";
+	case C1_EBUSY: return "EBUSY";
 	default: return "EUNKNOWN";
 	}
 }

@@ -5,17 +5,18 @@
 
 enum c1_error_code {
 	C1_OK = 0,
-	C1_ERROR = -1,      /* anything callers do not branch on */
-	C1_ENOTFOUND = -2,  /* the thing asked for does not exist */
-	C1_ETHROTTLED = -3, /* the remote side asked us to slow down */
-	C1_EINVALID = -4,   /* bad input: spreadsheet, arguments, config */
-	C1_EAUTH = -5,      /* credentials refused or missing */
-	C1_ETIMEOUT = -6,   /* a deadline passed */
-	C1_ETOOBIG = -7,    /* a bounded buffer would overflow its cap */
-	C1_ECONFIG = -8,    /* profile, secret reference or endpoint is wrong */
-	C1_ETRANSPORT = -9, /* connection-level failure (DNS, TLS, reset) */
-	C1_EAPI = -10,      /* the remote API answered with an error */
-	C1_ECANCELLED = -11 /* stopped on purpose (signal, circuit breaker) */
+	C1_ERROR = -1,       /* anything callers do not branch on */
+	C1_ENOTFOUND = -2,   /* the thing asked for does not exist */
+	C1_ETHROTTLED = -3,  /* the remote side asked us to slow down */
+	C1_EINVALID = -4,    /* bad input: spreadsheet, arguments, config */
+	C1_EAUTH = -5,       /* credentials refused or missing */
+	C1_ETIMEOUT = -6,    /* a deadline passed */
+	C1_ETOOBIG = -7,     /* a bounded buffer would overflow its cap */
+	C1_ECONFIG = -8,     /* profile, secret reference or endpoint is wrong */
+	C1_ETRANSPORT = -9,  /* connection-level failure (DNS, TLS, reset) */
+	C1_EAPI = -10,       /* the remote API answered with an error */
+	C1_ECANCELLED = -11, /* stopped on purpose (signal, circuit breaker) */
+	C1_EBUSY = -12       /* another process holds the state-dir lock (CLI exit 75) */
 };
 
 /** Set this thread's last error message (printf-style). Never pass a secret. */
