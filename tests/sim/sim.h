@@ -27,8 +27,8 @@ struct sim_request {
 	char account_id[16]; /* AWS account of the caller, or the Cloud One account id */
 	char principal_arn[256];
 	char access_key_id[32];
-	char tenant[64];    /* cloudone: API key id; visionone: V1 tenant */
-	int64_t now_ms;     /* real monotonic-free wall ms at arrival */
+	char tenant[64]; /* cloudone: API key id; visionone: V1 tenant */
+	int64_t now_ms;  /* real monotonic-free wall ms at arrival */
 };
 
 struct sim_response {
@@ -69,7 +69,7 @@ struct sim_config {
 
 void sim_world_init(const struct sim_config *cfg);
 const struct sim_config *sim_world_config(void);
-int64_t sim_now_ms(void);                          /* wall clock, ms */
+int64_t sim_now_ms(void);                                       /* wall clock, ms */
 int64_t sim_after_ms(int64_t now_ms, double simulated_seconds); /* now + scaled duration */
 /** Seeded, thread-safe uniform [0,1). */
 double sim_random(void);
@@ -80,7 +80,7 @@ void sim_new_request_id(char *out, size_t out_len);
 
 /* ---- credentials (sim_creds.c), see docs/simulator.md ---- */
 
-#define SIM_MASTER_KEY "c1sim-universe-v1"
+#define SIM_MASTER_KEY  "c1sim-universe-v1"
 #define SIM_MSP_ACCOUNT "999900000000"
 
 /** Secret of an AWS access key id (AKIA/ASIA form); 0, or -1 if the id is not a sim key. */
@@ -110,24 +110,50 @@ int sim_creds_visionone_check(const char *token, char *tenant_out, size_t tenant
 void sim_respond_text(struct sim_response *resp, int status, const char *content_type, const char *body);
 /** Serialises and consumes `doc` (json_decref). */
 void sim_respond_json(struct sim_response *resp, int status, json_t *doc);
-/** AWS Query error document (ErrorResponse/Error/Type,Code,Message + RequestId). */
+/**
+ * AWS Query error document (ErrorResponse/Error/Type,Code,Message + RequestId).
+ * `service_ns` is the xmlns URL (sim_aws_xmlns("sts")); `type` "Sender" or "Receiver".
+ */
 void sim_respond_aws_query_error(struct sim_response *resp, int status, const char *service_ns,
 				 const char *type, const char *code, const char *message);
 /** S3 REST error document (Error/Code,Message,RequestId,HostId; no body for HEAD). */
-void sim_respond_s3_error(struct sim_response *resp, const struct sim_request *req, int status, const char *code,
-			  const char *message);
+void sim_respond_s3_error(struct sim_response *resp, const struct sim_request *req, int status,
+			  const char *code, const char *message);
 /** AWS JSON 1.1 error ({"__type","message"} + x-amzn-ErrorType). */
 void sim_respond_aws_json_error(struct sim_response *resp, int status, const char *code, const char *message);
+/** The Query-protocol xmlns of an AWS service ("sts", "cloudformation"); static. */
+const char *sim_aws_xmlns(const char *service);
+/**
+ * An error in the wire shape of req->service: Query XML (sts,
+ * cloudformation), S3 XML, JSON 1.1 (cloudtrail), Cloud One {"message"},
+ * Vision One {"error":{"code","message"}}. `code` NULL picks a default for
+ * the status; `message` NULL a default text.
+ */
+void sim_respond_service_error(struct sim_response *resp, const struct sim_request *req, int status,
+			       const char *code, const char *message);
+/**
+ * The throttle answer of req->service (SPEC 6): Throttling, SlowDown,
+ * ThrottlingException, or 429 with Retry-After for Cloud One / Vision One.
+ */
+void sim_respond_throttle(struct sim_response *resp, const struct sim_request *req);
 /** XML-escape `s` into `out` (append). */
 void sim_xml_escape(struct c1_buf *out, const char *s);
-/** Form field of a Query request body (first occurrence), decoded; NULL if absent. Caller frees. */
+/**
+ * Form field of a Query request body (first occurrence), decoded; NULL if
+ * absent. Falls back to the query string (GET Query requests). Caller frees.
+ */
 char *sim_form_get(const struct sim_request *req, const char *name);
+/**
+ * Query-string parameter (first occurrence), decoded; "" for a bare
+ * `?name`; NULL if absent. Caller frees.
+ */
+char *sim_query_get(const struct sim_request *req, const char *name);
 
 /* ---- faults (sim_faults.c) ---- */
 
 enum sim_fault_effect { SIM_FAULT_NONE = 0, SIM_FAULT_ERROR, SIM_FAULT_THROTTLE };
 
-/** Replace the fault plan with `plan` (SPEC 6 format); -1 with message on a bad plan. */
+/** Replace the fault plan with `plan` (SPEC 6 format; NULL clears it); -1 with message on a bad plan. */
 int sim_faults_set(const json_t *plan, char *err, size_t err_len);
 /** The latency to add to every request, ms. */
 int sim_faults_latency_ms(void);
@@ -136,7 +162,8 @@ int sim_faults_latency_ms(void);
  * SIM_FAULT_NONE, or fills status (and code for AWS) for an injected error
  * or throttle.
  */
-enum sim_fault_effect sim_faults_check(const struct sim_request *req, int *status, char *code, size_t code_len);
+enum sim_fault_effect sim_faults_check(const struct sim_request *req, int *status, char *code,
+				       size_t code_len);
 /**
  * Targeted effects a service applies itself: "stack_fail" (CreateStack of a
  * matching stack fails during creation), "delete_fail" (DeleteStack or a
@@ -154,8 +181,8 @@ void sim_s3_bucket_remove(const char *name);
 bool sim_s3_bucket_lookup(const char *name, char region_out[32], char account_out[16]);
 
 /* sim_cloudtrail.c: trails created by stacks. */
-void sim_cloudtrail_trail_add(const char *account_id, const char *region, const char *name, const char *bucket,
-			      bool multi_region);
+void sim_cloudtrail_trail_add(const char *account_id, const char *region, const char *name,
+			      const char *bucket, bool multi_region);
 void sim_cloudtrail_trail_remove(const char *account_id, const char *name);
 
 /* sim_cfn.c: IAM roles that exist because a stack created them. */

@@ -1,0 +1,179 @@
+/* c1sim: the local AWS + Cloud One + Vision One simulator (SPEC 6).
+ * `c1sim [serve options]` runs the server until SIGTERM/SIGINT;
+ * `c1sim gen N DIR ...` writes a universe. */
+#include "sim_server.h"
+
+#include "engine/core/alloc.h"
+#include "engine/core/error.h"
+#include "engine/core/json.h"
+#include "engine/core/log.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char s_usage[] =
+    "usage: c1sim [--port N] [--port-file FILE] [--seed N] [--time-scale F] [--faults FILE.json]\n"
+    "             [--threads N] [-v]\n"
+    "       c1sim gen N DIR [--tenants T] [--seed S] [--endpoint URL]\n"
+    "Serves AWS (STS, CloudFormation, S3, CloudTrail), Cloud One and Vision One on 127.0.0.1\n"
+    "until SIGTERM. --port 0 picks a free port; --port-file receives it once listening.\n";
+
+static int s_parse_long(const char *s, long lo, long hi, long *out)
+{
+	char *end = NULL;
+	errno = 0;
+	long v = s ? strtol(s, &end, 10) : 0;
+	if (!s || !*s || *end || errno || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int s_write_port_file(const char *path, int port)
+{
+	char *tmp = c1_asprintf("%s.tmp.%ld", path, (long)getpid());
+	int rc = -1;
+	FILE *f = fopen(tmp, "w");
+	if (f) {
+		fprintf(f, "%d\n", port);
+		rc = fclose(f) == 0 ? 0 : -1;
+		if (rc == 0)
+			rc = rename(tmp, path);
+	}
+	if (rc != 0) {
+		fprintf(stderr, "c1sim: cannot write the port file %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+	}
+	free(tmp);
+	return rc;
+}
+
+static int s_load_faults(const char *path)
+{
+	struct c1_buf text = C1_BUF_INIT;
+	json_t *plan = NULL;
+	char err[256];
+	char chunk[4096];
+	int rc = -1;
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "c1sim: cannot open the fault plan %s: %s\n", path, strerror(errno));
+		goto cleanup;
+	}
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (c1_buf_put(&text, chunk, n) < 0)
+			goto cleanup;
+	if (c1_json_parse(&plan, c1_buf_view(&text), 0, 0) < 0) {
+		fprintf(stderr, "c1sim: %s is not valid JSON: %s\n", path, c1_error_last());
+		goto cleanup;
+	}
+	if (sim_faults_set(plan, err, sizeof(err)) < 0) {
+		fprintf(stderr, "c1sim: bad fault plan in %s: %s\n", path, err);
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	if (f)
+		fclose(f);
+	json_decref(plan);
+	c1_buf_dispose(&text);
+	return rc;
+}
+
+static int s_serve(int argc, char **argv)
+{
+	struct sim_server_options opts = SIM_SERVER_OPTIONS_INIT;
+	struct sim_config cfg = {1.0, 0};
+	struct sim_server *srv = NULL;
+	const char *port_file = NULL;
+	const char *faults = NULL;
+	int rc = 64;
+	long v;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(s_usage, stdout);
+			return 0;
+		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+			opts.verbose = true;
+		} else if (strcmp(a, "--port") == 0 && s_parse_long(next, 0, 65535, &v) == 0) {
+			opts.port = (int)v;
+			i++;
+		} else if (strcmp(a, "--threads") == 0 && s_parse_long(next, 0, 1024, &v) == 0) {
+			opts.threads = (int)v;
+			i++;
+		} else if (strcmp(a, "--seed") == 0 && s_parse_long(next, 0, LONG_MAX, &v) == 0) {
+			cfg.seed = (uint64_t)v;
+			i++;
+		} else if (strcmp(a, "--time-scale") == 0 && next) {
+			char *end = NULL;
+			cfg.time_scale = strtod(next, &end);
+			if (!*next || *end || !(cfg.time_scale > 0)) {
+				fprintf(stderr,
+					"c1sim: --time-scale needs a positive number (0.01 = 100x faster)\n");
+				return 64;
+			}
+			i++;
+		} else if (strcmp(a, "--port-file") == 0 && next) {
+			port_file = next;
+			i++;
+		} else if (strcmp(a, "--faults") == 0 && next) {
+			faults = next;
+			i++;
+		} else {
+			fprintf(stderr, "c1sim: bad or incomplete option '%s'\n%s", a, s_usage);
+			return 64;
+		}
+	}
+
+	c1_log_configure(opts.verbose ? C1_LOG_INFO : C1_LOG_WARN, C1_LOG_TEXT, stderr);
+	sim_world_init(&cfg);
+	if (faults && s_load_faults(faults) < 0) {
+		rc = 78;
+		goto cleanup;
+	}
+
+	/* Block the stop signals before MHD starts its threads so only sigwait sees them. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (sim_server_start(&srv, &opts) < 0) {
+		fprintf(stderr, "c1sim: %s\n", c1_error_last());
+		rc = 69;
+		goto cleanup;
+	}
+	if (port_file && s_write_port_file(port_file, sim_server_port(srv)) < 0) {
+		rc = 73;
+		goto cleanup;
+	}
+	if (opts.verbose)
+		C1_INFO("c1sim", "listening on http://127.0.0.1:%d (seed %llu, time scale %g)",
+			sim_server_port(srv), (unsigned long long)cfg.seed, cfg.time_scale);
+	int sig = 0;
+	sigwait(&stop, &sig);
+	rc = 0;
+cleanup:
+	sim_server_free(srv);
+	sim_reset_all();
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "gen") == 0)
+		return sim_gen_main(argc - 1, argv + 1);
+	return s_serve(argc, argv);
+}
