@@ -615,6 +615,8 @@ static void s_sleep_ms(int ms)
 		;
 }
 
+static void s_ensure_request_id_header(const struct sim_request *req, struct sim_response *resp);
+
 void sim_server_dispatch(struct sim_request *req, struct sim_response *resp)
 {
 	bool throttled = false;
@@ -667,11 +669,38 @@ void sim_server_dispatch(struct sim_request *req, struct sim_response *resp)
 		else
 			sim_respond_service_error(resp, req, 501, NULL, "not simulated");
 	}
+	s_ensure_request_id_header(req, resp);
 	sim_count(req->service, req->route, throttled, !throttled && resp->status >= 400);
 cleanup:
 	if (s_verbose)
 		C1_INFO("c1sim", "%s %s -> %s %s %d (%lld ms)", req->method, req->path, req->service,
 			req->route, resp->status, (long long)(sim_now_ms() - started));
+}
+
+/* Real AWS answers every request with a request-id header, success or not:
+ * S3 as x-amz-request-id, the others as x-amzn-RequestId. Handlers put the id
+ * in the body (Query XML); copy it, or mint one. */
+static void s_ensure_request_id_header(const struct sim_request *req, struct sim_response *resp)
+{
+	bool s3 = strcmp(req->service, "s3") == 0;
+	const char *name = s3 ? "x-amz-request-id" : "x-amzn-RequestId";
+	if (strcmp(req->service, "sts") != 0 && strcmp(req->service, "cloudformation") != 0 &&
+	    strcmp(req->service, "cloudtrail") != 0 && !s3)
+		return;
+	if (c1_headers_get(&resp->headers, name))
+		return;
+	char rid[64] = "";
+	const char *body = c1_buf_cstr(&resp->body);
+	const char *open = strstr(body, "<RequestId>");
+	const char *close = open ? strstr(open, "</RequestId>") : NULL;
+	size_t len = close ? (size_t)(close - open) - strlen("<RequestId>") : 0;
+	if (close && len > 0 && len < sizeof(rid)) {
+		memcpy(rid, open + strlen("<RequestId>"), len);
+		rid[len] = '\0';
+	} else {
+		sim_new_request_id(rid, sizeof(rid));
+	}
+	c1_headers_set(&resp->headers, name, rid);
 }
 
 /* ---- libmicrohttpd glue ---- */
