@@ -1,0 +1,260 @@
+#include "reports/model.h"
+
+#include "engine/core/alloc.h"
+#include "engine/core/error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const s_account_names[] = {"succeeded", "unchanged",   "repaired",
+					      "drifted",   "rolled_back", "failed",
+					      "invalid",   "not_started", "running"};
+static const char *const s_step_names[] = {"pending", "running",     "done",   "failed",
+					   "undone",  "undo_failed", "skipped"};
+static const char *const s_run_names[] = {"running", "finished", "interrupted", "crashed"};
+static const char *const s_plane_names[] = {"aws", "cloudone", "visionone", "config"};
+static const char *const s_v1_names[] = {"unknown",    "linked", "already_linked",
+					 "not_linked", "failed", "skipped"};
+
+static const char *s_name(const char *const *names, size_t count, int value)
+{
+	return value >= 0 && (size_t)value < count ? names[value] : "unknown";
+}
+
+static int s_parse(int *out, const char *const *names, size_t count, const char *name, const char *what)
+{
+	for (size_t i = 0; name && i < count; i++) {
+		if (strcmp(names[i], name) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	c1_error_set("unknown %s \"%s\"", what, name ? name : "(null)");
+	return C1_EINVALID;
+}
+
+#define S_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *c1_account_status_name(enum c1_account_status s)
+{
+	return s_name(s_account_names, S_COUNT(s_account_names), (int)s);
+}
+
+const char *c1_step_status_name(enum c1_step_status s)
+{
+	return s_name(s_step_names, S_COUNT(s_step_names), (int)s);
+}
+
+const char *c1_run_status_name(enum c1_run_status s)
+{
+	return s_name(s_run_names, S_COUNT(s_run_names), (int)s);
+}
+
+const char *c1_drift_plane_name(enum c1_drift_plane p)
+{
+	return s_name(s_plane_names, S_COUNT(s_plane_names), (int)p);
+}
+
+const char *c1_visionone_status_name(enum c1_visionone_status s)
+{
+	return s_name(s_v1_names, S_COUNT(s_v1_names), (int)s);
+}
+
+int c1_account_status_parse(enum c1_account_status *out, const char *name)
+{
+	int v = 0;
+	int rc = s_parse(&v, s_account_names, S_COUNT(s_account_names), name, "account status");
+	if (rc == 0)
+		*out = (enum c1_account_status)v;
+	return rc;
+}
+
+int c1_step_status_parse(enum c1_step_status *out, const char *name)
+{
+	int v = 0;
+	int rc = s_parse(&v, s_step_names, S_COUNT(s_step_names), name, "step status");
+	if (rc == 0)
+		*out = (enum c1_step_status)v;
+	return rc;
+}
+
+int c1_run_status_parse(enum c1_run_status *out, const char *name)
+{
+	int v = 0;
+	int rc = s_parse(&v, s_run_names, S_COUNT(s_run_names), name, "run status");
+	if (rc == 0)
+		*out = (enum c1_run_status)v;
+	return rc;
+}
+
+int c1_drift_plane_parse(enum c1_drift_plane *out, const char *name)
+{
+	int v = 0;
+	int rc = s_parse(&v, s_plane_names, S_COUNT(s_plane_names), name, "drift plane");
+	if (rc == 0)
+		*out = (enum c1_drift_plane)v;
+	return rc;
+}
+
+int c1_visionone_status_parse(enum c1_visionone_status *out, const char *name)
+{
+	int v = 0;
+	int rc = s_parse(&v, s_v1_names, S_COUNT(s_v1_names), name, "Vision One link status");
+	if (rc == 0)
+		*out = (enum c1_visionone_status)v;
+	return rc;
+}
+
+/* Append one zeroed element of `size` bytes to the array at *items. */
+static void *s_append(void **items, size_t *len, size_t size)
+{
+	char *grown = c1_realloc(*items, (*len + 1) * size);
+	memset(grown + *len * size, 0, size);
+	*items = grown;
+	return grown + (*len)++ * size;
+}
+
+struct c1_report *c1_report_new(void)
+{
+	return c1_calloc(1, sizeof(struct c1_report));
+}
+
+static void s_error_dispose(struct c1_report_error *e)
+{
+	free(e->code);
+	free(e->message);
+	free(e->request_id);
+	memset(e, 0, sizeof(*e));
+}
+
+void c1_report_account_dispose(struct c1_report_account *a)
+{
+	if (!a)
+		return;
+	free(a->account_id);
+	free(a->name);
+	free(a->region);
+	free(a->reason);
+	for (size_t i = 0; i < a->steps_len; i++) {
+		free(a->steps[i].name);
+		free(a->steps[i].started_at);
+		free(a->steps[i].finished_at);
+		s_error_dispose(&a->steps[i].error);
+	}
+	free(a->steps);
+	for (size_t i = 0; i < a->rollback_len; i++) {
+		free(a->rollback[i].step);
+		free(a->rollback[i].resource);
+		s_error_dispose(&a->rollback[i].error);
+	}
+	free(a->rollback);
+	for (size_t i = 0; i < a->drift_len; i++) {
+		free(a->drift[i].resource);
+		free(a->drift[i].kind);
+		free(a->drift[i].expected);
+		free(a->drift[i].actual);
+	}
+	free(a->drift);
+	for (size_t i = 0; i < a->stacks_len; i++) {
+		free(a->stacks[i].name);
+		free(a->stacks[i].id);
+		free(a->stacks[i].status);
+	}
+	free(a->stacks);
+	free(a->connector_id);
+	free(a->cloud_account_id);
+	memset(a, 0, sizeof(*a));
+}
+
+void c1_report_free(struct c1_report *r)
+{
+	if (!r)
+		return;
+	free(r->run.id);
+	free(r->run.command);
+	free(r->run.strategy);
+	free(r->run.started_at);
+	free(r->run.finished_at);
+	free(r->run.tool_version);
+	free(r->run.input_path);
+	free(r->run.input_sha256);
+	free(r->run.options_json);
+	for (size_t i = 0; i < r->tenants_len; i++) {
+		free(r->tenants[i].c1_account_id);
+		free(r->tenants[i].c1_region);
+		free(r->tenants[i].error);
+	}
+	free(r->tenants);
+	for (size_t i = 0; i < r->accounts_len; i++)
+		c1_report_account_dispose(&r->accounts[i]);
+	free(r->accounts);
+	free(r);
+}
+
+struct c1_report_account *c1_report_add_account(struct c1_report *r)
+{
+	return s_append((void **)&r->accounts, &r->accounts_len, sizeof(*r->accounts));
+}
+
+struct c1_report_tenant *c1_report_add_tenant(struct c1_report *r)
+{
+	return s_append((void **)&r->tenants, &r->tenants_len, sizeof(*r->tenants));
+}
+
+struct c1_report_step *c1_report_account_add_step(struct c1_report_account *a)
+{
+	return s_append((void **)&a->steps, &a->steps_len, sizeof(*a->steps));
+}
+
+struct c1_report_rollback *c1_report_account_add_rollback(struct c1_report_account *a)
+{
+	return s_append((void **)&a->rollback, &a->rollback_len, sizeof(*a->rollback));
+}
+
+struct c1_report_drift *c1_report_account_add_drift(struct c1_report_account *a)
+{
+	return s_append((void **)&a->drift, &a->drift_len, sizeof(*a->drift));
+}
+
+struct c1_report_stack *c1_report_account_add_stack(struct c1_report_account *a)
+{
+	return s_append((void **)&a->stacks, &a->stacks_len, sizeof(*a->stacks));
+}
+
+void c1_report_set_str(char **field, const char *value)
+{
+	char *copy = value ? c1_strdup(value) : NULL;
+	free(*field);
+	*field = copy;
+}
+
+void c1_report_compute_summary(struct c1_report *r)
+{
+	memset(r->summary, 0, sizeof(r->summary));
+	r->total = r->accounts_len;
+	for (size_t i = 0; i < r->accounts_len; i++) {
+		enum c1_account_status s = r->accounts[i].status;
+		/* An account still marked running belongs to a run that died: it did
+		 * not finish, which a reader must count as a failure. */
+		if ((int)s < 0 || s >= C1_ACCOUNT_STATUS_COUNT)
+			s = C1_ACCOUNT_FAILED;
+		r->summary[s]++;
+	}
+}
+
+void c1_report_format_time(char out[32], int64_t unix_ms)
+{
+	time_t secs = (time_t)(unix_ms / 1000);
+	int ms = (int)(unix_ms % 1000);
+	struct tm tm;
+	size_t n;
+	if (ms < 0) {
+		ms += 1000;
+		secs--;
+	}
+	gmtime_r(&secs, &tm);
+	n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + n, 32 - n, ".%03dZ", ms);
+}

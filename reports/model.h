@@ -1,0 +1,200 @@
+/* The report model: what one run produced, as plain structs that the JSON,
+ * HTML and CSV writers render. It holds no engine internals and no secret;
+ * every string is a heap copy owned by the model. */
+#ifndef C1_REPORTS_MODEL_H
+#define C1_REPORTS_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define C1_REPORT_SCHEMA_ID "c1onboard.report/v1"
+
+/* SPEC 5 account statuses, in report order. RUNNING exists only in the state
+ * store (an account in flight); it is never rendered. */
+enum c1_account_status {
+	C1_ACCOUNT_SUCCEEDED = 0,
+	C1_ACCOUNT_UNCHANGED,
+	C1_ACCOUNT_REPAIRED,
+	C1_ACCOUNT_DRIFTED,
+	C1_ACCOUNT_ROLLED_BACK,
+	C1_ACCOUNT_FAILED,
+	C1_ACCOUNT_INVALID,
+	C1_ACCOUNT_NOT_STARTED,
+	C1_ACCOUNT_STATUS_COUNT,                     /* number of reportable statuses */
+	C1_ACCOUNT_RUNNING = C1_ACCOUNT_STATUS_COUNT /* state store only */
+};
+
+enum c1_step_status {
+	C1_STEP_PENDING = 0,
+	C1_STEP_RUNNING,
+	C1_STEP_DONE,
+	C1_STEP_FAILED,
+	C1_STEP_UNDONE,
+	C1_STEP_UNDO_FAILED,
+	C1_STEP_SKIPPED,
+	C1_STEP_STATUS_COUNT
+};
+
+enum c1_run_status {
+	C1_RUN_RUNNING = 0,
+	C1_RUN_FINISHED,
+	C1_RUN_INTERRUPTED,
+	C1_RUN_CRASHED,
+	C1_RUN_STATUS_COUNT
+};
+
+enum c1_drift_plane {
+	C1_DRIFT_AWS = 0,
+	C1_DRIFT_CLOUDONE,
+	C1_DRIFT_VISIONONE,
+	C1_DRIFT_CONFIG,
+	C1_DRIFT_PLANE_COUNT
+};
+
+/* The Vision One link of a Cloud One tenant. */
+enum c1_visionone_status {
+	C1_V1_UNKNOWN = 0,    /* not checked (plan before the tenant step, crashed run) */
+	C1_V1_LINKED,         /* linked by this run */
+	C1_V1_ALREADY_LINKED, /* found linked, nothing done */
+	C1_V1_NOT_LINKED,     /* found unlinked and left so (drift, plan) */
+	C1_V1_FAILED,         /* the link step failed; see error */
+	C1_V1_SKIPPED,        /* not attempted (tenant step before it failed) */
+	C1_V1_STATUS_COUNT
+};
+
+/** Names as they appear in report.json and the state store ("rolled_back", "undo_failed", ...). */
+const char *c1_account_status_name(enum c1_account_status s); /* RUNNING gives "running" */
+const char *c1_step_status_name(enum c1_step_status s);
+const char *c1_run_status_name(enum c1_run_status s);
+const char *c1_drift_plane_name(enum c1_drift_plane p);
+const char *c1_visionone_status_name(enum c1_visionone_status s);
+/** Parse a name back; C1_EINVALID for anything else. RUNNING is accepted for accounts. */
+int c1_account_status_parse(enum c1_account_status *out, const char *name);
+int c1_step_status_parse(enum c1_step_status *out, const char *name);
+int c1_run_status_parse(enum c1_run_status *out, const char *name);
+int c1_drift_plane_parse(enum c1_drift_plane *out, const char *name);
+int c1_visionone_status_parse(enum c1_visionone_status *out, const char *name);
+
+/* Error of a step or an undo, from struct c1_api_error or the engine. */
+struct c1_report_error {
+	char *code;       /* "ValidationError", "HTTP500", "ETIMEOUT", ... */
+	char *message;    /* sanitized, never a secret */
+	long http_status; /* 0 when no HTTP response */
+	char *request_id; /* NULL when none */
+};
+
+struct c1_report_step {
+	char *name; /* step table name: "preflight", "ws_role", ... */
+	enum c1_step_status status;
+	int attempts;
+	char *started_at;  /* ISO-8601 UTC or NULL */
+	char *finished_at; /* ISO-8601 UTC or NULL */
+	bool has_error;
+	struct c1_report_error error;
+};
+
+/* One undo performed while rolling an account back. */
+struct c1_report_rollback {
+	char *step;                 /* the step undone */
+	char *resource;             /* what it removed: stack name, connector id, ... */
+	enum c1_step_status status; /* UNDONE, UNDO_FAILED (left behind) or SKIPPED */
+	bool has_error;
+	struct c1_report_error error;
+};
+
+struct c1_report_drift {
+	enum c1_drift_plane plane;
+	char *resource; /* "CloudOne-WS", "connector 123", ... */
+	char *kind;     /* "stack_deleted", "parameter_changed", "missing", ... */
+	char *expected; /* NULL when not applicable */
+	char *actual;   /* NULL when not applicable (e.g. missing) */
+};
+
+struct c1_report_stack {
+	char *name;
+	char *id;     /* stack ARN; NULL when unknown */
+	char *status; /* CloudFormation status, e.g. CREATE_COMPLETE */
+};
+
+struct c1_report_account {
+	int row; /* input row number (1 = first data row) */
+	char *account_id;
+	char *name; /* NULL when the spreadsheet has none */
+	char *region;
+	enum c1_account_status status;
+	double duration_s;
+	char *reason; /* one line for the CSV/HTML; NULL when none */
+
+	struct c1_report_step *steps;
+	size_t steps_len;
+	struct c1_report_rollback *rollback;
+	size_t rollback_len;
+	struct c1_report_drift *drift;
+	size_t drift_len;
+
+	/* resources that exist after the run */
+	struct c1_report_stack *stacks;
+	size_t stacks_len;
+	char *connector_id;     /* Workload Security AWS connector; NULL when none */
+	char *cloud_account_id; /* Cloud One cloud account; NULL when none */
+};
+
+struct c1_report_tenant {
+	char *c1_account_id; /* NULL when the API key could not be resolved */
+	char *c1_region;
+	enum c1_visionone_status visionone;
+	char *error; /* NULL when none */
+};
+
+struct c1_report_run {
+	char *id; /* e.g. 20261127T013000Z-3f9a; also the report directory name */
+	char *command;
+	char *strategy;
+	enum c1_run_status status;
+	char *started_at;  /* ISO-8601 UTC */
+	char *finished_at; /* NULL while running */
+	char *tool_version;
+	char *input_path;
+	char *input_sha256;
+	char *options_json; /* a JSON object of the effective options (no secrets); NULL means {} */
+};
+
+struct c1_report {
+	struct c1_report_run run;
+	size_t summary[C1_ACCOUNT_STATUS_COUNT]; /* see c1_report_compute_summary */
+	size_t total;
+	struct c1_report_tenant *tenants;
+	size_t tenants_len;
+	struct c1_report_account *accounts;
+	size_t accounts_len;
+};
+
+/** A new, empty model (all NULL/0); free with c1_report_free. Never fails (OOM aborts). */
+struct c1_report *c1_report_new(void);
+/** Free the model and every string and array in it. NULL is fine. */
+void c1_report_free(struct c1_report *report);
+
+/*
+ * Appenders: each returns a zeroed element inside the model's array, valid
+ * until the next append to the same array. Assign heap strings (c1_strdup)
+ * to its fields; the model frees them.
+ */
+struct c1_report_account *c1_report_add_account(struct c1_report *report);
+struct c1_report_tenant *c1_report_add_tenant(struct c1_report *report);
+struct c1_report_step *c1_report_account_add_step(struct c1_report_account *account);
+struct c1_report_rollback *c1_report_account_add_rollback(struct c1_report_account *account);
+struct c1_report_drift *c1_report_account_add_drift(struct c1_report_account *account);
+struct c1_report_stack *c1_report_account_add_stack(struct c1_report_account *account);
+
+/** Free what an account owns and zero it (for engines that keep one outside a model). NULL is fine. */
+void c1_report_account_dispose(struct c1_report_account *account);
+/** Replace `*field` with a copy of `value` (NULL clears it). */
+void c1_report_set_str(char **field, const char *value);
+/** Recount summary[] and total from the accounts. */
+void c1_report_compute_summary(struct c1_report *report);
+
+/** Format Unix ms as ISO-8601 UTC with milliseconds ("2026-11-27T01:30:00.123Z"); needs 25 bytes. */
+void c1_report_format_time(char out[32], int64_t unix_ms);
+
+#endif

@@ -1,0 +1,186 @@
+#include "reports/report_dir.h"
+
+#include "engine/core/alloc.h"
+#include "engine/core/error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static bool s_plain_name(const char *name)
+{
+	if (!name || !*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+	    strcmp(name, "latest") == 0)
+		return false;
+	for (const char *p = name; *p; p++) {
+		char c = *p;
+		bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			  c == '.' || c == '_' || c == '-';
+		if (!ok)
+			return false;
+	}
+	return strlen(name) <= 128;
+}
+
+static int s_mkdir_p(const char *dir)
+{
+	int rc = C1_ERROR;
+	char *copy = c1_strdup(dir);
+	size_t n = strlen(copy);
+	while (n > 1 && copy[n - 1] == '/')
+		copy[--n] = '\0';
+	for (char *p = copy + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(copy, 0755) != 0 && errno != EEXIST) {
+			c1_error_set("cannot create reports directory %s: %s; pick another --reports-dir",
+				     copy, strerror(errno));
+			goto cleanup;
+		}
+		*p = '/';
+	}
+	if (mkdir(copy, 0755) != 0 && errno != EEXIST) {
+		c1_error_set("cannot create reports directory %s: %s; pick another --reports-dir", copy,
+			     strerror(errno));
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	free(copy);
+	return rc;
+}
+
+int c1_report_dir_prepare(char **out_dir, const char *reports_dir, const char *run_id)
+{
+	int rc = C1_ERROR;
+	char *dir = NULL;
+
+	*out_dir = NULL;
+	if (!s_plain_name(run_id)) {
+		c1_error_set(
+		    "run id \"%s\" cannot name a report directory (letters, digits, '.', '_', '-' only)",
+		    run_id ? run_id : "");
+		rc = C1_EINVALID;
+		goto cleanup;
+	}
+	if (s_mkdir_p(reports_dir) != 0)
+		goto cleanup;
+	dir = c1_asprintf("%s/%s", reports_dir, run_id);
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		c1_error_set("cannot create report directory %s: %s", dir, strerror(errno));
+		goto cleanup;
+	}
+	*out_dir = dir;
+	dir = NULL;
+	rc = 0;
+cleanup:
+	free(dir);
+	return rc;
+}
+
+int c1_report_dir_write_file(const char *dir, const char *name, const void *data, size_t len)
+{
+	int rc = C1_ERROR;
+	char *path = c1_asprintf("%s/%s", dir, name);
+	char *tmp = c1_asprintf("%s/.%s.tmp.%ld", dir, name, (long)getpid());
+	int fd = -1;
+	const char *p = data;
+	size_t left = len;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0) {
+		c1_error_set("cannot create %s: %s", tmp, strerror(errno));
+		goto cleanup;
+	}
+	while (left > 0) {
+		ssize_t n = write(fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			c1_error_set("cannot write %s: %s", tmp, strerror(errno));
+			goto cleanup;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	/* The umask may have narrowed the create mode; reports are for readers. */
+	if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
+		c1_error_set("cannot finish %s: %s", tmp, strerror(errno));
+		goto cleanup;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		c1_error_set("cannot write %s: %s", tmp, strerror(errno));
+		goto cleanup;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		c1_error_set("cannot replace %s: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	free(path);
+	return rc;
+}
+
+int c1_report_dir_point_latest(const char *reports_dir, const char *run_id)
+{
+	int rc = C1_ERROR;
+	char *latest = c1_asprintf("%s/latest", reports_dir);
+	char *tmp = c1_asprintf("%s/.latest.tmp.%ld", reports_dir, (long)getpid());
+	struct stat st;
+
+	if (!s_plain_name(run_id)) {
+		c1_error_set("run id \"%s\" cannot name a report directory", run_id ? run_id : "");
+		rc = C1_EINVALID;
+		goto cleanup;
+	}
+	if (lstat(latest, &st) == 0) {
+		char target[256];
+		ssize_t n;
+		if (!S_ISLNK(st.st_mode)) {
+			c1_error_set(
+			    "%s exists and is not a symlink; remove or rename it so it can point at the "
+			    "newest run",
+			    latest);
+			goto cleanup;
+		}
+		/* Re-rendering an older run (`report --run`) must not move latest
+		 * back: run ids start with their UTC start time, so they sort. */
+		n = readlink(latest, target, sizeof(target) - 1);
+		if (n > 0) {
+			target[n] = '\0';
+			if (s_plain_name(target) && strcmp(target, run_id) > 0 && stat(latest, &st) == 0) {
+				rc = 0;
+				goto cleanup;
+			}
+		}
+	}
+	unlink(tmp);
+	if (symlink(run_id, tmp) != 0) {
+		c1_error_set("cannot create symlink %s: %s", tmp, strerror(errno));
+		goto cleanup;
+	}
+	if (rename(tmp, latest) != 0) {
+		c1_error_set("cannot replace %s: %s", latest, strerror(errno));
+		unlink(tmp);
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	free(tmp);
+	free(latest);
+	return rc;
+}

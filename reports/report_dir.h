@@ -1,0 +1,32 @@
+/* The reports directory: REPORTS_DIR/<run-id>/ with files replaced atomically
+ * (a reader never sees half a report) and REPORTS_DIR/latest, a relative
+ * symlink to the newest run's directory, swapped atomically with rename. */
+#ifndef C1_REPORTS_REPORT_DIR_H
+#define C1_REPORTS_REPORT_DIR_H
+
+#include <stddef.h>
+
+/**
+ * Create `reports_dir` (and parents) and `reports_dir`/`run_id` (mode 0755
+ * before umask); `*out_dir` gets the run directory path (caller frees).
+ * C1_EINVALID when run_id is not a plain name ([A-Za-z0-9._-], not "." or
+ * "..", not "latest"); C1_ERROR when a directory cannot be created.
+ */
+int c1_report_dir_prepare(char **out_dir, const char *reports_dir, const char *run_id);
+
+/**
+ * Write `len` bytes as `dir`/`name`: a temp file in the same dir, fsync,
+ * chmod 0644, rename over the target. 0 or C1_ERROR (temp removed).
+ */
+int c1_report_dir_write_file(const char *dir, const char *name, const void *data, size_t len);
+
+/**
+ * Point `reports_dir`/latest at `run_id` (relative target, so the reports
+ * dir can be moved): a new symlink renamed over the old one. Run ids sort by
+ * start time, so when latest already points at an existing run that sorts
+ * after `run_id` (re-rendering an old run) it is left alone. C1_ERROR when
+ * `latest` is a real directory or file (the message says to remove it).
+ */
+int c1_report_dir_point_latest(const char *reports_dir, const char *run_id);
+
+#endif
