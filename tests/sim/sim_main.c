@@ -12,6 +12,8 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include "sim_trend.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +21,12 @@
 
 static const char s_usage[] =
     "usage: c1sim [--port N] [--port-file FILE] [--seed N] [--time-scale F] [--faults FILE.json]\n"
-    "             [--threads N] [-v]\n"
+    "             [--threads N] [--skip-role-verification] [-v]\n"
     "       c1sim gen N DIR [--tenants T] [--seed S] [--endpoint URL]\n"
     "Serves AWS (STS, CloudFormation, S3, CloudTrail), Cloud One and Vision One on 127.0.0.1\n"
-    "until SIGTERM. --port 0 picks a free port; --port-file receives it once listening.\n";
+    "until SIGTERM. --port 0 picks a free port; --port-file receives it once listening.\n"
+    "--skip-role-verification: Cloud One accepts any IAM role ARN of the right account (for\n"
+    "tests where another server, e.g. moto, plays AWS and c1sim only Cloud One/Vision One).\n";
 
 static int s_parse_long(const char *s, long lo, long hi, long *out)
 {
@@ -103,6 +107,8 @@ static int s_serve(int argc, char **argv)
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(s_usage, stdout);
 			return 0;
+		} else if (strcmp(a, "--skip-role-verification") == 0) {
+			sim_cloudone_set_trust_roles(true);
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			opts.verbose = true;
 		} else if (strcmp(a, "--port") == 0 && s_parse_long(next, 0, 65535, &v) == 0) {

@@ -52,5 +52,7 @@ typedef bool (*sim_role_lookup_fn)(const char *account_id, const char *role_arn,
  * without running stacks.
  */
 void sim_cloudone_test_set_role_lookup(sim_role_lookup_fn fn);
+/** Accept any role ARN in the right account (c1sim --skip-role-verification). */
+void sim_cloudone_set_trust_roles(bool trust);
 
 #endif
