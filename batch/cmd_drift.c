@@ -1,9 +1,18 @@
-/* c1onboard drift: see SPEC section 4; the engine that runs it is a later issue. */
-#include "batch/cmd_unavailable.h"
+/* c1onboard drift: checks the spreadsheet and configuration like validate, then
+ * runs every selected account through the engine (engine/run/runner). */
 #include "batch/commands.h"
+#include "batch/exit_codes.h"
+#include "batch/run_input.h"
+#include "engine/run/runner.h"
 
 int c1_cmd_drift(const struct c1_options *opts)
 {
-	(void)opts;
-	return c1_cmd_unavailable("drift", "the onboarding engine");
+	struct c1_run_input in;
+	int exit_code = c1_run_input_load(&in, opts);
+	if (exit_code == C1_EXIT_OK) {
+		struct c1_runner_input ri = {opts, C1_MODE_DRIFT, &in.list, in.secrets, in.aws, NULL};
+		exit_code = c1_runner_run(&ri);
+	}
+	c1_run_input_dispose(&in);
+	return exit_code;
 }

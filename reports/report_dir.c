@@ -158,11 +158,15 @@ int c1_report_dir_point_latest(const char *reports_dir, const char *run_id)
 			goto cleanup;
 		}
 		/* Re-rendering an older run (`report --run`) must not move latest
-		 * back: run ids start with their UTC start time, so they sort. */
+		 * back: run ids start with their UTC start second, so they sort.
+		 * Only the time part counts: two runs of the same second carry
+		 * random suffixes, and the one written last is the newest. */
 		n = readlink(latest, target, sizeof(target) - 1);
 		if (n > 0) {
 			target[n] = '\0';
-			if (s_plain_name(target) && strcmp(target, run_id) > 0 && stat(latest, &st) == 0) {
+			size_t time_len = strcspn(run_id, "-");
+			if (s_plain_name(target) && strncmp(target, run_id, time_len) > 0 &&
+			    stat(latest, &st) == 0) {
 				rc = 0;
 				goto cleanup;
 			}

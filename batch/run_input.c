@@ -1,0 +1,56 @@
+/* Shared intake of plan/apply/drift/offboard. */
+#include "batch/run_input.h"
+
+#include "batch/config_check.h"
+#include "batch/csv_intake.h"
+#include "batch/exit_codes.h"
+#include "engine/core/error.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int c1_run_input_load(struct c1_run_input *in, const struct c1_options *opts)
+{
+	struct c1_intake_errors data_errors = C1_INTAKE_ERRORS_INIT;
+	struct c1_intake_errors config_errors = C1_INTAKE_ERRORS_INIT;
+	struct c1_intake_options intake = {0};
+	int exit_code = C1_EXIT_OK;
+
+	memset(in, 0, sizeof(*in));
+	c1_account_list_init(&in->list);
+	intake.default_cloudone_api_key_ref = opts->cloudone_api_key_ref;
+	intake.default_visionone_token_ref = opts->visionone_token_ref;
+	int rc = c1_csv_intake_read(&in->list, &data_errors, opts->accounts_path, &intake);
+	if (rc != 0) {
+		c1_intake_errors_print(&data_errors, stderr);
+		exit_code = C1_EXIT_DATAERR;
+		goto cleanup;
+	}
+	in->secrets = c1_secret_store_new();
+	c1_secret_store_resolve_rows(in->secrets, &in->list, &config_errors);
+	struct c1_aws_config_options aws_opts = {0};
+	if (c1_aws_config_load(&in->aws, &aws_opts) != 0)
+		c1_intake_errors_add(&config_errors, opts->accounts_path, 0, 0, NULL, "AWS configuration: %s",
+				     c1_error_last());
+	else
+		c1_config_check_rows(&in->list, in->aws, NULL, &config_errors);
+	if (config_errors.count || config_errors.dropped) {
+		c1_intake_errors_print(&config_errors, stderr);
+		exit_code = C1_EXIT_CONFIG;
+	}
+cleanup:
+	c1_intake_errors_dispose(&data_errors);
+	c1_intake_errors_dispose(&config_errors);
+	return exit_code;
+}
+
+void c1_run_input_dispose(struct c1_run_input *in)
+{
+	if (!in)
+		return;
+	c1_aws_config_free(in->aws);
+	c1_secret_store_free(in->secrets);
+	c1_account_list_dispose(&in->list);
+	in->aws = NULL;
+	in->secrets = NULL;
+}

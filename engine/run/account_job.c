@@ -1,0 +1,386 @@
+/* The account job: task glue, the retry/rate-limit gate around each call,
+ * step records and the account's report entry. */
+#include "engine/run/account_job.h"
+
+#include "engine/aws/s3.h"
+#include "engine/core/alloc.h"
+#include "engine/core/clock.h"
+#include "engine/core/error.h"
+#include "engine/core/log.h"
+#include "reports/report_json.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int64_t c1_job_now_wall(void)
+{
+	const struct c1_clock *c = c1_clock_system();
+	return c->wall_ms(c->ctx);
+}
+
+int c1_call_gate(struct c1_run_shared *run, struct c1_task_ctx *ctx, const char *rl_key)
+{
+	int64_t wait = c1_ratelimit_try_acquire(run->rl, rl_key, ctx->now_ms);
+	if (wait <= 0)
+		return 0;
+	return c1_task_wait_for(ctx, wait);
+}
+
+enum c1_call_verdict c1_call_after(struct c1_run_shared *run, struct c1_task_ctx *ctx, const char *rl_key,
+				   int rc, int ok_alt, const struct c1_api_error *err, bool aws, int *attempt,
+				   int *last_cost)
+{
+	const struct c1_retry_policy *policy = aws ? &run->retry_aws : &run->retry_trend;
+	(*attempt)++;
+	if (rc == 0 || (ok_alt != 0 && rc == ok_alt)) {
+		c1_ratelimit_on_success(run->rl, rl_key, ctx->now_ms);
+		c1_retry_on_success(policy, &run->quota, *last_cost);
+		*attempt = 0;
+		*last_cost = 0;
+		return C1_CALL_OK;
+	}
+	if (err && err->throttling)
+		c1_ratelimit_on_throttle(run->rl, rl_key, ctx->now_ms);
+	else
+		c1_ratelimit_on_success(run->rl, rl_key, ctx->now_ms);
+	if (err && !ctx->cancelled) {
+		struct c1_retry_decision d;
+		/* Throttling must never fail an account while the quota lasts: it
+		 * only slows the sender, so it does not count against attempts. */
+		int counted = err->throttling ? 1 : *attempt;
+		c1_retry_decide(&d, policy, &run->quota, counted, err, c1_rand_default());
+		if (d.retry) {
+			*last_cost = d.cost;
+			ctx->wake_at_ms = ctx->now_ms + d.delay_ms;
+			return C1_CALL_RETRY;
+		}
+	}
+	*attempt = 0;
+	*last_cost = 0;
+	return C1_CALL_FAIL;
+}
+
+enum c1_bucket_verdict c1_job_check_bucket(struct c1_account_job *job, struct c1_task_ctx *ctx, char *code,
+					   size_t code_len, char *msg, size_t msg_len)
+{
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	struct c1_s3_bucket_info info = {0};
+	const char *bucket = job->row->bucket;
+	if (c1_call_gate(job->run, ctx, job->aws.rl_s3))
+		return C1_BUCKET_WAIT;
+	int rc = c1_s3_head_bucket(&info, &job->aws.s3, &job->aws.view, bucket, job->aws.s3_path_style, &err);
+	enum c1_call_verdict v = c1_call_after(job->run, ctx, job->aws.rl_s3, rc, C1_ENOTFOUND, &err, true,
+					       &job->attempt, &job->last_cost);
+	if (v == C1_CALL_RETRY)
+		return C1_BUCKET_WAIT;
+	if (rc == C1_ENOTFOUND) {
+		snprintf(code, code_len, "NoSuchBucket");
+		snprintf(msg, msg_len,
+			 "bucket \"%s\" does not exist; give an existing CloudTrail bucket or set "
+			 "create_new_trail",
+			 bucket);
+		return C1_BUCKET_INVALID;
+	}
+	if (v == C1_CALL_FAIL || !info.region[0]) {
+		char e[600] = "no x-amz-bucket-region in the reply";
+		if (v == C1_CALL_FAIL)
+			c1_api_error_format(&err, e, sizeof(e));
+		snprintf(code, code_len, "%s", err.code[0] ? err.code : "BucketCheck");
+		snprintf(msg, msg_len, "bucket \"%s\" cannot be checked: %s", bucket, e);
+		return C1_BUCKET_INVALID;
+	}
+	if (strcmp(info.region, job->region) != 0) {
+		snprintf(code, code_len, "BucketRegion");
+		snprintf(msg, msg_len, "bucket \"%s\" is in %s, not in the account's region %s", bucket,
+			 info.region, job->region);
+		return C1_BUCKET_INVALID;
+	}
+	return C1_BUCKET_OK;
+}
+
+static int s_job_run(struct c1_task *t, struct c1_task_ctx *ctx)
+{
+	struct c1_account_job *job = t->data;
+	if (job->started_ms == 0) {
+		job->started_ms = c1_job_now_wall();
+		struct c1_state_account a = {0};
+		a.row = job->row_no;
+		a.line = (int)job->row->line;
+		a.account_id = job->row->account_id;
+		a.region = job->region[0] ? job->region : job->row->region;
+		a.name = job->row->name[0] ? job->row->name : NULL;
+		a.status = C1_ACCOUNT_RUNNING;
+		a.started_at_ms = job->started_ms;
+		a.duration_ms = -1;
+		c1_state_account_upsert(job->run->state, job->run->run_id, &a);
+	}
+	int r = job->run->strategy->run(job, ctx);
+	if (r == C1_TASK_DONE)
+		job->finished_ms = c1_job_now_wall();
+	return r;
+}
+
+static void s_job_release(struct c1_task *t, enum c1_task_end end)
+{
+	struct c1_account_job *job = t->data;
+	struct c1_run_shared *run = job->run;
+	if (end != C1_TASK_END_DONE) {
+		if (job->started_ms == 0)
+			job->outcome.not_started = true;
+		else {
+			job->outcome.failed = true;
+			c1_job_reason(job, false, "the run was interrupted before this account finished");
+		}
+		return;
+	}
+	atomic_fetch_add(&run->finished, 1);
+	if (job->outcome.failed) {
+		long n = atomic_fetch_add(&run->failures, 1) + 1;
+		if (run->max_failures >= 0 && n > run->max_failures) {
+			C1_WARN("run",
+				"%ld accounts failed, more than --max-failures allows: no new account starts",
+				n);
+			c1_scheduler_stop_admission(run->sched);
+		}
+	}
+}
+
+struct c1_account_job *c1_account_job_new(struct c1_run_shared *run, const struct c1_account_row *row,
+					  int row_no, struct c1_tenant *tenant)
+{
+	struct c1_account_job *job = c1_calloc(1, sizeof(*job));
+	job->run = run;
+	job->row = row;
+	job->row_no = row_no;
+	job->tenant = tenant;
+	snprintf(job->base, sizeof(job->base), "%s", row->stack_name[0] ? row->stack_name : "CloudOne");
+	snprintf(job->region, sizeof(job->region), "%s", row->region);
+	for (int i = 0; i < C1_STEP_COUNT; i++) {
+		job->steps[i].status = C1_STEP_PENDING;
+		job->steps[i].err = (struct c1_api_error)C1_API_ERROR_INIT;
+	}
+	struct c1_cloudone_cloudtrail_params ct = C1_CLOUDONE_CLOUDTRAIL_PARAMS_INIT;
+	job->ct = ct;
+	c1_task_init(&job->task, s_job_run, s_job_release, job);
+	return job;
+}
+
+void c1_account_job_free(struct c1_account_job *job)
+{
+	if (!job)
+		return;
+	c1_aws_context_dispose(&job->aws);
+	for (int i = 0; i < C1_STEP_COUNT; i++) {
+		free(job->steps[i].resource);
+		free(job->steps[i].physical);
+		free(job->steps[i].plan_note);
+	}
+	free(job->ws_role_arn);
+	free(job->c1_role_arn);
+	free(job->trail_bucket);
+	free(job->cloud_account_id);
+	c1_cloudone_cloudtrail_params_dispose(&job->ct);
+	for (size_t i = 0; i < job->rb_len; i++) {
+		free(job->rb[i].step);
+		free(job->rb[i].resource);
+		free(job->rb[i].error.code);
+		free(job->rb[i].error.message);
+		free(job->rb[i].error.request_id);
+	}
+	free(job->rb);
+	for (size_t i = 0; i < job->drift_len; i++) {
+		free(job->drift[i].resource);
+		free(job->drift[i].kind);
+		free(job->drift[i].expected);
+		free(job->drift[i].actual);
+	}
+	free(job->drift);
+	free(job->strategy_data); /* outlives the task: the report reads it */
+	free(job);
+}
+
+void c1_job_step_start(struct c1_account_job *job, enum c1_step_id id)
+{
+	struct c1_step_rec *s = &job->steps[id];
+	if (s->status == C1_STEP_PENDING || s->started_ms == 0)
+		s->started_ms = c1_job_now_wall();
+	s->status = C1_STEP_RUNNING;
+	s->attempts++;
+	c1_state_step_start(job->run->state, job->run->run_id, job->row->account_id,
+			    job->region[0] ? job->region : "-", c1_step_def(id)->name);
+}
+
+void c1_job_step_finish(struct c1_account_job *job, enum c1_step_id id, enum c1_step_status status,
+			const struct c1_api_error *err, const char *message)
+{
+	struct c1_step_rec *s = &job->steps[id];
+	s->status = status;
+	s->finished_ms = c1_job_now_wall();
+	if (s->started_ms == 0)
+		s->started_ms = s->finished_ms;
+	if (err || message) {
+		s->has_error = true;
+		if (err)
+			s->err = *err;
+		if (message)
+			snprintf(s->err.message, sizeof(s->err.message), "%s", message);
+		if (!s->err.code[0])
+			snprintf(s->err.code, sizeof(s->err.code), "%s",
+				 status == C1_STEP_FAILED ? "StepFailed" : "Error");
+	}
+	struct c1_state_step_outcome o = {0};
+	o.status = status;
+	if (s->has_error) {
+		o.error_code = s->err.code;
+		o.error_message = s->err.message;
+		o.http_status = s->err.http_status;
+		o.request_id = s->err.request_id[0] ? s->err.request_id : NULL;
+	}
+	o.resource_id = s->resource;
+	c1_state_step_finish(job->run->state, job->run->run_id, job->row->account_id,
+			     job->region[0] ? job->region : "-", c1_step_def(id)->name, &o);
+}
+
+void c1_job_reason(struct c1_account_job *job, bool force, const char *fmt, ...)
+{
+	if (job->reason[0] && !force)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(job->reason, sizeof(job->reason), fmt, ap);
+	va_end(ap);
+}
+
+static void s_err_copy(struct c1_report_error *out, const struct c1_api_error *err)
+{
+	out->code = c1_strdup(err->code[0] ? err->code : "Error");
+	out->message = c1_strdup(err->message);
+	out->http_status = err->http_status;
+	out->request_id = err->request_id[0] ? c1_strdup(err->request_id) : NULL;
+}
+
+void c1_job_add_rollback(struct c1_account_job *job, const char *step, const char *resource,
+			 enum c1_step_status status, const struct c1_api_error *err)
+{
+	job->rb = c1_realloc(job->rb, (job->rb_len + 1) * sizeof(*job->rb));
+	struct c1_report_rollback *r = &job->rb[job->rb_len++];
+	memset(r, 0, sizeof(*r));
+	r->step = c1_strdup(step);
+	r->resource = c1_strdup(resource ? resource : "");
+	r->status = status;
+	if (err) {
+		r->has_error = true;
+		s_err_copy(&r->error, err);
+	}
+}
+
+void c1_job_add_drift(struct c1_account_job *job, enum c1_drift_plane plane, const char *resource,
+		      const char *kind, const char *expected, const char *actual)
+{
+	job->drift = c1_realloc(job->drift, (job->drift_len + 1) * sizeof(*job->drift));
+	struct c1_report_drift *d = &job->drift[job->drift_len++];
+	memset(d, 0, sizeof(*d));
+	d->plane = plane;
+	d->resource = c1_strdup(resource);
+	d->kind = c1_strdup(kind);
+	d->expected = expected ? c1_strdup(expected) : NULL;
+	d->actual = actual ? c1_strdup(actual) : NULL;
+	job->outcome.drift_found = true;
+}
+
+void c1_account_job_report(struct c1_account_job *job, struct c1_report_account *out)
+{
+	char t0[32], t1[32];
+	const struct c1_account_row *row = job->row;
+	out->row = job->row_no;
+	out->account_id = c1_strdup(row->account_id);
+	out->name = row->name[0] ? c1_strdup(row->name) : NULL;
+	out->region = c1_strdup(job->region[0] ? job->region : row->region);
+	out->status = c1_account_status_from_outcome(&job->outcome);
+	out->duration_s =
+	    job->finished_ms > job->started_ms ? (job->finished_ms - job->started_ms) / 1000.0 : 0;
+	out->reason = job->reason[0] ? c1_strdup(job->reason) : NULL;
+	if (out->status != C1_ACCOUNT_NOT_STARTED) {
+		for (int i = 0; i < C1_STEP_COUNT; i++) {
+			const struct c1_step_rec *s = &job->steps[i];
+			if (s->attempts == 0 && s->status == C1_STEP_PENDING)
+				continue;
+			struct c1_report_step *rs = c1_report_account_add_step(out);
+			rs->name = c1_strdup(c1_step_def((enum c1_step_id)i)->name);
+			rs->status = s->status == C1_STEP_RUNNING ? C1_STEP_FAILED : s->status;
+			rs->attempts = s->attempts;
+			if (s->started_ms) {
+				c1_report_format_time(t0, s->started_ms);
+				rs->started_at = c1_strdup(t0);
+			}
+			if (s->finished_ms) {
+				c1_report_format_time(t1, s->finished_ms);
+				rs->finished_at = c1_strdup(t1);
+			}
+			if (s->has_error) {
+				rs->has_error = true;
+				s_err_copy(&rs->error, &s->err);
+			}
+		}
+	}
+	for (size_t i = 0; i < job->rb_len; i++) {
+		struct c1_report_rollback *r = c1_report_account_add_rollback(out);
+		r->step = c1_strdup(job->rb[i].step);
+		r->resource = c1_strdup(job->rb[i].resource);
+		r->status = job->rb[i].status;
+		if (job->rb[i].has_error) {
+			r->has_error = true;
+			r->error.code = c1_strdup(job->rb[i].error.code);
+			r->error.message = c1_strdup(job->rb[i].error.message);
+			r->error.http_status = job->rb[i].error.http_status;
+			r->error.request_id =
+			    job->rb[i].error.request_id ? c1_strdup(job->rb[i].error.request_id) : NULL;
+		}
+	}
+	for (size_t i = 0; i < job->drift_len; i++) {
+		struct c1_report_drift *d = c1_report_account_add_drift(out);
+		d->plane = job->drift[i].plane;
+		d->resource = c1_strdup(job->drift[i].resource);
+		d->kind = c1_strdup(job->drift[i].kind);
+		d->expected = job->drift[i].expected ? c1_strdup(job->drift[i].expected) : NULL;
+		d->actual = job->drift[i].actual ? c1_strdup(job->drift[i].actual) : NULL;
+	}
+	/* Resources that exist after the run. */
+	static const enum c1_step_id stack_steps[] = {C1_STEP_NEW_TRAIL, C1_STEP_WS_ROLE, C1_STEP_C1_ROLE,
+						      C1_STEP_CLOUDTRAIL_STACK};
+	for (size_t i = 0; i < sizeof(stack_steps) / sizeof(stack_steps[0]); i++) {
+		const struct c1_step_rec *s = &job->steps[stack_steps[i]];
+		if (s->status != C1_STEP_DONE || !s->resource)
+			continue;
+		struct c1_report_stack *st = c1_report_account_add_stack(out);
+		st->name = c1_strdup(s->resource);
+		st->id = s->physical ? c1_strdup(s->physical) : NULL;
+		st->status = c1_strdup("CREATE_COMPLETE");
+	}
+	if (job->steps[C1_STEP_WS_CONNECTOR].status == C1_STEP_DONE && job->connector_id > 0)
+		out->connector_id = c1_asprintf("%lld", (long long)job->connector_id);
+	if (job->steps[C1_STEP_C1_CLOUD_ACCOUNT].status == C1_STEP_DONE && job->cloud_account_id)
+		out->cloud_account_id = c1_strdup(job->cloud_account_id);
+
+	if (job->run->strategy->report)
+		job->run->strategy->report(job, out);
+	char *rb = NULL, *drift = NULL, *res = NULL;
+	c1_report_account_parts_to_json(out, &rb, &drift, &res);
+	struct c1_state_account a = {0};
+	a.row = job->row_no;
+	a.account_id = row->account_id;
+	a.region = out->region;
+	a.status = out->status;
+	a.finished_at_ms = job->finished_ms;
+	a.duration_ms = job->finished_ms > job->started_ms ? job->finished_ms - job->started_ms : 0;
+	a.reason = out->reason;
+	a.resources_json = res;
+	a.drift_json = drift;
+	a.rollback_json = rb;
+	c1_state_account_upsert(job->run->state, job->run->run_id, &a);
+	free(rb);
+	free(drift);
+	free(res);
+}

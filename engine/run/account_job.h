@@ -1,0 +1,217 @@
+/* One account's onboarding as a scheduler task: the data every strategy
+ * works on (row, tenant, AWS context, per-step records), the retry and
+ * rate-limit gate around each single-attempt call, and turning the records
+ * into the account's report entry and state rows. Also the run-wide data
+ * jobs share and the strategy seam (a function table per strategy). */
+#ifndef C1_RUN_ACCOUNT_JOB_H
+#define C1_RUN_ACCOUNT_JOB_H
+
+#include "batch/account.h"
+#include "engine/core/rand.h"
+#include "engine/net/api_error.h"
+#include "engine/net/ratelimit.h"
+#include "engine/net/retry.h"
+#include "engine/run/aws_context.h"
+#include "engine/run/scheduler.h"
+#include "engine/run/state.h"
+#include "engine/run/steps.h"
+#include "engine/trend/cloudone.h"
+#include "engine/trend/visionone.h"
+#include "reports/model.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum c1_run_mode { C1_MODE_APPLY = 0, C1_MODE_PLAN, C1_MODE_OFFBOARD, C1_MODE_DRIFT };
+
+struct c1_account_job;
+
+/** A strategy: how one account is onboarded. The runner calls `run` as the job's task body. */
+struct c1_strategy_ops {
+	const char *name;
+	/** One bounded piece of work; returns a c1_task_result. DONE when the account is finished. */
+	int (*run)(struct c1_account_job *job, struct c1_task_ctx *ctx);
+	/** Optional: add what only this strategy knows to the account's report entry. */
+	void (*report)(struct c1_account_job *job, struct c1_report_account *out);
+};
+
+/** What every job of a run shares (read-only after start, except the atomics and locked parts). */
+struct c1_run_shared {
+	enum c1_run_mode mode;
+	char run_id[C1_STATE_RUN_ID_SIZE];
+	struct c1_state *state;
+	struct c1_scheduler *sched;
+	struct c1_ratelimit *rl;
+	struct c1_retry_policy retry_aws, retry_trend;
+	struct c1_retry_quota quota;
+	struct c1_aws_cache *aws;
+	struct c1_http_transport *transport;
+	const struct c1_strategy_ops *strategy;
+	int64_t poll_min_ms, poll_max_ms; /* stack polling backoff */
+	long max_failures;                /* accounts allowed to fail; < 0 unlimited */
+	atomic_long failures;
+	atomic_long finished;
+	atomic_long wrote_any;
+	pthread_mutex_t out_lock; /* plan lines */
+	FILE *plan_out;
+	bool verbose;
+};
+
+/** One Cloud One tenant (API key) of the run. */
+struct c1_tenant {
+	struct c1_task task;
+	struct c1_run_shared *run;
+	char key_id[128];
+	const struct c1_secret *api_key;
+	const struct c1_secret *v1_token;
+	struct c1_cloudone_client c1;
+	struct c1_visionone_client v1;
+	struct c1_sched_event *ready;
+	char c1_account_id[16];
+	char c1_region[32];
+	const char *aws_region; /* mapped from c1_region */
+	char *external_id;
+	enum c1_visionone_status visionone;
+	bool failed;
+	enum c1_step_id failed_step;
+	struct c1_api_error err; /* the failing call */
+	char error[512];         /* one line for the accounts it fails */
+	/* step machine */
+	int phase;
+	int attempt;
+	int last_cost;
+	char *rl_key;
+	struct {
+		enum c1_step_status status;
+		int attempts;
+		int64_t started_ms, finished_ms;
+	} steps[2]; /* cloudone_account, visionone_link */
+};
+
+/** Per-step record of an account. */
+struct c1_step_rec {
+	enum c1_step_status status;
+	int attempts;
+	int64_t started_ms, finished_ms; /* Unix ms */
+	bool has_error;
+	struct c1_api_error err;
+	char *resource; /* stack name, connector id, ... */
+	char *physical; /* stack id */
+	bool owned;     /* created by this run or an unfinished earlier one: rollback may undo it */
+	bool existed;   /* found existing (adopted / in sync) */
+	bool wrote;     /* a write call of this step succeeded */
+	enum c1_plan_action plan;
+	char *plan_note;
+};
+
+struct c1_account_job {
+	struct c1_task task;
+	struct c1_run_shared *run;
+	const struct c1_account_row *row;
+	int row_no; /* 1-based input row */
+	struct c1_tenant *tenant;
+	char region[32];
+	char base[16]; /* stack base name */
+	struct c1_aws_context aws;
+	bool aws_ready;
+	int64_t started_ms, finished_ms;
+
+	/* machine */
+	int stage;            /* strategy-defined */
+	enum c1_step_id step; /* current step */
+	int sub;              /* step-defined */
+	int attempt;          /* attempts of the current call */
+	int write_attempt;    /* attempts of a create that alternates with a look-up */
+	int last_cost;
+	int64_t poll_ms;
+	int64_t deadline_ms;
+	int rollback_i; /* index into rollback order */
+	size_t rollback_n;
+	enum c1_step_id rollback_order[C1_STEP_COUNT];
+
+	struct c1_step_rec steps[C1_STEP_COUNT];
+	struct c1_account_outcome outcome;
+	char reason[600];
+
+	/* outputs of steps */
+	char *ws_role_arn;
+	char *c1_role_arn;
+	char *trail_bucket;
+	int64_t connector_id;
+	char *cloud_account_id;
+	struct c1_cloudone_cloudtrail_params ct;
+	bool ct_have;
+	struct c1_report_rollback *rb;
+	size_t rb_len;
+	struct c1_report_drift *drift;
+	size_t drift_len;
+	void *strategy_data; /* for strategies other than direct */
+};
+
+/* ---- call gate (used by strategies and tenants) ---- */
+
+enum c1_call_verdict { C1_CALL_OK = 0, C1_CALL_RETRY = 1, C1_CALL_FAIL = 2 };
+
+/**
+ * Before a remote call: take a token of `rl_key`. 0 to go ahead, or
+ * C1_TASK_WAIT with ctx->wake_at_ms set to the slot.
+ */
+int c1_call_gate(struct c1_run_shared *run, struct c1_task_ctx *ctx, const char *rl_key);
+
+enum c1_bucket_verdict { C1_BUCKET_OK = 0, C1_BUCKET_WAIT, C1_BUCKET_INVALID };
+
+/**
+ * Preflight of the row's existing CloudTrail bucket, one call per task run:
+ * it must exist and be in the account's region. Uses HeadBucket, which
+ * reports the region (x-amz-bucket-region) even for a bucket of another
+ * account (the usual log-archive org-trail bucket) that answers 403.
+ * WAIT: return C1_TASK_WAIT (rate-limit slot or retry). INVALID: `code` and
+ * `msg` say why, for the strategy's invalid path.
+ */
+enum c1_bucket_verdict c1_job_check_bucket(struct c1_account_job *job, struct c1_task_ctx *ctx, char *code,
+					   size_t code_len, char *msg, size_t msg_len);
+/**
+ * After a call returned `rc` with `err`: OK (0, or rc in `ok_codes` such as
+ * C1_ENOTFOUND passed as ok_alt), RETRY (ctx->wake_at_ms set; the caller
+ * returns C1_TASK_WAIT), or FAIL (give up). Throttling slows `rl_key`.
+ * `attempt` counts this call's attempts (reset to 0 on OK/FAIL).
+ */
+enum c1_call_verdict c1_call_after(struct c1_run_shared *run, struct c1_task_ctx *ctx, const char *rl_key,
+				   int rc, int ok_alt, const struct c1_api_error *err, bool aws, int *attempt,
+				   int *last_cost);
+
+/* ---- job life cycle ---- */
+
+/** A new job for `row` (borrowed) under `tenant`. */
+struct c1_account_job *c1_account_job_new(struct c1_run_shared *run, const struct c1_account_row *row,
+					  int row_no, struct c1_tenant *tenant);
+void c1_account_job_free(struct c1_account_job *job);
+
+/** Mark the current step started (record + state row). */
+void c1_job_step_start(struct c1_account_job *job, enum c1_step_id id);
+/** Finish a step with `status`; `err` may be NULL; message overrides err->message when set. */
+void c1_job_step_finish(struct c1_account_job *job, enum c1_step_id id, enum c1_step_status status,
+			const struct c1_api_error *err, const char *message);
+/** Set the account's reason line (first one wins unless `force`). */
+void c1_job_reason(struct c1_account_job *job, bool force, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/** Append a rollback entry to the report. */
+void c1_job_add_rollback(struct c1_account_job *job, const char *step, const char *resource,
+			 enum c1_step_status status, const struct c1_api_error *err);
+/** Append a drift entry. */
+void c1_job_add_drift(struct c1_account_job *job, enum c1_drift_plane plane, const char *resource,
+		      const char *kind, const char *expected, const char *actual);
+
+/**
+ * Fill `out` (a zeroed report account) from the job's records and write the
+ * account row to the state store. `status` is final.
+ */
+void c1_account_job_report(struct c1_account_job *job, struct c1_report_account *out);
+
+/** Unix ms now. */
+int64_t c1_job_now_wall(void);
+
+#endif

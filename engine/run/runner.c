@@ -1,0 +1,366 @@
+/* The runner: wires the run-wide pieces together, admits the accounts and
+ * turns their records into report.json. */
+#include "engine/run/runner.h"
+
+#include "batch/exit_codes.h"
+#include "engine/core/alloc.h"
+#include "engine/core/clock.h"
+#include "engine/core/error.h"
+#include "engine/core/log.h"
+#include "engine/core/sha256.h"
+#include "engine/net/http_curl.h"
+#include "engine/run/lock.h"
+#include "engine/run/progress.h"
+#include "engine/run/strategy_direct.h"
+#include "engine/run/strategy_template.h"
+#include "engine/run/tenant.h"
+#include "reports/report_json.h"
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static volatile sig_atomic_t s_signalled;
+
+static void s_on_signal(int sig)
+{
+	s_signalled = sig;
+}
+
+static const char *s_mode_name(enum c1_run_mode m)
+{
+	static const char *const names[] = {"apply", "plan", "offboard", "drift"};
+	return names[m];
+}
+
+int c1_runner_exit_code(enum c1_run_mode mode, const size_t summary[C1_ACCOUNT_STATUS_COUNT],
+			bool fail_on_drift)
+{
+	if (summary[C1_ACCOUNT_FAILED] || summary[C1_ACCOUNT_ROLLED_BACK] || summary[C1_ACCOUNT_INVALID])
+		return C1_EXIT_FAILED;
+	if (summary[C1_ACCOUNT_DRIFTED] && (mode == C1_MODE_DRIFT || fail_on_drift))
+		return C1_EXIT_DRIFT;
+	if (summary[C1_ACCOUNT_NOT_STARTED])
+		return C1_EXIT_FAILED;
+	return C1_EXIT_OK;
+}
+
+static char *s_options_json(const struct c1_options *o)
+{
+	json_t *j = json_object();
+	json_object_set_new(j, "concurrency", json_integer(o->concurrency));
+	json_object_set_new(j, "strategy",
+			    json_string(o->strategy == C1_STRATEGY_TEMPLATE ? "template" : "direct"));
+	if (o->max_failures >= 0)
+		json_object_set_new(j, "max_failures",
+				    json_string_nocheck(o->max_failures_percent ? "percent" : "count"));
+	if (o->max_failures >= 0)
+		json_object_set_new(j, "max_failures_value", json_integer(o->max_failures));
+	if (o->only_count) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < o->only_count; i++)
+			json_array_append_new(a, json_string(o->only[i]));
+		json_object_set_new(j, "only", a);
+	}
+	if (o->shard_count)
+		json_object_set_new(j, "shard", json_sprintf("%d/%d", o->shard_index, o->shard_count));
+	if (o->state_dir)
+		json_object_set_new(j, "state_dir", json_string(o->state_dir));
+	if (o->reports_dir)
+		json_object_set_new(j, "reports_dir", json_string(o->reports_dir));
+	char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
+	char *out = c1_strdup(s);
+	free(s);
+	return out;
+}
+
+static int64_t s_env_ms(const char *name, int64_t def)
+{
+	const char *v = getenv(name);
+	if (!v || !*v)
+		return def;
+	char *end = NULL;
+	long long n = strtoll(v, &end, 10);
+	return (end && *end == '\0' && n > 0) ? (int64_t)n : def;
+}
+
+/* The per-step action as printed: a step plan never reached reads "create". */
+static enum c1_plan_action s_step_plan(const struct c1_step_rec *s)
+{
+	return s->attempts == 0 && s->status == C1_STEP_PENDING && s->plan != C1_PLAN_SKIP ? C1_PLAN_CREATE
+											   : s->plan;
+}
+
+/* One verdict per account for the headline: the strongest change wins. */
+static const char *s_plan_verdict(const struct c1_account_job *job)
+{
+	static const enum c1_plan_action order[] = {C1_PLAN_CREATE, C1_PLAN_UPDATE, C1_PLAN_ADOPT};
+	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
+		for (int i = C1_STEP_NEW_TRAIL; i < C1_STEP_COUNT; i++)
+			if (i != C1_STEP_VISIONONE_LINK && s_step_plan(&job->steps[i]) == order[k])
+				return c1_plan_action_name(order[k]);
+	return c1_plan_action_name(C1_PLAN_UNCHANGED);
+}
+
+static void s_print_plan(struct c1_account_job *job, struct c1_report_account *acct)
+{
+	printf("%s %s (row %d): %s\n", job->row->account_id, job->region[0] ? job->region : "-", job->row_no,
+	       acct->status == C1_ACCOUNT_INVALID ? "invalid" : s_plan_verdict(job));
+	if (acct->status == C1_ACCOUNT_INVALID) {
+		printf("  invalid: %s\n", acct->reason ? acct->reason : "");
+		return;
+	}
+	for (int i = C1_STEP_NEW_TRAIL; i < C1_STEP_COUNT; i++) {
+		if (i == C1_STEP_VISIONONE_LINK)
+			continue;
+		const struct c1_step_rec *s = &job->steps[i];
+		if (s->plan == C1_PLAN_SKIP)
+			continue;
+		const char *name = c1_step_def((enum c1_step_id)i)->name;
+		printf("  %-18s %s%s%s\n", name, c1_plan_action_name(s_step_plan(s)),
+		       s->plan_note ? "  " : "", s->plan_note ? s->plan_note : "");
+	}
+}
+
+int c1_runner_run(const struct c1_runner_input *in)
+{
+	const struct c1_options *opts = in->opts;
+	struct c1_lock *lock = NULL;
+	struct c1_http_transport *transport = NULL;
+	struct c1_report *report = NULL;
+	struct c1_tenant **tenants = NULL;
+	struct c1_account_job **jobs = NULL;
+	size_t ntenants = 0, njobs = 0;
+	struct c1_run_shared run;
+	bool run_begun = false, sched_ok = false;
+	int exit_code = C1_EXIT_SOFTWARE;
+	char *options_json = NULL;
+	char sha[C1_SHA256_HEX_SIZE] = "";
+	struct sigaction sa_old_int, sa_old_term;
+	bool signals_set = false;
+
+	memset(&run, 0, sizeof(run));
+	run.mode = in->mode;
+	run.strategy = in->strategy ? in->strategy : &c1_strategy_direct;
+	if (!in->strategy && opts->strategy == C1_STRATEGY_TEMPLATE) {
+		c1_strategy_template_configure(opts);
+		run.strategy = &c1_strategy_template;
+	}
+	pthread_mutex_init(&run.out_lock, NULL);
+	c1_retry_quota_init(&run.quota, 0);
+
+	int rc = c1_lock_acquire(&lock, opts->state_dir);
+	if (rc == C1_EBUSY) {
+		fprintf(stderr, "c1onboard: %s\n", c1_error_last());
+		exit_code = C1_EXIT_TEMPFAIL;
+		goto cleanup;
+	}
+	if (rc != 0) {
+		fprintf(stderr, "c1onboard: %s\n", c1_error_last());
+		exit_code = C1_EXIT_CONFIG;
+		goto cleanup;
+	}
+	if (c1_state_open(&run.state, opts->state_dir) != 0) {
+		fprintf(stderr, "c1onboard: %s\n", c1_error_last());
+		exit_code = C1_EXIT_CONFIG;
+		goto cleanup;
+	}
+	options_json = s_options_json(opts);
+	c1_sha256_file_hex(sha, opts->accounts_path);
+	struct c1_state_run_info info = {s_mode_name(in->mode), run.strategy->name,  C1_VERSION,
+					 opts->accounts_path,   sha[0] ? sha : NULL, options_json};
+	if (c1_state_run_begin(run.state, &info, run.run_id) != 0) {
+		fprintf(stderr, "c1onboard: %s\n", c1_error_last());
+		goto cleanup;
+	}
+	run_begun = true;
+	c1_lock_set_run(lock, run.run_id);
+	int64_t started_wall = c1_clock_system()->wall_ms(NULL);
+
+	struct c1_http_curl_options copts = C1_HTTP_CURL_OPTIONS_INIT;
+	copts.ca_bundle = opts->ca_bundle;
+	if (c1_http_curl_new(&transport, &copts) != 0) {
+		fprintf(stderr, "c1onboard: %s\n", c1_error_last());
+		goto cleanup;
+	}
+	run.transport = transport;
+	struct c1_ratelimit_options rlo = C1_RATELIMIT_OPTIONS_INIT;
+	c1_ratelimit_new(&run.rl, &rlo);
+	c1_ratelimit_set_service_rate(run.rl, "cloudformation", 4, 4);
+	c1_ratelimit_set_service_rate(run.rl, "sts", 10, 10);
+	c1_ratelimit_set_service_rate(run.rl, "s3", 10, 10);
+	c1_ratelimit_set_service_rate(run.rl, "cloudone", 20, 20);
+	for (size_t i = 0; i < opts->rate_count; i++)
+		c1_ratelimit_set_service_rate(run.rl, opts->rates[i].service, opts->rates[i].per_second, 0);
+	c1_retry_policy_init(&run.retry_aws, C1_RETRY_STANDARD_2026);
+	run.retry_aws.max_attempts = 5;
+	run.retry_aws.hint = C1_RETRY_HINT_CLAMPED;
+	c1_retry_policy_init(&run.retry_trend, C1_RETRY_STANDARD_2026);
+	run.retry_trend.max_attempts = 5;
+	run.poll_min_ms = s_env_ms("C1ONBOARD_POLL_MIN_MS", 200);
+	run.poll_max_ms = s_env_ms("C1ONBOARD_POLL_MAX_MS", 15000);
+	c1_aws_cache_new(&run.aws, in->aws, transport);
+
+	struct c1_scheduler_options so = C1_SCHEDULER_OPTIONS_INIT;
+	so.threads = 4;
+	so.max_in_flight = opts->concurrency > 0 ? (size_t)opts->concurrency : C1_DEFAULT_CONCURRENCY;
+	if (c1_scheduler_new(&run.sched, &so) != 0) {
+		fprintf(stderr, "c1onboard: %s\n", c1_error_last());
+		goto cleanup;
+	}
+	sched_ok = true;
+
+	/* Jobs and tenants for the selected rows. */
+	const struct c1_account_list *list = in->list;
+	jobs = c1_calloc(list->count + 1, sizeof(*jobs));
+	tenants = c1_calloc(list->count + 1, sizeof(*tenants));
+	for (size_t i = 0; i < list->count; i++) {
+		const struct c1_account_row *row = list->rows[i];
+		if (!row->valid || !c1_options_selects(opts, row->account_id))
+			continue;
+		const struct c1_secret *key = NULL, *token = NULL;
+		if (c1_secret_store_get(in->secrets, &key, row->cloudone_api_key_ref, "cloudone_api_key") !=
+			0 ||
+		    c1_secret_store_get(in->secrets, &token, row->visionone_token_ref, "visionone_token") !=
+			0)
+			continue;
+		struct c1_tenant *t = NULL;
+		for (size_t k = 0; k < ntenants && !t; k++)
+			if (c1_secret_equals(tenants[k]->api_key, key))
+				t = tenants[k];
+		if (!t) {
+			t = c1_tenant_new(&run, key, token);
+			tenants[ntenants++] = t;
+		}
+		jobs[njobs++] = c1_account_job_new(&run, row, (int)(i + 1), t);
+	}
+	if (opts->max_failures < 0)
+		run.max_failures = -1;
+	else if (opts->max_failures_percent)
+		run.max_failures = (long)((double)opts->max_failures * (double)njobs / 100.0);
+	else
+		run.max_failures = opts->max_failures;
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = s_on_signal;
+	sigemptyset(&sa.sa_mask);
+	s_signalled = 0;
+	sigaction(SIGINT, &sa, &sa_old_int);
+	sigaction(SIGTERM, &sa, &sa_old_term);
+	signals_set = true;
+
+	for (size_t k = 0; k < ntenants; k++)
+		c1_tenant_start(tenants[k]);
+	for (size_t i = 0; i < njobs; i++)
+		c1_scheduler_submit(run.sched, &jobs[i]->task);
+
+	struct c1_progress prog;
+	const struct c1_clock *clk = c1_clock_system();
+	c1_progress_init(&prog, stderr, !opts->no_progress && opts->verbosity >= 0, njobs,
+			 clk->monotonic_ms(NULL));
+	bool cancelled = false;
+	while (c1_scheduler_wait_timeout(run.sched, 200) == C1_ETIMEOUT) {
+		if (s_signalled && !cancelled) {
+			C1_WARN("run", "signal %d: stopping; accounts in flight stop at a safe point",
+				(int)s_signalled);
+			c1_scheduler_cancel(run.sched);
+			cancelled = true;
+		}
+		struct c1_scheduler_stats st;
+		c1_scheduler_stats(run.sched, &st);
+		c1_progress_update(&prog, (size_t)atomic_load(&run.finished),
+				   (size_t)atomic_load(&run.failures), st.in_flight, clk->monotonic_ms(NULL));
+	}
+	c1_progress_finish(&prog);
+	if (s_signalled)
+		cancelled = true;
+
+	/* The report. */
+	report = c1_report_new();
+	char ts[32];
+	report->run.id = c1_strdup(run.run_id);
+	report->run.command = c1_strdup(s_mode_name(in->mode));
+	report->run.strategy = c1_strdup(run.strategy->name);
+	report->run.status = cancelled ? C1_RUN_INTERRUPTED : C1_RUN_FINISHED;
+	c1_report_format_time(ts, started_wall);
+	report->run.started_at = c1_strdup(ts);
+	c1_report_format_time(ts, clk->wall_ms(NULL));
+	report->run.finished_at = c1_strdup(ts);
+	report->run.tool_version = c1_strdup(C1_VERSION);
+	report->run.input_path = c1_strdup(opts->accounts_path);
+	report->run.input_sha256 = sha[0] ? c1_strdup(sha) : NULL;
+	report->run.options_json = c1_strdup(options_json);
+	for (size_t k = 0; k < ntenants; k++)
+		c1_tenant_report(tenants[k], c1_report_add_tenant(report));
+	for (size_t i = 0; i < njobs; i++) {
+		struct c1_report_account *acct = c1_report_add_account(report);
+		c1_account_job_report(jobs[i], acct);
+		if (in->mode == C1_MODE_PLAN)
+			s_print_plan(jobs[i], acct);
+	}
+	c1_report_compute_summary(report);
+	char *summary = NULL;
+	{
+		json_t *sj = json_object();
+		for (int s = 0; s < C1_ACCOUNT_STATUS_COUNT; s++)
+			json_object_set_new(sj, c1_account_status_name((enum c1_account_status)s),
+					    json_integer((json_int_t)report->summary[s]));
+		json_object_set_new(sj, "total", json_integer((json_int_t)report->total));
+		char *d = json_dumps(sj, JSON_COMPACT);
+		summary = c1_strdup(d);
+		free(d);
+		json_decref(sj);
+	}
+	c1_state_run_finish(run.state, run.run_id, report->run.status, summary);
+	run_begun = false;
+	free(summary);
+	const char *reports_dir = opts->reports_dir ? opts->reports_dir : "reports";
+	if (c1_report_write_json(report, reports_dir) != 0) {
+		fprintf(stderr, "c1onboard: report: %s\n", c1_error_last());
+		exit_code = C1_EXIT_SOFTWARE;
+		goto cleanup;
+	}
+	exit_code = c1_runner_exit_code(in->mode, report->summary, opts->fail_on_drift);
+	if (cancelled)
+		exit_code = C1_EXIT_FAILED;
+	if (opts->verbosity >= 0) {
+		fprintf(stderr, "%s %s: %zu account%s:", s_mode_name(in->mode), run.run_id, report->total,
+			report->total == 1 ? "" : "s");
+		for (int s = 0; s < C1_ACCOUNT_STATUS_COUNT; s++)
+			if (report->summary[s])
+				fprintf(stderr, " %zu %s", report->summary[s],
+					c1_account_status_name((enum c1_account_status)s));
+		fprintf(stderr, "; report: %s/%s/report.json\n", reports_dir, run.run_id);
+	}
+
+cleanup:
+	if (signals_set) {
+		sigaction(SIGINT, &sa_old_int, NULL);
+		sigaction(SIGTERM, &sa_old_term, NULL);
+	}
+	if (run_begun && run.state)
+		c1_state_run_finish(run.state, run.run_id, C1_RUN_CRASHED, NULL);
+	if (sched_ok)
+		c1_scheduler_free(run.sched);
+	for (size_t i = 0; i < njobs; i++)
+		c1_account_job_free(jobs[i]);
+	for (size_t k = 0; k < ntenants; k++)
+		c1_tenant_free(tenants[k]);
+	free(jobs);
+	free(tenants);
+	c1_report_free(report);
+	c1_aws_cache_free(run.aws);
+	c1_ratelimit_free(run.rl);
+	if (transport)
+		transport->destroy(transport);
+	c1_state_close(run.state);
+	c1_lock_release(lock);
+	c1_retry_quota_dispose(&run.quota);
+	pthread_mutex_destroy(&run.out_lock);
+	free(options_json);
+	return exit_code;
+}

@@ -1,0 +1,274 @@
+/* The tenant task: three read-mostly calls and at most two writes (Vision
+ * One enrollment) per Cloud One API key, whatever the number of accounts. */
+#include "engine/run/tenant.h"
+
+#include "engine/core/alloc.h"
+#include "engine/core/error.h"
+#include "engine/core/log.h"
+#include "engine/trend/regions.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { T_APIKEY = 0, T_V1_CHECK, T_V1_TOKEN, T_V1_CONNECT, T_EXTERNAL_ID, T_DONE };
+
+static void s_fail(struct c1_tenant *t, enum c1_step_id step, const struct c1_api_error *err,
+		   const char *what)
+{
+	t->failed = true;
+	t->failed_step = step;
+	if (err)
+		t->err = *err;
+	char line[512];
+	if (err && err->code[0])
+		c1_api_error_format(err, line, sizeof(line));
+	else
+		snprintf(line, sizeof(line), "%s", c1_error_last());
+	snprintf(t->error, sizeof(t->error), "%s: %.120s: %.300s", c1_step_def(step)->name, what, line);
+	if (!t->err.code[0])
+		snprintf(t->err.code, sizeof(t->err.code), "TenantFailed");
+	snprintf(t->err.message, sizeof(t->err.message), "%s", t->error);
+	int i = step == C1_STEP_CLOUDONE_ACCOUNT ? 0 : 1;
+	t->steps[i].status = C1_STEP_FAILED;
+	t->steps[i].finished_ms = c1_job_now_wall();
+	if (step == C1_STEP_VISIONONE_LINK)
+		t->visionone = C1_V1_FAILED;
+	if (step == C1_STEP_CLOUDONE_ACCOUNT)
+		t->visionone = C1_V1_SKIPPED;
+}
+
+static void s_step_begin(struct c1_tenant *t, int i)
+{
+	if (t->steps[i].started_ms == 0)
+		t->steps[i].started_ms = c1_job_now_wall();
+	t->steps[i].status = C1_STEP_RUNNING;
+	t->steps[i].attempts++;
+}
+
+static void s_step_done(struct c1_tenant *t, int i)
+{
+	t->steps[i].status = C1_STEP_DONE;
+	t->steps[i].finished_ms = c1_job_now_wall();
+}
+
+static int s_finish(struct c1_tenant *t)
+{
+	t->phase = T_DONE;
+	c1_sched_event_signal(t->ready);
+	return C1_TASK_DONE;
+}
+
+#define GATE()                                                 \
+	do {                                                   \
+		int g_ = c1_call_gate(t->run, ctx, t->rl_key); \
+		if (g_)                                        \
+			return g_;                             \
+	} while (0)
+
+static int s_run(struct c1_task *task, struct c1_task_ctx *ctx)
+{
+	struct c1_tenant *t = task->data;
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	enum c1_run_mode mode = t->run->mode;
+	int rc;
+	if (ctx->cancelled && t->phase != T_DONE) {
+		struct c1_api_error e = C1_API_ERROR_INIT;
+		snprintf(e.code, sizeof(e.code), "Cancelled");
+		snprintf(e.message, sizeof(e.message), "the run was interrupted");
+		s_fail(t, t->phase == T_APIKEY ? C1_STEP_CLOUDONE_ACCOUNT : C1_STEP_VISIONONE_LINK, &e,
+		       "interrupted");
+		return s_finish(t);
+	}
+	switch (t->phase) {
+	case T_APIKEY: {
+		GATE();
+		s_step_begin(t, 0);
+		struct c1_cloudone_apikey key = C1_CLOUDONE_APIKEY_INIT;
+		rc = c1_cloudone_get_apikey(&key, &t->c1, &err);
+		switch (
+		    c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->attempt, &t->last_cost)) {
+		case C1_CALL_RETRY: c1_cloudone_apikey_dispose(&key); return C1_TASK_WAIT;
+		case C1_CALL_FAIL:
+			c1_cloudone_apikey_dispose(&key);
+			s_fail(t, C1_STEP_CLOUDONE_ACCOUNT, &err,
+			       "the Cloud One API key could not be resolved");
+			return s_finish(t);
+		default: break;
+		}
+		snprintf(t->c1_account_id, sizeof(t->c1_account_id), "%s", key.account_id);
+		snprintf(t->c1_region, sizeof(t->c1_region), "%s", key.region);
+		c1_cloudone_apikey_dispose(&key);
+		t->aws_region = c1_regions_aws_for_cloudone(t->c1_region);
+		if (!t->aws_region || c1_cloudone_client_set_region(&t->c1, t->c1_region) != 0) {
+			struct c1_api_error e = C1_API_ERROR_INIT;
+			snprintf(e.code, sizeof(e.code), "UnknownRegion");
+			snprintf(e.message, sizeof(e.message),
+				 "Cloud One region \"%s\" has no AWS region in c1onboard's table",
+				 t->c1_region);
+			s_fail(t, C1_STEP_CLOUDONE_ACCOUNT, &e, "unsupported Cloud One region");
+			return s_finish(t);
+		}
+		s_step_done(t, 0);
+		struct c1_state_tenant st = {0};
+		st.api_key_id = t->key_id;
+		st.c1_account_id = t->c1_account_id;
+		st.c1_region = t->c1_region;
+		c1_state_tenant_upsert(t->run->state, t->run->run_id, &st);
+		/* The all-in-one template's Lambdas link Vision One themselves. */
+		t->phase = (mode == C1_MODE_OFFBOARD || strcmp(t->run->strategy->name, "template") == 0)
+			       ? T_DONE
+			       : T_V1_CHECK;
+		if (t->phase == T_DONE) {
+			t->visionone = C1_V1_UNKNOWN;
+			return s_finish(t);
+		}
+		return C1_TASK_AGAIN;
+	}
+	case T_V1_CHECK: {
+		GATE();
+		s_step_begin(t, 1);
+		struct c1_cloudone_v1_registration reg = C1_CLOUDONE_V1_REGISTRATION_INIT;
+		rc = c1_cloudone_get_connector_registration(&reg, &t->c1, &err);
+		c1_cloudone_v1_registration_dispose(&reg);
+		switch (c1_call_after(t->run, ctx, t->rl_key, rc, C1_ENOTFOUND, &err, false, &t->attempt,
+				      &t->last_cost)) {
+		case C1_CALL_RETRY: return C1_TASK_WAIT;
+		case C1_CALL_FAIL:
+			s_fail(t, C1_STEP_VISIONONE_LINK, &err, "the Vision One link could not be checked");
+			return s_finish(t);
+		default: break;
+		}
+		if (rc == 0) {
+			t->visionone = C1_V1_ALREADY_LINKED;
+			s_step_done(t, 1);
+			t->phase = T_EXTERNAL_ID;
+		} else if (mode != C1_MODE_APPLY) {
+			t->visionone = C1_V1_NOT_LINKED;
+			s_step_done(t, 1);
+			t->phase = T_EXTERNAL_ID;
+		} else {
+			t->phase = T_V1_TOKEN;
+		}
+		return C1_TASK_AGAIN;
+	}
+	case T_V1_TOKEN:
+	case T_V1_CONNECT: {
+		GATE();
+		struct c1_visionone_enrollment en = C1_VISIONONE_ENROLLMENT_INIT;
+		rc = c1_visionone_enrollment_token(&en, &t->v1, &err);
+		enum c1_call_verdict v =
+		    c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->attempt, &t->last_cost);
+		if (v == C1_CALL_OK) {
+			struct c1_cloudone_v1_registration reg = C1_CLOUDONE_V1_REGISTRATION_INIT;
+			/* The token lives only in memory, used at once. */
+			for (;;) {
+				err = (struct c1_api_error)C1_API_ERROR_INIT;
+				rc = c1_cloudone_visionone_connect(&reg, &t->c1, &en.token, &err);
+				v = c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->attempt,
+						  &t->last_cost);
+				if (v != C1_CALL_RETRY)
+					break;
+				/* A fresh enrollment token on the next run: do not hold it across waits. */
+				break;
+			}
+			c1_cloudone_v1_registration_dispose(&reg);
+		}
+		c1_visionone_enrollment_dispose(&en);
+		if (v == C1_CALL_RETRY)
+			return C1_TASK_WAIT;
+		if (v == C1_CALL_FAIL) {
+			s_fail(t, C1_STEP_VISIONONE_LINK, &err, "linking Cloud One to Vision One failed");
+			return s_finish(t);
+		}
+		t->visionone = C1_V1_LINKED;
+		s_step_done(t, 1);
+		t->phase = T_EXTERNAL_ID;
+		return C1_TASK_AGAIN;
+	}
+	case T_EXTERNAL_ID: {
+		GATE();
+		char *ext = NULL;
+		rc = c1_cloudone_ws_external_id(&ext, &t->c1, &err);
+		switch (
+		    c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->attempt, &t->last_cost)) {
+		case C1_CALL_RETRY: free(ext); return C1_TASK_WAIT;
+		case C1_CALL_FAIL:
+			free(ext);
+			s_fail(t, C1_STEP_VISIONONE_LINK, &err,
+			       "the Workload Security external id could not be read");
+			t->visionone = t->visionone == C1_V1_FAILED ? C1_V1_FAILED : t->visionone;
+			return s_finish(t);
+		default: break;
+		}
+		t->external_id = ext;
+		struct c1_state_tenant st = {0};
+		st.api_key_id = t->key_id;
+		st.visionone = t->visionone;
+		st.ws_external_id = t->external_id;
+		c1_state_tenant_upsert(t->run->state, t->run->run_id, &st);
+		return s_finish(t);
+	}
+	default: return s_finish(t);
+	}
+}
+
+struct c1_tenant *c1_tenant_new(struct c1_run_shared *run, const struct c1_secret *api_key,
+				const struct c1_secret *v1_token)
+{
+	struct c1_tenant *t = c1_calloc(1, sizeof(*t));
+	struct c1_cloudone_client c1 = C1_CLOUDONE_CLIENT_INIT;
+	struct c1_visionone_client v1 = C1_VISIONONE_CLIENT_INIT;
+	t->run = run;
+	t->c1 = c1;
+	t->v1 = v1;
+	t->api_key = api_key;
+	t->v1_token = v1_token;
+	t->err = (struct c1_api_error)C1_API_ERROR_INIT;
+	t->visionone = C1_V1_UNKNOWN;
+	c1_sched_event_new(&t->ready, run->sched);
+	c1_task_init(&t->task, s_run, NULL, t);
+	struct c1_cloudone_config cc = {run->transport, api_key, NULL, getenv("C1_ENDPOINT_URL"), 0};
+	if (c1_cloudone_client_init(&t->c1, &cc) != 0) {
+		s_fail(t, C1_STEP_CLOUDONE_ACCOUNT, NULL, "Cloud One client");
+		snprintf(t->key_id, sizeof(t->key_id), "unknown");
+	} else {
+		snprintf(t->key_id, sizeof(t->key_id), "%s", t->c1.key_id);
+	}
+	struct c1_visionone_config vc = {run->transport, v1_token, NULL, getenv("V1_ENDPOINT_URL"), 0};
+	if (!t->failed && c1_visionone_client_init(&t->v1, &vc) != 0)
+		s_fail(t, C1_STEP_VISIONONE_LINK, NULL, "Vision One client");
+	t->rl_key = c1_ratelimit_key("cloudone", NULL, t->key_id);
+	return t;
+}
+
+void c1_tenant_start(struct c1_tenant *tenant)
+{
+	if (tenant->failed || c1_scheduler_submit_unbounded(tenant->run->sched, &tenant->task) != 0)
+		c1_sched_event_signal(tenant->ready);
+}
+
+void c1_tenant_free(struct c1_tenant *tenant)
+{
+	if (!tenant)
+		return;
+	c1_cloudone_client_dispose(&tenant->c1);
+	c1_visionone_client_dispose(&tenant->v1);
+	c1_sched_event_free(tenant->ready);
+	free(tenant->external_id);
+	free(tenant->rl_key);
+	free(tenant);
+}
+
+void c1_tenant_report(struct c1_tenant *tenant, struct c1_report_tenant *out)
+{
+	out->c1_account_id = tenant->c1_account_id[0] ? c1_strdup(tenant->c1_account_id) : NULL;
+	out->c1_region = tenant->c1_region[0] ? c1_strdup(tenant->c1_region) : NULL;
+	out->visionone = tenant->visionone;
+	out->error = tenant->failed ? c1_strdup(tenant->error) : NULL;
+	struct c1_state_tenant st = {0};
+	st.api_key_id = tenant->key_id;
+	st.visionone = tenant->visionone;
+	st.error = tenant->failed ? tenant->error : NULL;
+	c1_state_tenant_upsert(tenant->run->state, tenant->run->run_id, &st);
+}

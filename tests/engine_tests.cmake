@@ -1,0 +1,30 @@
+# The engine's integration tests (label `integration`): c1onboard against a
+# live c1sim (and moto for the AWS half), one ctest entry each; every test
+# owns its temp dir and servers, so `ctest -j` is safe. 77 means SKIP.
+if(NOT C1_BUILD_SIM)
+  return()
+endif()
+set(C1_ENGINE_IT_DIR ${CMAKE_SOURCE_DIR}/tests/integration)
+set(C1_ENGINE_IT_ENV "C1SIM=${CMAKE_BINARY_DIR}/c1sim;C1ONBOARD=${CMAKE_BINARY_DIR}/c1onboard")
+
+function(c1_engine_test name script)
+  add_test(NAME integration.${name} COMMAND python3 ${C1_ENGINE_IT_DIR}/${script} ${ARGN})
+  set_tests_properties(integration.${name} PROPERTIES
+    LABELS integration
+    TIMEOUT 120
+    SKIP_RETURN_CODE 77
+    ENVIRONMENT "${C1_ENGINE_IT_ENV}")
+endfunction()
+
+c1_engine_test(engine_onboard_50 engine_onboard_50.py)
+foreach(step new_trail ws_role ws_connector c1_role c1_cloud_account cloudtrail_token cloudtrail_stack
+    delete_fail)
+  c1_engine_test(engine_targeted_failure_${step} engine_targeted_failure.py ${step})
+endforeach()
+c1_engine_test(engine_throttling engine_throttling.py)
+c1_engine_test(engine_kill9 engine_kill9.py)
+set_tests_properties(integration.engine_kill9 PROPERTIES TIMEOUT 240)
+c1_engine_test(engine_preflight engine_preflight.py)
+c1_engine_test(engine_idempotent engine_idempotent.py)
+c1_engine_test(engine_moto engine_moto.py)
+c1_engine_test(engine_exit_codes_and_lock engine_exit_codes_and_lock.py)

@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""engine_exit_codes_and_lock: the state-dir lock, plan, offboard and secrets.
+
+- `plan` before anything exists makes only read calls and prints a `create`
+  line per account; after `apply` it prints `unchanged` per account, again
+  with read calls only.
+- A second `apply` on the same state dir while the first still runs exits 75
+  (and changes nothing); the first completes (exit 0).
+- `offboard` leaves nothing but the Vision One links (tenant-level, never
+  undone): no live stack, connector, cloud account or active CloudTrail
+  integration.
+- No secret of the universe (Cloud One API keys and their secret halves,
+  Vision One tokens, the AWS secret key) nor any c1sim session token appears in
+  a report file, the state dir's bytes, stdout or stderr of any run (one of
+  them at -v)."""
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import engine_lib as el  # noqa: E402
+
+chk = el.Checks("engine_exit_codes_and_lock")
+u = el.Universe(4, tenants=2, seed=44, prefix="c1eng-lock-")
+u.make_new_trail(u.rows[1])
+u.write_csv()
+eng = el.Engine(u, time_scale="0.01")
+BAD_RC = (64, 65, 69, 70, 75, 78)
+
+
+def check_plan(label, word):
+    before = eng.state()
+    run = eng.run("plan", "-j", "4")
+    el.check_sanitizers(chk, run, label)
+    el.require_engine(run)
+    chk.check(run.rc not in BAD_RC and run.rc >= 0, "%s: exit code %s is not an error" % (label, run.rc), run)
+    writes = el.writes_in(el.counter_delta(before, eng.state()))
+    chk.check(not writes, "%s made read calls only" % label, writes)
+    lines = run.out.splitlines()
+    for a in u.ids():
+        mine = [line for line in lines if a in line]
+        chk.check(any(word in line.lower() for line in mine), "%s prints '%s' for %s" % (label, word, a),
+                  mine or run.out[-1500:])
+
+
+check_plan("plan before apply", "create")
+st = eng.state()
+chk.check(not st["stacks"] and not st.get("ws_connectors") and not st.get("cloud_accounts"),
+          "plan created nothing")
+
+first = eng.start("apply", "-j", "2", "-v")
+end = time.time() + 10
+while time.time() < end and not (os.path.isdir(eng.state_dir) and os.listdir(eng.state_dir)) \
+        and first.poll() is None:
+    time.sleep(0.02)
+time.sleep(0.3)
+still_running_at_start = first.poll() is None
+second = eng.run("apply", "-j", "2", reports_dir=os.path.join(u.root, "reports-second"), timeout=30)
+el.check_sanitizers(chk, second, "second apply")
+chk.check(still_running_at_start and first.poll() is None,
+          "the first apply still ran while the second started and ended (else the lock test proves nothing)")
+chk.eq(second.rc, 75, "a second apply on the same state dir", second)
+r1 = eng.finish(first, timeout=100)
+el.log("  first apply: rc %s in %.1f s %s" % (r1.rc, r1.elapsed, el.summary_line(r1.report)))
+el.check_sanitizers(chk, r1, "first apply")
+el.check_report(chk, r1, {a: "succeeded" for a in u.ids()}, "first apply", rc=0)
+
+check_plan("plan after apply", "unchanged")
+
+off = eng.run("offboard", "-j", "4")
+el.check_sanitizers(chk, off, "offboard")
+chk.eq(off.rc, 0, "offboard exit code", off)
+state = eng.state()
+for a in u.ids():
+    el.check_nothing_left(chk, state, a, "offboarded")
+links = state.get("visionone_links", [])
+chk.eq(sorted(l.get("c1_account_id") for l in links), sorted(t.c1_account for t in u.tenants.values()),
+       "offboard keeps the tenants' Vision One links", links)
+
+# Secrets: every byte c1onboard wrote or printed.
+secrets = u.secret_values() | {"c1sim1."}
+blobs = []
+for top in [u.root]:
+    for dirpath, _dirs, files in os.walk(top):
+        rel = os.path.relpath(dirpath, u.root)
+        if rel.split(os.sep)[0] in ("u", "home"):
+            continue  # the universe's own secret files and the AWS CLI cache
+        for name in files:
+            if name.startswith(("c1sim", "faults")):
+                continue
+            with open(os.path.join(dirpath, name), "rb") as f:
+                blobs.append((os.path.join(rel, name), f.read()))
+scanned = sorted(n for n, _ in blobs)
+chk.check(any(n.endswith("report.json") for n in scanned) and any("state" in n for n in scanned)
+          and any(n.endswith(".err") for n in scanned), "the scan covers reports, the state dir and the output",
+          scanned)
+for name, data in blobs:
+    leaked = [s[:6] + "..." for s in secrets if s.encode() in data]
+    chk.check(not leaked, "no secret in %s" % name, leaked)
+el.log("  scanned %d files for %d secrets" % (len(blobs), len(secrets)))
+eng.stop(chk)
+chk.finish()

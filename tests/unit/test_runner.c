@@ -1,0 +1,32 @@
+/* Run-level pure parts: exit codes from a summary, progress line. */
+#include "batch/exit_codes.h"
+#include "engine/run/progress.h"
+#include "engine/run/runner.h"
+#include "tests/unit/harness.h"
+
+C1_TEST(exit_codes_follow_spec)
+{
+	size_t s[C1_ACCOUNT_STATUS_COUNT] = {0};
+	s[C1_ACCOUNT_SUCCEEDED] = 3;
+	s[C1_ACCOUNT_UNCHANGED] = 2;
+	C1_CHECK_INT(c1_runner_exit_code(C1_MODE_APPLY, s, false), ==, C1_EXIT_OK);
+	s[C1_ACCOUNT_DRIFTED] = 1;
+	C1_CHECK_INT(c1_runner_exit_code(C1_MODE_DRIFT, s, false), ==, C1_EXIT_DRIFT);
+	C1_CHECK_INT(c1_runner_exit_code(C1_MODE_APPLY, s, false), ==, C1_EXIT_OK);
+	C1_CHECK_INT(c1_runner_exit_code(C1_MODE_APPLY, s, true), ==, C1_EXIT_DRIFT);
+	s[C1_ACCOUNT_ROLLED_BACK] = 1;
+	C1_CHECK_INT(c1_runner_exit_code(C1_MODE_APPLY, s, false), ==, C1_EXIT_FAILED);
+	s[C1_ACCOUNT_ROLLED_BACK] = 0;
+	s[C1_ACCOUNT_DRIFTED] = 0;
+	s[C1_ACCOUNT_NOT_STARTED] = 4;
+	C1_CHECK_INT(c1_runner_exit_code(C1_MODE_APPLY, s, false), ==, C1_EXIT_FAILED);
+}
+
+C1_TEST(progress_line)
+{
+	char line[160];
+	c1_progress_format(line, sizeof(line), 200, 50, 2, 8, 10000);
+	C1_CHECK_STR(line, "50/200 done, 2 failed, 8 in flight, 5.0/s, ETA 0m30s");
+	c1_progress_format(line, sizeof(line), 10, 0, 0, 3, 0);
+	C1_CHECK_CONTAINS(line, "ETA -");
+}
