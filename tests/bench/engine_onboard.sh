@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Benchmark (not in ctest): onboard N simulated accounts end to end and report
+# the wall time and the requests per account that c1sim counted.
+#   tests/bench/engine_onboard.sh [BUILD_DIR] [N] [TIME_SCALE] [JOBS]
+# Defaults: build 200 0.01 50. Use a build without sanitizers for figures.
+set -euo pipefail
+build=${1:-build}
+n=${2:-200}
+scale=${3:-0.01}
+jobs=${4:-50}
+work=$(mktemp -d)
+trap 'kill "$sim" 2>/dev/null || true; rm -rf "$work"' EXIT
+"$build/c1sim" gen "$n" "$work/u" --tenants 3 >/dev/null
+"$build/c1sim" --port 0 --port-file "$work/u/c1sim.port" --time-scale "$scale" 2>"$work/sim.log" &
+sim=$!
+for _ in $(seq 200); do [ -s "$work/u/c1sim.port" ] && break; sleep 0.05; done
+# shellcheck disable=SC1091
+. "$work/u/env.sh" >/dev/null
+start=$(date +%s.%N)
+rc=0
+"$build/c1onboard" apply "$work/u/accounts.csv" -j "$jobs" --no-progress -q \
+	--state-dir "$work/state" --reports-dir "$work/reports" || rc=$?
+end=$(date +%s.%N)
+curl -fsS "http://127.0.0.1:$(cat "$work/u/c1sim.port")/_sim/state" >"$work/state.json"
+python3 - "$work/state.json" "$work/reports/latest/report.json" "$n" "$start" "$end" "$rc" <<'PY'
+import json, sys
+state, report, n, start, end, rc = sys.argv[1:]
+s = json.load(open(state)); r = json.load(open(report)); n = int(n)
+total = sum(x["count"] for x in s["requests"])
+throttled = sum(x.get("throttled", 0) for x in s["requests"])
+print(f"accounts={n} exit={rc} wall_s={float(end) - float(start):.1f} "
+      f"summary={ {k: v for k, v in r['summary'].items() if v} }")
+print(f"requests={total} per_account={total / n:.1f} throttled={throttled}")
+for x in sorted(s["requests"], key=lambda x: -x["count"])[:12]:
+    print(f"  {x['service']:15} {x['route']:45} {x['count']:6} ({x['count'] / n:.2f}/account)")
+PY
