@@ -182,7 +182,8 @@ static int s_invalid(struct c1_account_job *job, const char *code, const char *m
 {
 	struct c1_api_error e = C1_API_ERROR_INIT;
 	snprintf(e.code, sizeof(e.code), "%s", code);
-	snprintf(e.message, sizeof(e.message), "%s", msg);
+	snprintf(e.message, sizeof(e.message), "%.*s", (int)sizeof(e.message) - 1,
+		 msg); /* truncation intended */
 	c1_job_step_finish(job, C1_STEP_PREFLIGHT, C1_STEP_FAILED, &e, NULL);
 	c1_job_reason(job, false, "preflight: %s", msg);
 	job->outcome.invalid = true;
@@ -1189,7 +1190,7 @@ static int s_preflight(struct c1_account_job *job, struct c1_task_ctx *ctx)
 		return C1_TASK_AGAIN;
 	}
 	case PF_BUCKET: {
-		char code[64], why[700];
+		char code[64], why[480];
 		enum c1_bucket_verdict bv =
 		    c1_job_check_bucket(job, ctx, code, sizeof(code), why, sizeof(why));
 		if (bv == C1_BUCKET_WAIT)
@@ -1325,9 +1326,14 @@ static int s_run(struct c1_account_job *job, struct c1_task_ctx *ctx)
 		if (job->run->mode == C1_MODE_DRIFT || job->run->mode == C1_MODE_PLAN)
 			job->outcome.drift_command = true;
 		if (job->outcome.wrote && !job->outcome.failed && !job->outcome.invalid) {
-			/* Was the account onboarded before? Some step found its resource in place. */
-			for (int i = 0; i < C1_STEP_COUNT; i++)
-				if (job->steps[i].existed && !job->steps[i].owned)
+			/* Was the account onboarded before (then this run `repaired` it)? Only if
+			 * a Cloud One record or the last stack was already in place: stacks alone
+			 * are what a failed earlier run or another actor leaves behind, and
+			 * finishing such an account is onboarding it (`succeeded`). */
+			static const enum c1_step_id marks[] = {
+			    C1_STEP_WS_CONNECTOR, C1_STEP_C1_CLOUD_ACCOUNT, C1_STEP_CLOUDTRAIL_STACK};
+			for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+				if (job->steps[marks[i]].existed && !job->steps[marks[i]].owned)
 					job->outcome.was_onboarded = true;
 		}
 		if (!job->outcome.failed && !job->outcome.invalid && job->run->mode == C1_MODE_APPLY) {

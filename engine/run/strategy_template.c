@@ -210,7 +210,8 @@ static int s_invalid(struct c1_account_job *job, const char *code, const char *m
 {
 	struct c1_api_error e = C1_API_ERROR_INIT;
 	snprintf(e.code, sizeof(e.code), "%s", code);
-	snprintf(e.message, sizeof(e.message), "%s", msg);
+	snprintf(e.message, sizeof(e.message), "%.*s", (int)sizeof(e.message) - 1,
+		 msg); /* truncation intended */
 	c1_job_step_finish(job, C1_STEP_PREFLIGHT, C1_STEP_FAILED, &e, NULL);
 	c1_job_reason(job, false, "preflight: %s", msg);
 	job->outcome.invalid = true;
@@ -339,7 +340,7 @@ static int s_preflight(struct c1_account_job *job, struct c1_task_ctx *ctx)
 		return C1_TASK_AGAIN;
 	}
 	case PF_BUCKET: {
-		char code[64], why[700];
+		char code[64], why[480];
 		enum c1_bucket_verdict bv =
 		    c1_job_check_bucket(job, ctx, code, sizeof(code), why, sizeof(why));
 		if (bv == C1_BUCKET_WAIT)

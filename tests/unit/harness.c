@@ -65,10 +65,18 @@ static char *s_next_path(void)
 	return s_path[s_path_next++ % 8];
 }
 
+static void s_path_join(char *out, const char *dir, const char *name)
+{
+	if (snprintf(out, 4096, "%s/%s", dir, name) >= 4096) {
+		fprintf(stderr, "test path too long: %s/%s\n", dir, name);
+		_exit(1);
+	}
+}
+
 const char *c1_test_write_file(const char *name, const char *content, int mode)
 {
 	char *path = s_next_path();
-	snprintf(path, 4096, "%s/%s", c1_test_tmpdir(), name);
+	s_path_join(path, c1_test_tmpdir(), name);
 	FILE *f = fopen(path, "wb");
 	if (!f) {
 		perror(path);
@@ -83,14 +91,14 @@ const char *c1_test_write_file(const char *name, const char *content, int mode)
 const char *c1_test_shared_path(const char *rel)
 {
 	char *path = s_next_path();
-	snprintf(path, 4096, "%s/%s", C1_SHARED_DIR, rel);
+	s_path_join(path, C1_SHARED_DIR, rel);
 	return path;
 }
 
 const char *c1_test_source_path(const char *rel)
 {
 	char *path = s_next_path();
-	snprintf(path, 4096, "%s/%s", C1_SOURCE_DIR, rel);
+	s_path_join(path, C1_SOURCE_DIR, rel);
 	return path;
 }
 
