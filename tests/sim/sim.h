@@ -105,6 +105,15 @@ int sim_creds_cloudone_check(const char *full_key, char *region_out, size_t regi
 char *sim_creds_visionone_token(const char *v1_tenant);
 int sim_creds_visionone_check(const char *token, char *tenant_out, size_t tenant_len);
 
+/* ---- small helpers (sim_world.c) ---- */
+
+/** Grow a `count`-element array of `size`-byte items so one more fits (aborts on OOM). */
+void sim_grow(void **items, size_t *cap, size_t count, size_t size);
+/** Bounded copy that always terminates, truncating over-long input; NULL copies "". */
+void sim_copy(char *dst, size_t len, const char *src);
+/** Unix ms as ISO-8601 UTC seconds ("2026-11-27T01:30:00Z"). */
+void sim_format_time(char *out, size_t len, int64_t ms);
+
 /* ---- responses (sim_respond.c) ---- */
 
 void sim_respond_text(struct sim_response *resp, int status, const char *content_type, const char *body);

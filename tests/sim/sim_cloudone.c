@@ -103,31 +103,6 @@ struct c1_call {
 
 /* ---- small helpers ---- */
 
-static void s_grow(void **items, size_t *cap, size_t count, size_t size)
-{
-	if (count < *cap)
-		return;
-	*cap = *cap ? *cap * 2 : 16;
-	*items = c1_realloc(*items, *cap * size);
-}
-
-/* Bounded copy that always terminates (truncating over-long input). */
-static void s_copy(char *dst, size_t len, const char *src)
-{
-	size_t n = src ? strnlen(src, len - 1) : 0;
-	if (n)
-		memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-static void s_format_time(char *out, size_t len, int64_t ms)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static bool s_is_account(const char *s)
 {
 	if (!s)
@@ -288,13 +263,13 @@ static struct ws_connector *s_conn_add_locked(const char *c1_account, const char
 					      const char *account_id, const char *display_name,
 					      const char *role_arn, int64_t now_ms, bool by_template)
 {
-	s_grow((void **)&s_c1.conns, &s_c1.cap_conns, s_c1.n_conns, sizeof(*s_c1.conns));
+	sim_grow((void **)&s_c1.conns, &s_c1.cap_conns, s_c1.n_conns, sizeof(*s_c1.conns));
 	struct ws_connector *c = &s_c1.conns[s_c1.n_conns++];
 	memset(c, 0, sizeof(*c));
 	c->id = s_c1.next_connector_id++;
-	s_copy(c->c1_account_id, sizeof(c->c1_account_id), c1_account);
-	s_copy(c->c1_region, sizeof(c->c1_region), c1_region);
-	s_copy(c->account_id, sizeof(c->account_id), account_id);
+	sim_copy(c->c1_account_id, sizeof(c->c1_account_id), c1_account);
+	sim_copy(c->c1_region, sizeof(c->c1_region), c1_region);
+	sim_copy(c->account_id, sizeof(c->account_id), account_id);
 	c->display_name = c1_strdup(display_name);
 	c->role_arn = c1_strdup(role_arn);
 	c->created_ms = now_ms;
@@ -328,12 +303,12 @@ static struct cloud_account *s_acct_add_locked(const char *c1_account, const cha
 					       const char *alias, const char *description, int64_t now_ms,
 					       bool by_template)
 {
-	s_grow((void **)&s_c1.accts, &s_c1.cap_accts, s_c1.n_accts, sizeof(*s_c1.accts));
+	sim_grow((void **)&s_c1.accts, &s_c1.cap_accts, s_c1.n_accts, sizeof(*s_c1.accts));
 	struct cloud_account *a = &s_c1.accts[s_c1.n_accts++];
 	memset(a, 0, sizeof(*a));
-	s_copy(a->c1_account_id, sizeof(a->c1_account_id), c1_account);
-	s_copy(a->c1_region, sizeof(a->c1_region), c1_region);
-	s_copy(a->account_id, sizeof(a->account_id), account_id);
+	sim_copy(a->c1_account_id, sizeof(a->c1_account_id), c1_account);
+	sim_copy(a->c1_region, sizeof(a->c1_region), c1_region);
+	sim_copy(a->account_id, sizeof(a->account_id), account_id);
 	a->role_arn = c1_strdup(role_arn);
 	a->alias = c1_strdup(alias ? alias : "");
 	a->description = c1_strdup(description ? description : "");
@@ -369,13 +344,13 @@ static struct ct_integration *s_ct_find_locked(const char *c1_account, const cha
 static struct ct_integration *s_ct_add_locked(const char *c1_account, const char *c1_region,
 					      const char *account_id, const char *region, int64_t now_ms)
 {
-	s_grow((void **)&s_c1.cts, &s_c1.cap_cts, s_c1.n_cts, sizeof(*s_c1.cts));
+	sim_grow((void **)&s_c1.cts, &s_c1.cap_cts, s_c1.n_cts, sizeof(*s_c1.cts));
 	struct ct_integration *ct = &s_c1.cts[s_c1.n_cts++];
 	memset(ct, 0, sizeof(*ct));
-	s_copy(ct->c1_account_id, sizeof(ct->c1_account_id), c1_account);
-	s_copy(ct->c1_region, sizeof(ct->c1_region), c1_region);
-	s_copy(ct->account_id, sizeof(ct->account_id), account_id);
-	s_copy(ct->region, sizeof(ct->region), region);
+	sim_copy(ct->c1_account_id, sizeof(ct->c1_account_id), c1_account);
+	sim_copy(ct->c1_region, sizeof(ct->c1_region), c1_region);
+	sim_copy(ct->account_id, sizeof(ct->account_id), account_id);
+	sim_copy(ct->region, sizeof(ct->region), region);
 	ct->created_ms = now_ms;
 	return ct;
 }
@@ -405,7 +380,7 @@ static json_t *s_connector_json(const struct ws_connector *c)
 static json_t *s_account_json(const struct cloud_account *a)
 {
 	char created[32];
-	s_format_time(created, sizeof(created), a->created_ms);
+	sim_format_time(created, sizeof(created), a->created_ms);
 	json_t *o = json_object();
 	c1_json_set_string(o, "id", a->account_id);
 	c1_json_set_string(o, "roleARN", a->role_arn);
@@ -420,7 +395,7 @@ static json_t *s_account_json(const struct cloud_account *a)
 static json_t *s_registration_json(const struct sim_v1_link *link)
 {
 	char created[32];
-	s_format_time(created, sizeof(created), link->created_ms);
+	sim_format_time(created, sizeof(created), link->created_ms);
 	return json_pack("{s:{s:s,s:s,s:s}}", "registration", "status", "registered", "connectorId",
 			 link->connector_id, "created", created);
 }
@@ -438,7 +413,7 @@ static void s_apikey_get(struct c1_call *call, const char *id)
 	}
 	snprintf(urn, sizeof(urn), "urn:cloudone:identity:%s:%s:apikey/%s", call->region, call->account,
 		 call->key_id);
-	s_format_time(activity, sizeof(activity), call->now_ms);
+	sim_format_time(activity, sizeof(activity), call->now_ms);
 	json_t *o = json_object();
 	c1_json_set_string(o, "id", call->key_id);
 	c1_json_set_string(o, "alias", "c1sim");
@@ -984,14 +959,14 @@ static void s_ct_stack(struct c1_call *call)
 	pthread_mutex_lock(&s_c1.lock);
 	bool registered = s_acct_find_locked(call->account, account, NULL) != NULL;
 	if (registered) {
-		s_grow((void **)&s_c1.tokens, &s_c1.cap_tokens, s_c1.n_tokens, sizeof(*s_c1.tokens));
+		sim_grow((void **)&s_c1.tokens, &s_c1.cap_tokens, s_c1.n_tokens, sizeof(*s_c1.tokens));
 		struct ct_token *t = &s_c1.tokens[s_c1.n_tokens++];
 		memset(t, 0, sizeof(*t));
 		t->token = c1_strdup(token);
-		s_copy(t->account_id, sizeof(t->account_id), account);
-		s_copy(t->region, sizeof(t->region), region);
-		s_copy(t->c1_account_id, sizeof(t->c1_account_id), call->account);
-		s_copy(t->c1_region, sizeof(t->c1_region), call->region);
+		sim_copy(t->account_id, sizeof(t->account_id), account);
+		sim_copy(t->region, sizeof(t->region), region);
+		sim_copy(t->c1_account_id, sizeof(t->c1_account_id), call->account);
+		sim_copy(t->c1_region, sizeof(t->c1_region), call->region);
 		struct ct_integration *ct = s_ct_find_locked(call->account, account, region, NULL);
 		if (!ct)
 			ct = s_ct_add_locked(call->account, call->region, account, region, call->now_ms);
@@ -1146,7 +1121,7 @@ static bool s_authenticate(struct c1_call *call)
 	if (sim_creds_cloudone_check(key, call->region, sizeof(call->region), account, call->key_id,
 				     sizeof(call->key_id)) != 0)
 		return false;
-	s_copy(call->account, sizeof(call->account), account);
+	sim_copy(call->account, sizeof(call->account), account);
 	return true;
 }
 
@@ -1228,7 +1203,7 @@ static void cloudone_dump_state(json_t *state)
 	}
 	for (size_t i = 0; i < s_c1.n_accts; i++) {
 		const struct cloud_account *a = &s_c1.accts[i];
-		s_format_time(created, sizeof(created), a->created_ms);
+		sim_format_time(created, sizeof(created), a->created_ms);
 		json_t *o = json_object();
 		c1_json_set_string(o, "id", a->account_id);
 		c1_json_set_string(o, "account_id", a->account_id);

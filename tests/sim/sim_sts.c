@@ -110,14 +110,6 @@ static bool s_session_name_ok(const char *s)
 	return true;
 }
 
-static void s_iso8601(char out[32], int64_t t)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* May the caller assume the role? 0, or -1 with AccessDenied's message. */
 static int s_authorize(const struct sim_request *req, const char *role_arn, const char *role_account,
 		       const char *role_name, const char *external_id, char *msg, size_t msg_len)
@@ -221,7 +213,7 @@ static void s_assume_role(struct sim_request *req, struct sim_response *resp)
 		 session);
 	sim_creds_mint_session(akid, sizeof(akid), secret, sizeof(secret), &token, account, assumed_arn,
 			       expires);
-	s_iso8601(expiration, expires);
+	sim_format_time(expiration, sizeof(expiration), (int64_t)expires * 1000);
 	s_tag4(tag, role_name);
 	sim_new_request_id(rid, sizeof(rid));
 	c1_buf_puts(&xml,

@@ -35,31 +35,6 @@ static struct {
 	size_t n_links, cap_links;
 } s_v1 = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-static void s_grow(void **items, size_t *cap, size_t count, size_t size)
-{
-	if (count < *cap)
-		return;
-	*cap = *cap ? *cap * 2 : 16;
-	*items = c1_realloc(*items, *cap * size);
-}
-
-/* Bounded copy that always terminates (truncating over-long input). */
-static void s_copy(char *dst, size_t len, const char *src)
-{
-	size_t n = src ? strnlen(src, len - 1) : 0;
-	if (n)
-		memcpy(dst, src, n);
-	dst[n] = '\0';
-}
-
-static void s_format_time(char *out, size_t len, int64_t ms)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* Vision One's error body: {"error": {"code", "message"}}. */
 static void s_fail(struct sim_response *resp, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -111,14 +86,14 @@ static int s_link_locked(struct sim_v1_link *out, const char *v1_tenant, const c
 		*out = *link;
 		return 0;
 	}
-	s_grow((void **)&s_v1.links, &s_v1.cap_links, s_v1.n_links, sizeof(*s_v1.links));
+	sim_grow((void **)&s_v1.links, &s_v1.cap_links, s_v1.n_links, sizeof(*s_v1.links));
 	link = &s_v1.links[s_v1.n_links++];
 	memset(link, 0, sizeof(*link));
-	s_copy(link->c1_account_id, sizeof(link->c1_account_id), c1_account_id);
-	s_copy(link->c1_region, sizeof(link->c1_region), c1_region);
-	s_copy(link->v1_tenant, sizeof(link->v1_tenant), v1_tenant);
-	s_copy(link->connector_id, sizeof(link->connector_id), connector_id);
-	s_copy(link->product_id, sizeof(link->product_id), product_id);
+	sim_copy(link->c1_account_id, sizeof(link->c1_account_id), c1_account_id);
+	sim_copy(link->c1_region, sizeof(link->c1_region), c1_region);
+	sim_copy(link->v1_tenant, sizeof(link->v1_tenant), v1_tenant);
+	sim_copy(link->connector_id, sizeof(link->connector_id), connector_id);
+	sim_copy(link->product_id, sizeof(link->product_id), product_id);
 	link->created_ms = now_ms;
 	*out = *link;
 	return 0;
@@ -195,21 +170,21 @@ static void s_enroll(struct sim_request *req, struct sim_response *resp, const c
 	int64_t expires = sim_after_ms(now, SIM_V1_ENROLLMENT_TTL_S);
 	sim_new_id(token, sizeof(token), "v1enr", 40);
 	sim_new_request_id(connector_id, sizeof(connector_id));
-	s_format_time(expire_text, sizeof(expire_text), expires);
+	sim_format_time(expire_text, sizeof(expire_text), expires);
 
 	pthread_mutex_lock(&s_v1.lock);
 	/* Expired tokens are dead weight: drop them as new ones arrive. */
 	for (size_t i = s_v1.n_enrollments; i-- > 0;)
 		if (s_v1.enrollments[i].expires_ms <= now)
 			s_enrollment_remove_at(i);
-	s_grow((void **)&s_v1.enrollments, &s_v1.cap_enrollments, s_v1.n_enrollments,
-	       sizeof(*s_v1.enrollments));
+	sim_grow((void **)&s_v1.enrollments, &s_v1.cap_enrollments, s_v1.n_enrollments,
+		 sizeof(*s_v1.enrollments));
 	struct v1_enrollment *e = &s_v1.enrollments[s_v1.n_enrollments++];
 	memset(e, 0, sizeof(*e));
 	e->token = c1_strdup(token);
-	s_copy(e->v1_tenant, sizeof(e->v1_tenant), tenant);
-	s_copy(e->connector_id, sizeof(e->connector_id), connector_id);
-	s_copy(e->product_id, sizeof(e->product_id), product);
+	sim_copy(e->v1_tenant, sizeof(e->v1_tenant), tenant);
+	sim_copy(e->connector_id, sizeof(e->connector_id), connector_id);
+	sim_copy(e->product_id, sizeof(e->product_id), product);
 	e->expires_ms = expires;
 	pthread_mutex_unlock(&s_v1.lock);
 
@@ -230,7 +205,7 @@ static void s_list(struct sim_response *resp, const char *tenant)
 		const struct sim_v1_link *l = &s_v1.links[i];
 		if (strcmp(l->v1_tenant, tenant) != 0)
 			continue;
-		s_format_time(created, sizeof(created), l->created_ms);
+		sim_format_time(created, sizeof(created), l->created_ms);
 		json_array_append_new(data,
 				      json_pack("{s:s,s:s,s:b,s:i,s:s,s:s,s:s}", "productId", l->product_id,
 						"connectorId", l->connector_id, "isConnected", 1, "status", 1,
@@ -324,7 +299,7 @@ static void visionone_dump_state(json_t *state)
 	pthread_mutex_lock(&s_v1.lock);
 	for (size_t i = 0; i < s_v1.n_links; i++) {
 		const struct sim_v1_link *l = &s_v1.links[i];
-		s_format_time(created, sizeof(created), l->created_ms);
+		sim_format_time(created, sizeof(created), l->created_ms);
 		/* account_id carries the Cloud One account (SPEC 6: links are per Cloud One account). */
 		json_array_append_new(
 		    links, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "account_id", l->c1_account_id,

@@ -4,6 +4,7 @@
 #include "sim.h"
 #include "sim_server.h"
 
+#include "engine/core/alloc.h"
 #include "engine/core/rand.h"
 
 #include <pthread.h>
@@ -115,4 +116,28 @@ void sim_new_request_id(char *out, size_t out_len)
 	char h[40];
 	sim_new_id(h, sizeof(h), "", 32);
 	snprintf(out, out_len, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
+}
+
+void sim_grow(void **items, size_t *cap, size_t count, size_t size)
+{
+	if (count < *cap)
+		return;
+	*cap = *cap ? *cap * 2 : 16;
+	*items = c1_realloc(*items, *cap * size);
+}
+
+void sim_copy(char *dst, size_t len, const char *src)
+{
+	size_t n = src ? strnlen(src, len - 1) : 0;
+	if (n)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+void sim_format_time(char *out, size_t len, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
