@@ -244,18 +244,21 @@ static void s_release_list(struct c1_scheduler *s, struct s_queue *list, enum c1
 static void s_finish(struct c1_scheduler *s, struct c1_task *t)
 {
 	struct s_queue one = {NULL, NULL, 0};
-	if (t->bounded) {
-		s->in_flight--;
-		s_admit(s);
-	}
-	/* Let other workers start what was just admitted while this one runs
-	 * the release callback (which may write state). */
-	if (s->ready.head)
-		s_wake_one(s);
+	bool bounded = t->bounded; /* release may free t */
+	/* Release BEFORE the slot is handed on: the release callback may stop
+	 * admission (the --max-failures circuit breaker). Admitting first let
+	 * another worker start the next account before the breaker tripped, so
+	 * one account too many ran. */
 	s_queue_push(&one, t);
 	pthread_mutex_unlock(&s->lock);
 	s_release_list(s, &one, C1_TASK_END_DONE);
 	pthread_mutex_lock(&s->lock);
+	if (bounded) {
+		s->in_flight--;
+		s_admit(s);
+	}
+	if (s->ready.head)
+		s_wake_one(s);
 }
 
 /* Caller holds the lock; it is dropped while the task runs. The task is

@@ -65,9 +65,12 @@ enum c1_stack_action c1_stack_action_for_status(const char *status)
 		return C1_STACK_CHECK;
 	if (strcmp(status, "UPDATE_ROLLBACK_FAILED") == 0)
 		return C1_STACK_CONTINUE_ROLLBACK;
-	/* A stack that never finished its creation holds nothing worth keeping. */
+	/* A stack that never finished its creation holds nothing worth keeping. A
+	 * DELETE_FAILED stack was already on its way out (typically our own rollback whose
+	 * delete failed): CloudFormation accepts DeleteStack on it again, so finish the
+	 * delete and create it afresh instead of leaving the account stuck. */
 	if (strcmp(status, "ROLLBACK_COMPLETE") == 0 || strcmp(status, "CREATE_FAILED") == 0 ||
-	    strcmp(status, "ROLLBACK_FAILED") == 0)
+	    strcmp(status, "ROLLBACK_FAILED") == 0 || strcmp(status, "DELETE_FAILED") == 0)
 		return C1_STACK_DELETE_AND_CREATE;
 	return C1_STACK_FAIL;
 }

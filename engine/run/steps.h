@@ -59,9 +59,9 @@ enum c1_stack_action {
 	C1_STACK_CREATE = 0,        /* absent: create it */
 	C1_STACK_CHECK,             /* settled and usable: compare parameters (unchanged or update) */
 	C1_STACK_WAIT,              /* *_IN_PROGRESS (maybe another actor): poll again */
-	C1_STACK_DELETE_AND_CREATE, /* ROLLBACK_COMPLETE, CREATE_FAILED, ...: delete, then create */
+	C1_STACK_DELETE_AND_CREATE, /* ROLLBACK_COMPLETE, DELETE_FAILED...: delete, then create */
 	C1_STACK_CONTINUE_ROLLBACK, /* UPDATE_ROLLBACK_FAILED: ContinueUpdateRollback, then check */
-	C1_STACK_FAIL               /* unknown or stuck (DELETE_FAILED...): report it */
+	C1_STACK_FAIL               /* unknown or stuck (IMPORT_ROLLBACK_FAILED...): report it */
 };
 
 /** The recovery decision for a stack status (NULL: absent). */

@@ -46,7 +46,7 @@ C1_TEST(stack_recovery_decisions)
 	C1_CHECK_INT(c1_stack_action_for_status("CREATE_IN_PROGRESS"), ==, C1_STACK_WAIT);
 	C1_CHECK_INT(c1_stack_action_for_status("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"), ==, C1_STACK_WAIT);
 	C1_CHECK_INT(c1_stack_action_for_status("REVIEW_IN_PROGRESS"), ==, C1_STACK_DELETE_AND_CREATE);
-	C1_CHECK_INT(c1_stack_action_for_status("DELETE_FAILED"), ==, C1_STACK_FAIL);
+	C1_CHECK_INT(c1_stack_action_for_status("DELETE_FAILED"), ==, C1_STACK_DELETE_AND_CREATE);
 	C1_CHECK_INT(c1_stack_action_for_status("SOMETHING_NEW"), ==, C1_STACK_FAIL);
 }
 

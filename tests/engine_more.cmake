@@ -1,0 +1,24 @@
+# More engine integration tests (label `integration`): the recovery paths
+# (stacks left by an earlier failure), --max-failures, SIGTERM/SIGINT and
+# account selection, each against its own c1sim. 77 means SKIP.
+if(NOT C1_BUILD_SIM)
+  return()
+endif()
+set(C1_ENGINE_MORE_DIR ${CMAKE_SOURCE_DIR}/tests/integration)
+set(C1_ENGINE_MORE_ENV "C1SIM=${CMAKE_BINARY_DIR}/c1sim;C1ONBOARD=${CMAKE_BINARY_DIR}/c1onboard")
+
+function(c1_engine_more_test name script)
+  add_test(NAME integration.${name} COMMAND python3 ${C1_ENGINE_MORE_DIR}/${script} ${ARGN})
+  set_tests_properties(integration.${name} PROPERTIES
+    LABELS integration
+    TIMEOUT 120
+    SKIP_RETURN_CODE 77
+    ENVIRONMENT "${C1_ENGINE_MORE_ENV}")
+endfunction()
+
+foreach(case rollback_complete delete_failed update_rollback_failed in_progress)
+  c1_engine_more_test(engine_recovery_${case} engine_recovery.py ${case})
+endforeach()
+c1_engine_more_test(engine_max_failures engine_max_failures.py)
+c1_engine_more_test(engine_interrupt engine_interrupt.py)
+c1_engine_more_test(engine_select engine_select.py)
