@@ -3,6 +3,7 @@
 #include "engine/run/account_job.h"
 
 #include "engine/aws/s3.h"
+#include "engine/aws/sts.h"
 #include "engine/core/alloc.h"
 #include "engine/core/clock.h"
 #include "engine/core/error.h"
@@ -62,26 +63,63 @@ enum c1_call_verdict c1_call_after(struct c1_run_shared *run, struct c1_task_ctx
 	return C1_CALL_FAIL;
 }
 
-enum c1_bucket_verdict c1_job_check_bucket(struct c1_account_job *job, struct c1_task_ctx *ctx, char *code,
-					   size_t code_len, char *msg, size_t msg_len)
+enum c1_check_verdict c1_job_check_identity(struct c1_account_job *job, struct c1_task_ctx *ctx, char *code,
+					    size_t code_len, char *msg, size_t msg_len)
+{
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	struct c1_sts_identity id = C1_STS_IDENTITY_INIT;
+	enum c1_check_verdict verdict = C1_CHECK_INVALID;
+	/* Cheap after the first call: the profile's provider caches. */
+	if (c1_aws_context_credentials(&job->aws) != 0) {
+		snprintf(code, code_len, "Credentials");
+		snprintf(msg, msg_len, "credentials of profile \"%s\": %s", job->row->profile,
+			 c1_error_last());
+		return C1_CHECK_INVALID;
+	}
+	if (c1_call_gate(job->run, ctx, job->aws.rl_sts))
+		return C1_CHECK_WAIT;
+	int rc = c1_sts_get_caller_identity(&id, &job->aws.sts, &job->aws.view, &err);
+	enum c1_call_verdict v =
+	    c1_call_after(job->run, ctx, job->aws.rl_sts, rc, 0, &err, true, &job->attempt, &job->last_cost);
+	if (v == C1_CALL_RETRY) {
+		verdict = C1_CHECK_WAIT;
+	} else if (v == C1_CALL_FAIL) {
+		snprintf(code, code_len, "%s", err.code[0] ? err.code : "Credentials");
+		c1_api_error_format(&err, msg, msg_len);
+	} else if (!id.account || strcmp(id.account, job->row->account_id) != 0) {
+		snprintf(code, code_len, "AccountMismatch");
+		snprintf(
+		    msg, msg_len,
+		    "profile \"%s\" signs in to AWS account %s, not %s; fix the profile or the account_id",
+		    job->row->profile, id.account ? id.account : "?", job->row->account_id);
+	} else {
+		job->aws_ready = true;
+		verdict = C1_CHECK_OK;
+	}
+	c1_sts_identity_dispose(&id);
+	return verdict;
+}
+
+enum c1_check_verdict c1_job_check_bucket(struct c1_account_job *job, struct c1_task_ctx *ctx, char *code,
+					  size_t code_len, char *msg, size_t msg_len)
 {
 	struct c1_api_error err = C1_API_ERROR_INIT;
 	struct c1_s3_bucket_info info = {0};
 	const char *bucket = job->row->bucket;
 	if (c1_call_gate(job->run, ctx, job->aws.rl_s3))
-		return C1_BUCKET_WAIT;
+		return C1_CHECK_WAIT;
 	int rc = c1_s3_head_bucket(&info, &job->aws.s3, &job->aws.view, bucket, job->aws.s3_path_style, &err);
 	enum c1_call_verdict v = c1_call_after(job->run, ctx, job->aws.rl_s3, rc, C1_ENOTFOUND, &err, true,
 					       &job->attempt, &job->last_cost);
 	if (v == C1_CALL_RETRY)
-		return C1_BUCKET_WAIT;
+		return C1_CHECK_WAIT;
 	if (rc == C1_ENOTFOUND) {
 		snprintf(code, code_len, "NoSuchBucket");
 		snprintf(msg, msg_len,
 			 "bucket \"%s\" does not exist; give an existing CloudTrail bucket or set "
 			 "create_new_trail",
 			 bucket);
-		return C1_BUCKET_INVALID;
+		return C1_CHECK_INVALID;
 	}
 	if (v == C1_CALL_FAIL || !info.region[0]) {
 		char e[600] = "no x-amz-bucket-region in the reply";
@@ -89,15 +127,15 @@ enum c1_bucket_verdict c1_job_check_bucket(struct c1_account_job *job, struct c1
 			c1_api_error_format(&err, e, sizeof(e));
 		snprintf(code, code_len, "%s", err.code[0] ? err.code : "BucketCheck");
 		snprintf(msg, msg_len, "bucket \"%s\" cannot be checked: %s", bucket, e);
-		return C1_BUCKET_INVALID;
+		return C1_CHECK_INVALID;
 	}
 	if (strcmp(info.region, job->region) != 0) {
 		snprintf(code, code_len, "BucketRegion");
 		snprintf(msg, msg_len, "bucket \"%s\" is in %s, not in the account's region %s", bucket,
 			 info.region, job->region);
-		return C1_BUCKET_INVALID;
+		return C1_CHECK_INVALID;
 	}
-	return C1_BUCKET_OK;
+	return C1_CHECK_OK;
 }
 
 static int s_job_run(struct c1_task *t, struct c1_task_ctx *ctx)

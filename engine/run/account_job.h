@@ -161,18 +161,26 @@ enum c1_call_verdict { C1_CALL_OK = 0, C1_CALL_RETRY = 1, C1_CALL_FAIL = 2 };
  */
 int c1_call_gate(struct c1_run_shared *run, struct c1_task_ctx *ctx, const char *rl_key);
 
-enum c1_bucket_verdict { C1_BUCKET_OK = 0, C1_BUCKET_WAIT, C1_BUCKET_INVALID };
+/* What a preflight check says: go on, wait (return C1_TASK_WAIT: a rate-limit
+ * slot or a retry), or the account is invalid (`code` and `msg` say why). */
+enum c1_check_verdict { C1_CHECK_OK = 0, C1_CHECK_WAIT, C1_CHECK_INVALID };
+
+/**
+ * Preflight of the row's credentials and identity, one call per task run:
+ * the profile yields credentials and STS GetCallerIdentity names the row's
+ * account_id. Sets job->aws_ready on success.
+ */
+enum c1_check_verdict c1_job_check_identity(struct c1_account_job *job, struct c1_task_ctx *ctx, char *code,
+					    size_t code_len, char *msg, size_t msg_len);
 
 /**
  * Preflight of the row's existing CloudTrail bucket, one call per task run:
  * it must exist and be in the account's region. Uses HeadBucket, which
  * reports the region (x-amz-bucket-region) even for a bucket of another
  * account (the usual log-archive org-trail bucket) that answers 403.
- * WAIT: return C1_TASK_WAIT (rate-limit slot or retry). INVALID: `code` and
- * `msg` say why, for the strategy's invalid path.
  */
-enum c1_bucket_verdict c1_job_check_bucket(struct c1_account_job *job, struct c1_task_ctx *ctx, char *code,
-					   size_t code_len, char *msg, size_t msg_len);
+enum c1_check_verdict c1_job_check_bucket(struct c1_account_job *job, struct c1_task_ctx *ctx, char *code,
+					  size_t code_len, char *msg, size_t msg_len);
 /**
  * After a call returned `rc` with `err`: OK (0, or rc in `ok_codes` such as
  * C1_ENOTFOUND passed as ok_alt), RETRY (ctx->wake_at_ms set; the caller

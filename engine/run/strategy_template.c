@@ -306,46 +306,25 @@ static int s_preflight(struct c1_account_job *job, struct c1_task_ctx *ctx)
 	int rc;
 	switch (job->sub) {
 	case PF_CREDS:
-		rc = c1_aws_context_credentials(&job->aws);
-		if (rc != 0) {
-			snprintf(msg, sizeof(msg), "credentials of profile \"%s\": %s", job->row->profile,
-				 c1_error_last());
-			return s_invalid(job, "Credentials", msg);
-		}
-		job->sub = PF_IDENTITY;
-		/* fall through */
 	case PF_IDENTITY: {
-		GATE(job->aws.rl_sts);
-		struct c1_sts_identity id = C1_STS_IDENTITY_INIT;
-		rc = c1_sts_get_caller_identity(&id, &job->aws.sts, &job->aws.view, &err);
-		enum c1_call_verdict v = AFTER(job->aws.rl_sts, rc, 0, &err);
-		if (v != C1_CALL_OK) {
-			c1_sts_identity_dispose(&id);
-			if (v == C1_CALL_RETRY)
-				return C1_TASK_WAIT;
-			c1_api_error_format(&err, msg, sizeof(msg));
-			return s_invalid(job, err.code[0] ? err.code : "Credentials", msg);
-		}
-		bool match = id.account && strcmp(id.account, job->row->account_id) == 0;
-		snprintf(
-		    msg, sizeof(msg),
-		    "profile \"%s\" signs in to AWS account %s, not %s; fix the profile or the account_id",
-		    job->row->profile, id.account ? id.account : "?", job->row->account_id);
-		c1_sts_identity_dispose(&id);
-		if (!match)
-			return s_invalid(job, "AccountMismatch", msg);
-		job->aws_ready = true;
+		char code[64], why[480];
+		enum c1_check_verdict cv =
+		    c1_job_check_identity(job, ctx, code, sizeof(code), why, sizeof(why));
+		if (cv == C1_CHECK_WAIT)
+			return C1_TASK_WAIT;
+		if (cv == C1_CHECK_INVALID)
+			return s_invalid(job, code, why);
 		job->sub =
 		    job->row->create_new_trail || job->run->mode == C1_MODE_OFFBOARD ? PF_STACK : PF_BUCKET;
 		return C1_TASK_AGAIN;
 	}
 	case PF_BUCKET: {
 		char code[64], why[480];
-		enum c1_bucket_verdict bv =
+		enum c1_check_verdict bv =
 		    c1_job_check_bucket(job, ctx, code, sizeof(code), why, sizeof(why));
-		if (bv == C1_BUCKET_WAIT)
+		if (bv == C1_CHECK_WAIT)
 			return C1_TASK_WAIT;
-		if (bv == C1_BUCKET_INVALID)
+		if (bv == C1_CHECK_INVALID)
 			return s_invalid(job, code, why);
 		job->sub = PF_STACK;
 		return C1_TASK_AGAIN;
