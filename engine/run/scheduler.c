@@ -248,15 +248,17 @@ static void s_finish(struct c1_scheduler *s, struct c1_task *t)
 	/* Release BEFORE the slot is handed on: the release callback may stop
 	 * admission (the --max-failures circuit breaker). Admitting first let
 	 * another worker start the next account before the breaker tripped, so
-	 * one account too many ran. */
+	 * one account too many ran. The slot is counted free before the release,
+	 * though: once the release makes `outstanding` zero, wait() returns and
+	 * the stats must already read in_flight == 0. */
+	if (bounded)
+		s->in_flight--;
 	s_queue_push(&one, t);
 	pthread_mutex_unlock(&s->lock);
 	s_release_list(s, &one, C1_TASK_END_DONE);
 	pthread_mutex_lock(&s->lock);
-	if (bounded) {
-		s->in_flight--;
+	if (bounded)
 		s_admit(s);
-	}
 	if (s->ready.head)
 		s_wake_one(s);
 }

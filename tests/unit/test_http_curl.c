@@ -119,7 +119,7 @@ static void s_respond(struct srv *s, int fd, const char *method, const char *pat
 			s_write_all(fd, zeros, sizeof(zeros));
 		}
 	} else if (strcmp(path, "/big") == 0 || strcmp(path, "/bigchunked") == 0) {
-		static char chunk[10000];
+		char chunk[10000]; /* per connection thread: a shared static buffer races */
 		memset(chunk, 'x', sizeof(chunk));
 		bool chunked = strcmp(path, "/bigchunked") == 0;
 		int h = chunked ? snprintf(hdr, sizeof(hdr),
