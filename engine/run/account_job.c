@@ -30,14 +30,14 @@ int c1_call_gate(struct c1_run_shared *run, struct c1_task_ctx *ctx, const char 
 }
 
 enum c1_call_verdict c1_call_after(struct c1_run_shared *run, struct c1_task_ctx *ctx, const char *rl_key,
-				   int rc, int ok_alt, const struct c1_api_error *err, bool aws, int *attempt,
-				   int *last_cost)
+				   int rc, int ok_alt, const struct c1_api_error *err, bool aws,
+				   struct c1_retry_quota *quota, int *attempt, int *last_cost)
 {
 	const struct c1_retry_policy *policy = aws ? &run->retry_aws : &run->retry_trend;
 	(*attempt)++;
 	if (rc == 0 || (ok_alt != 0 && rc == ok_alt)) {
 		c1_ratelimit_on_success(run->rl, rl_key, ctx->now_ms);
-		c1_retry_on_success(policy, &run->quota, *last_cost);
+		c1_retry_on_success(policy, quota, *last_cost);
 		*attempt = 0;
 		*last_cost = 0;
 		return C1_CALL_OK;
@@ -51,7 +51,7 @@ enum c1_call_verdict c1_call_after(struct c1_run_shared *run, struct c1_task_ctx
 		/* Throttling must never fail an account while the quota lasts: it
 		 * only slows the sender, so it does not count against attempts. */
 		int counted = err->throttling ? 1 : *attempt;
-		c1_retry_decide(&d, policy, &run->quota, counted, err, c1_rand_default());
+		c1_retry_decide(&d, policy, quota, counted, err, c1_rand_default());
 		if (d.retry) {
 			*last_cost = d.cost;
 			ctx->wake_at_ms = ctx->now_ms + d.delay_ms;
@@ -79,8 +79,8 @@ enum c1_check_verdict c1_job_check_identity(struct c1_account_job *job, struct c
 	if (c1_call_gate(job->run, ctx, job->aws.rl_sts))
 		return C1_CHECK_WAIT;
 	int rc = c1_sts_get_caller_identity(&id, &job->aws.sts, &job->aws.view, &err);
-	enum c1_call_verdict v =
-	    c1_call_after(job->run, ctx, job->aws.rl_sts, rc, 0, &err, true, &job->attempt, &job->last_cost);
+	enum c1_call_verdict v = c1_call_after(job->run, ctx, job->aws.rl_sts, rc, 0, &err, true, &job->quota,
+					       &job->attempt, &job->last_cost);
 	if (v == C1_CALL_RETRY) {
 		verdict = C1_CHECK_WAIT;
 	} else if (v == C1_CALL_FAIL) {
@@ -110,7 +110,7 @@ enum c1_check_verdict c1_job_check_bucket(struct c1_account_job *job, struct c1_
 		return C1_CHECK_WAIT;
 	int rc = c1_s3_head_bucket(&info, &job->aws.s3, &job->aws.view, bucket, job->aws.s3_path_style, &err);
 	enum c1_call_verdict v = c1_call_after(job->run, ctx, job->aws.rl_s3, rc, C1_ENOTFOUND, &err, true,
-					       &job->attempt, &job->last_cost);
+					       &job->quota, &job->attempt, &job->last_cost);
 	if (v == C1_CALL_RETRY)
 		return C1_CHECK_WAIT;
 	if (rc == C1_ENOTFOUND) {
@@ -193,6 +193,7 @@ struct c1_account_job *c1_account_job_new(struct c1_run_shared *run, const struc
 	job->row = row;
 	job->row_no = row_no;
 	job->tenant = tenant;
+	c1_retry_quota_init(&job->quota, 0);
 	snprintf(job->base, sizeof(job->base), "%s", row->stack_name[0] ? row->stack_name : "CloudOne");
 	snprintf(job->region, sizeof(job->region), "%s", row->region);
 	for (int i = 0; i < C1_STEP_COUNT; i++) {
@@ -236,6 +237,7 @@ void c1_account_job_free(struct c1_account_job *job)
 	}
 	free(job->drift);
 	free(job->strategy_data); /* outlives the task: the report reads it */
+	c1_retry_quota_dispose(&job->quota);
 	free(job);
 }
 

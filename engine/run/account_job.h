@@ -120,11 +120,12 @@ struct c1_account_job {
 	int64_t started_ms, finished_ms;
 
 	/* machine */
-	int stage;            /* strategy-defined */
-	enum c1_step_id step; /* current step */
-	int sub;              /* step-defined */
-	int attempt;          /* attempts of the current call */
-	int write_attempt;    /* attempts of a create that alternates with a look-up */
+	int stage;                   /* strategy-defined */
+	enum c1_step_id step;        /* current step */
+	int sub;                     /* step-defined */
+	int attempt;                 /* attempts of the current call */
+	int write_attempt;           /* attempts of a create that alternates with a look-up */
+	struct c1_retry_quota quota; /* this account's retry quota */
 	int last_cost;
 	int64_t poll_ms;
 	int64_t deadline_ms;
@@ -185,11 +186,14 @@ enum c1_check_verdict c1_job_check_bucket(struct c1_account_job *job, struct c1_
  * After a call returned `rc` with `err`: OK (0, or rc in `ok_codes` such as
  * C1_ENOTFOUND passed as ok_alt), RETRY (ctx->wake_at_ms set; the caller
  * returns C1_TASK_WAIT), or FAIL (give up). Throttling slows `rl_key`.
- * `attempt` counts this call's attempts (reset to 0 on OK/FAIL).
+ * `attempt` counts this call's attempts (reset to 0 on OK/FAIL). `quota` is
+ * the caller's retry quota: one per account (as the SDKs keep one per client
+ * and the api-reference advises one client per account+region), so one
+ * account's throttling cannot use up every other account's retries.
  */
 enum c1_call_verdict c1_call_after(struct c1_run_shared *run, struct c1_task_ctx *ctx, const char *rl_key,
-				   int rc, int ok_alt, const struct c1_api_error *err, bool aws, int *attempt,
-				   int *last_cost);
+				   int rc, int ok_alt, const struct c1_api_error *err, bool aws,
+				   struct c1_retry_quota *quota, int *attempt, int *last_cost);
 
 /* ---- job life cycle ---- */
 

@@ -96,8 +96,9 @@ static const char *s_rl_c1(struct c1_account_job *job)
 		}                                            \
 	} while (0)
 
-#define AFTER(key, rc, alt, err, aws) \
-	c1_call_after(job->run, ctx, (key), (rc), (alt), (err), (aws), &job->attempt, &job->last_cost)
+#define AFTER(key, rc, alt, err, aws)                                                              \
+	c1_call_after(job->run, ctx, (key), (rc), (alt), (err), (aws), &job->quota, &job->attempt, \
+		      &job->last_cost)
 
 static void s_stack_name(struct c1_account_job *job, enum c1_step_id id, char *out, size_t n)
 {

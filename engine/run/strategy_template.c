@@ -128,8 +128,9 @@ static bool s_readonly(const struct c1_account_job *job)
 			return g_;                           \
 	} while (0)
 
-#define AFTER(key, rc, alt, err) \
-	c1_call_after(job->run, ctx, (key), (rc), (alt), (err), true, &job->attempt, &job->last_cost)
+#define AFTER(key, rc, alt, err)                                                                  \
+	c1_call_after(job->run, ctx, (key), (rc), (alt), (err), true, &job->quota, &job->attempt, \
+		      &job->last_cost)
 
 static struct c1_resource_key s_key(struct c1_account_job *job)
 {
