@@ -2,6 +2,8 @@
  * of a profile) and per-account endpoints and targets. */
 #include "engine/run/aws_context.h"
 
+#include "engine/net/http_policy.h"
+
 #include "engine/core/alloc.h"
 #include "engine/core/clock.h"
 #include "engine/core/error.h"
@@ -20,6 +22,10 @@ struct c1_aws_cache {
 	pthread_mutex_t lock;
 	const struct c1_aws_config *cfg;
 	struct c1_http_transport *transport;
+	/* AssumeRole for credentials goes through a retrying transport: the
+	 * providers make one call per refresh, and a single 5xx or Throttling
+	 * must not turn into "bad credentials". */
+	struct c1_http_transport *sts_transport;
 	struct s_entry *items;
 	size_t len, cap;
 };
@@ -31,6 +37,14 @@ int c1_aws_cache_new(struct c1_aws_cache **out, const struct c1_aws_config *cfg,
 	pthread_mutex_init(&c->lock, NULL);
 	c->cfg = cfg;
 	c->transport = transport;
+	struct c1_http_policy_options popts;
+	c1_http_policy_options_init(&popts, C1_API_BODY_AWS_QUERY_XML);
+	popts.retry.max_attempts = 5;
+	int rc = c1_http_policy_new(&c->sts_transport, transport, &popts);
+	if (rc != 0) {
+		c1_aws_cache_free(c);
+		return rc;
+	}
 	*out = c;
 	return 0;
 }
@@ -44,6 +58,8 @@ void c1_aws_cache_free(struct c1_aws_cache *cache)
 		c1_aws_credentials_provider_release(cache->items[i].provider);
 	}
 	free(cache->items);
+	if (cache->sts_transport)
+		cache->sts_transport->destroy(cache->sts_transport);
 	pthread_mutex_destroy(&cache->lock);
 	free(cache);
 }
@@ -61,7 +77,7 @@ int c1_aws_cache_provider(struct c1_aws_cache *cache, const char *profile,
 		}
 	}
 	struct c1_aws_profile_provider_options opts = {0};
-	opts.transport = cache->transport;
+	opts.transport = cache->sts_transport;
 	struct c1_aws_credentials_provider *p = NULL;
 	rc = c1_aws_credentials_provider_for_profile(&p, cache->cfg, profile, &opts);
 	if (rc != 0)
