@@ -1,5 +1,6 @@
 #include "batch/options.h"
 
+#include "engine/core/parse.h"
 #include "engine/core/alloc.h"
 #include "engine/core/error.h"
 
@@ -119,20 +120,6 @@ static bool s_allowed(const struct s_option_def *def, unsigned sets)
 	return def->sets == 0 || (def->sets & sets) != 0;
 }
 
-/* Checked decimal parse: the whole string, no sign, within [min, max]. */
-static int s_parse_long(long *out, const char *s, long min, long max)
-{
-	if (!s || !isdigit((unsigned char)s[0]))
-		return C1_EINVALID;
-	errno = 0;
-	char *end = NULL;
-	long v = strtol(s, &end, 10);
-	if (errno || *end != '\0' || v < min || v > max)
-		return C1_EINVALID;
-	*out = v;
-	return 0;
-}
-
 static bool s_is_account_id(const char *s, size_t len)
 {
 	if (len != 12)
@@ -178,7 +165,7 @@ static int s_parse_shard(struct c1_options *out, const char *arg)
 		goto bad;
 	memcpy(kbuf, arg, (size_t)(slash - arg));
 	kbuf[slash - arg] = '\0';
-	if (s_parse_long(&k, kbuf, 1, 10000) || s_parse_long(&n, slash + 1, 1, 10000) || k > n)
+	if (c1_parse_long(&k, kbuf, 1, 10000) || c1_parse_long(&n, slash + 1, 1, 10000) || k > n)
 		goto bad;
 	out->shard_index = (int)k;
 	out->shard_count = (int)n;
@@ -199,7 +186,7 @@ static int s_parse_max_failures(struct c1_options *out, const char *arg)
 	if (percent)
 		buf[len - 1] = '\0';
 	long v = 0;
-	if (s_parse_long(&v, buf, 0, percent ? 100 : 1000000000L))
+	if (c1_parse_long(&v, buf, 0, percent ? 100 : 1000000000L))
 		goto bad;
 	out->max_failures = v;
 	out->max_failures_percent = percent;
@@ -301,7 +288,7 @@ int c1_options_parse(struct c1_options *out, const char *command, unsigned sets,
 		long v = 0;
 		switch (c) {
 		case 'j':
-			if (s_parse_long(&v, optarg, 1, 1024)) {
+			if (c1_parse_long(&v, optarg, 1, 1024)) {
 				c1_error_set(
 				    "-j/--concurrency \"%s\": expected a number of accounts from 1 to 1024",
 				    optarg);

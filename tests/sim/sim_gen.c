@@ -4,6 +4,7 @@
  * same command always writes the same files. */
 #include "sim_server.h"
 
+#include "engine/core/parse.h"
 #include "engine/core/alloc.h"
 #include "engine/trend/regions.h"
 
@@ -267,17 +268,6 @@ static int s_write_env(const struct s_gen *g)
 	return rc;
 }
 
-static int s_parse_long(const char *s, long lo, long hi, long *out)
-{
-	char *end = NULL;
-	errno = 0;
-	long v = s ? strtol(s, &end, 10) : 0;
-	if (!s || !*s || *end || errno || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 int sim_gen_main(int argc, char **argv)
 {
 	static const char usage[] =
@@ -291,16 +281,16 @@ int sim_gen_main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(a, "--tenants") == 0 && s_parse_long(next, 1, 100000, &v) == 0) {
+		if (strcmp(a, "--tenants") == 0 && c1_parse_long(&v, next, 1, 100000) == 0) {
 			g.tenants = v;
 			i++;
-		} else if (strcmp(a, "--seed") == 0 && s_parse_long(next, 0, LONG_MAX, &v) == 0) {
+		} else if (strcmp(a, "--seed") == 0 && c1_parse_long(&v, next, 0, LONG_MAX) == 0) {
 			g.seed = (uint64_t)v;
 			i++;
 		} else if (strcmp(a, "--endpoint") == 0 && next) {
 			g.endpoint = next;
 			i++;
-		} else if (a[0] != '-' && positional == 0 && s_parse_long(a, 1, 1000000, &v) == 0) {
+		} else if (a[0] != '-' && positional == 0 && c1_parse_long(&v, a, 1, 1000000) == 0) {
 			g.accounts = v;
 			positional++;
 		} else if (a[0] != '-' && positional == 1) {

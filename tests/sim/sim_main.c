@@ -3,6 +3,7 @@
  * `c1sim gen N DIR ...` writes a universe. */
 #include "sim_server.h"
 
+#include "engine/core/parse.h"
 #include "engine/core/alloc.h"
 #include "engine/core/error.h"
 #include "engine/core/json.h"
@@ -27,17 +28,6 @@ static const char s_usage[] =
     "until SIGTERM. --port 0 picks a free port; --port-file receives it once listening.\n"
     "--skip-role-verification: Cloud One accepts any IAM role ARN of the right account (for\n"
     "tests where another server, e.g. moto, plays AWS and c1sim only Cloud One/Vision One).\n";
-
-static int s_parse_long(const char *s, long lo, long hi, long *out)
-{
-	char *end = NULL;
-	errno = 0;
-	long v = s ? strtol(s, &end, 10) : 0;
-	if (!s || !*s || *end || errno || v < lo || v > hi)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 static int s_write_port_file(const char *path, int port)
 {
@@ -111,13 +101,13 @@ static int s_serve(int argc, char **argv)
 			sim_cloudone_set_trust_roles(true);
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			opts.verbose = true;
-		} else if (strcmp(a, "--port") == 0 && s_parse_long(next, 0, 65535, &v) == 0) {
+		} else if (strcmp(a, "--port") == 0 && c1_parse_long(&v, next, 0, 65535) == 0) {
 			opts.port = (int)v;
 			i++;
-		} else if (strcmp(a, "--threads") == 0 && s_parse_long(next, 0, 1024, &v) == 0) {
+		} else if (strcmp(a, "--threads") == 0 && c1_parse_long(&v, next, 0, 1024) == 0) {
 			opts.threads = (int)v;
 			i++;
-		} else if (strcmp(a, "--seed") == 0 && s_parse_long(next, 0, LONG_MAX, &v) == 0) {
+		} else if (strcmp(a, "--seed") == 0 && c1_parse_long(&v, next, 0, LONG_MAX) == 0) {
 			cfg.seed = (uint64_t)v;
 			i++;
 		} else if (strcmp(a, "--time-scale") == 0 && next) {

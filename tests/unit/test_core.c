@@ -5,6 +5,7 @@
 #include "engine/core/buf.h"
 #include "engine/core/clock.h"
 #include "engine/core/error.h"
+#include "engine/core/parse.h"
 #include "engine/core/secret.h"
 #include "engine/net/headers.h"
 
@@ -80,4 +81,16 @@ C1_TEST(fake_clock_sleep_advances)
 	C1_CHECK_INT(c1_clock_monotonic_ms(&fc.clock) - t0, ==, 250);
 	C1_CHECK_INT(fc.slept_ms, ==, 250);
 	C1_CHECK_INT(c1_clock_wall_ms(&fc.clock), ==, 1440000000250);
+}
+
+C1_TEST(parse_long_is_strict)
+{
+	long v = -1;
+	C1_CHECK_INT(c1_parse_long(&v, "8080", 0, 65535), ==, 0);
+	C1_CHECK_INT(v, ==, 8080);
+	const char *bad[] = {"", " 5", "+5", "-5", "5x", "65536", "99999999999999999999", NULL};
+	for (int i = 0; bad[i]; i++)
+		C1_CHECK_INT(c1_parse_long(&v, bad[i], 0, 65535), ==, C1_EINVALID);
+	C1_CHECK_INT(c1_parse_long(&v, NULL, 0, 1), ==, C1_EINVALID);
+	C1_CHECK_INT(v, ==, 8080); /* untouched on failure */
 }
