@@ -21,6 +21,17 @@ int64_t c1_job_now_wall(void)
 	return c->wall_ms(c->ctx);
 }
 
+int64_t c1_job_next_poll(struct c1_account_job *job)
+{
+	if (job->poll_ms <= 0)
+		job->poll_ms = job->run->poll_min_ms;
+	else if (job->poll_ms * 2 <= job->run->poll_max_ms)
+		job->poll_ms *= 2;
+	else
+		job->poll_ms = job->run->poll_max_ms;
+	return job->poll_ms;
+}
+
 int c1_call_gate(struct c1_run_shared *run, struct c1_task_ctx *ctx, const char *rl_key)
 {
 	int64_t wait = c1_ratelimit_try_acquire(run->rl, rl_key, ctx->now_ms);
@@ -31,15 +42,14 @@ int c1_call_gate(struct c1_run_shared *run, struct c1_task_ctx *ctx, const char 
 
 enum c1_call_verdict c1_call_after(struct c1_run_shared *run, struct c1_task_ctx *ctx, const char *rl_key,
 				   int rc, int ok_alt, const struct c1_api_error *err, bool aws,
-				   struct c1_retry_quota *quota, int *attempt, int *last_cost)
+				   struct c1_retry_quota *quota, struct c1_call_tries *tries)
 {
 	const struct c1_retry_policy *policy = aws ? &run->retry_aws : &run->retry_trend;
-	(*attempt)++;
+	tries->attempt++;
 	if (rc == 0 || (ok_alt != 0 && rc == ok_alt)) {
 		c1_ratelimit_on_success(run->rl, rl_key, ctx->now_ms);
-		c1_retry_on_success(policy, quota, *last_cost);
-		*attempt = 0;
-		*last_cost = 0;
+		c1_retry_on_success(policy, quota, tries->last_cost);
+		*tries = C1_CALL_TRIES_INIT;
 		return C1_CALL_OK;
 	}
 	if (err && err->throttling)
@@ -47,19 +57,29 @@ enum c1_call_verdict c1_call_after(struct c1_run_shared *run, struct c1_task_ctx
 	else
 		c1_ratelimit_on_success(run->rl, rl_key, ctx->now_ms);
 	if (err && !ctx->cancelled) {
+		if (!err->throttling)
+			tries->failures++;
+		/* A throttled try is priced as a first retry: the rate limiter,
+		 * not the backoff, is what slows a throttled sender. */
+		int counted = err->throttling ? 1 : tries->failures;
 		struct c1_retry_decision d;
-		/* Throttling must never fail an account while the quota lasts: it
-		 * only slows the sender, so it does not count against attempts. */
-		int counted = err->throttling ? 1 : *attempt;
 		c1_retry_decide(&d, policy, quota, counted, err, c1_rand_default());
 		if (d.retry) {
-			*last_cost = d.cost;
+			tries->last_cost = d.cost;
 			ctx->wake_at_ms = ctx->now_ms + d.delay_ms;
 			return C1_CALL_RETRY;
 		}
+		bool spent = d.reason == C1_RETRY_REASON_ATTEMPTS_EXHAUSTED ||
+			     d.reason == C1_RETRY_REASON_QUOTA_EXHAUSTED;
+		if (spent && tries->outage < run->outage_retries) {
+			int64_t delay = run->outage_delay_ms << tries->outage;
+			tries->outage++;
+			tries->last_cost = 0;
+			ctx->wake_at_ms = ctx->now_ms + delay;
+			return C1_CALL_RETRY;
+		}
 	}
-	*attempt = 0;
-	*last_cost = 0;
+	*tries = C1_CALL_TRIES_INIT;
 	return C1_CALL_FAIL;
 }
 
@@ -79,8 +99,8 @@ enum c1_check_verdict c1_job_check_identity(struct c1_account_job *job, struct c
 	if (c1_call_gate(job->run, ctx, job->aws.rl_sts))
 		return C1_CHECK_WAIT;
 	int rc = c1_sts_get_caller_identity(&id, &job->aws.sts, &job->aws.view, &err);
-	enum c1_call_verdict v = c1_call_after(job->run, ctx, job->aws.rl_sts, rc, 0, &err, true, &job->quota,
-					       &job->attempt, &job->last_cost);
+	enum c1_call_verdict v =
+	    c1_call_after(job->run, ctx, job->aws.rl_sts, rc, 0, &err, true, &job->quota, &job->call);
 	if (v == C1_CALL_RETRY) {
 		verdict = C1_CHECK_WAIT;
 	} else if (v == C1_CALL_FAIL) {
@@ -110,7 +130,7 @@ enum c1_check_verdict c1_job_check_bucket(struct c1_account_job *job, struct c1_
 		return C1_CHECK_WAIT;
 	int rc = c1_s3_head_bucket(&info, &job->aws.s3, &job->aws.view, bucket, job->aws.s3_path_style, &err);
 	enum c1_call_verdict v = c1_call_after(job->run, ctx, job->aws.rl_s3, rc, C1_ENOTFOUND, &err, true,
-					       &job->quota, &job->attempt, &job->last_cost);
+					       &job->quota, &job->call);
 	if (v == C1_CALL_RETRY)
 		return C1_CHECK_WAIT;
 	if (rc == C1_ENOTFOUND) {

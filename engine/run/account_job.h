@@ -38,6 +38,15 @@ struct c1_strategy_ops {
 	void (*report)(struct c1_account_job *job, struct c1_report_account *out);
 };
 
+/** The tries of one remote call, across the task runs that retry it. */
+struct c1_call_tries {
+	int attempt;   /* tries sent, throttled ones included */
+	int failures;  /* tries that failed other than by throttling: these use up max_attempts */
+	int outage;    /* slow retries taken after the SDK-style ones ran out */
+	int last_cost; /* retry-quota tokens of the last retry, refunded on success */
+};
+#define C1_CALL_TRIES_INIT ((struct c1_call_tries){0, 0, 0, 0})
+
 /** What every job of a run shares (read-only after start, except the atomics and locked parts). */
 struct c1_run_shared {
 	enum c1_run_mode mode;
@@ -51,7 +60,12 @@ struct c1_run_shared {
 	struct c1_http_transport *transport;
 	const struct c1_strategy_ops *strategy;
 	int64_t poll_min_ms, poll_max_ms; /* stack polling backoff */
-	long max_failures;                /* accounts allowed to fail; < 0 unlimited */
+	/* After a call's SDK-style retries (max_attempts, quota) are spent on a
+	 * transient error, `outage_retries` more tries spaced outage_delay_ms,
+	 * doubling: a service blip must not roll back an account mid-onboarding. */
+	int outage_retries;
+	int64_t outage_delay_ms;
+	long max_failures; /* accounts allowed to fail; < 0 unlimited */
 	atomic_long failures;
 	atomic_long finished;
 	atomic_long wrote_any;
@@ -81,8 +95,7 @@ struct c1_tenant {
 	char error[512];         /* one line for the accounts it fails */
 	/* step machine */
 	int phase;
-	int attempt;
-	int last_cost;
+	struct c1_call_tries call;
 	char *rl_key;
 	struct {
 		enum c1_step_status status;
@@ -120,13 +133,12 @@ struct c1_account_job {
 	int64_t started_ms, finished_ms;
 
 	/* machine */
-	int stage;                   /* strategy-defined */
-	enum c1_step_id step;        /* current step */
-	int sub;                     /* step-defined */
-	int attempt;                 /* attempts of the current call */
-	int write_attempt;           /* attempts of a create that alternates with a look-up */
-	struct c1_retry_quota quota; /* this account's retry quota */
-	int last_cost;
+	int stage;                       /* strategy-defined */
+	enum c1_step_id step;            /* current step */
+	int sub;                         /* step-defined */
+	struct c1_call_tries call;       /* the current call */
+	struct c1_call_tries write_call; /* a create that alternates with a look-up */
+	struct c1_retry_quota quota;     /* this account's retry quota */
 	int64_t poll_ms;
 	int64_t deadline_ms;
 	int rollback_i; /* index into rollback order */
@@ -185,15 +197,17 @@ enum c1_check_verdict c1_job_check_bucket(struct c1_account_job *job, struct c1_
 /**
  * After a call returned `rc` with `err`: OK (0, or rc in `ok_codes` such as
  * C1_ENOTFOUND passed as ok_alt), RETRY (ctx->wake_at_ms set; the caller
- * returns C1_TASK_WAIT), or FAIL (give up). Throttling slows `rl_key`.
- * `attempt` counts this call's attempts (reset to 0 on OK/FAIL). `quota` is
- * the caller's retry quota: one per account (as the SDKs keep one per client
- * and the api-reference advises one client per account+region), so one
- * account's throttling cannot use up every other account's retries.
+ * returns C1_TASK_WAIT), or FAIL (give up). Throttling slows `rl_key` and
+ * never uses up attempts, only quota: it must slow an account, not fail it.
+ * Once max_attempts or the quota are spent on a transient error, the run's
+ * outage retries follow. `tries` is reset on OK and FAIL. `quota` is the
+ * caller's retry quota: one per account (as the SDKs keep one per client and
+ * the api-reference advises one client per account+region), so one account's
+ * throttling cannot use up every other account's retries.
  */
 enum c1_call_verdict c1_call_after(struct c1_run_shared *run, struct c1_task_ctx *ctx, const char *rl_key,
 				   int rc, int ok_alt, const struct c1_api_error *err, bool aws,
-				   struct c1_retry_quota *quota, int *attempt, int *last_cost);
+				   struct c1_retry_quota *quota, struct c1_call_tries *tries);
 
 /* ---- job life cycle ---- */
 
@@ -222,6 +236,9 @@ void c1_job_add_drift(struct c1_account_job *job, enum c1_drift_plane plane, con
  * account row to the state store. `status` is final.
  */
 void c1_account_job_report(struct c1_account_job *job, struct c1_report_account *out);
+
+/** The next stack poll delay: poll_min_ms, doubling up to poll_max_ms (job->poll_ms = 0 restarts). */
+int64_t c1_job_next_poll(struct c1_account_job *job);
 
 /** Unix ms now. */
 int64_t c1_job_now_wall(void);

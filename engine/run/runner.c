@@ -202,6 +202,8 @@ int c1_runner_run(const struct c1_runner_input *in)
 	run.retry_trend.max_attempts = 5;
 	run.poll_min_ms = s_env_ms("C1ONBOARD_POLL_MIN_MS", 200);
 	run.poll_max_ms = s_env_ms("C1ONBOARD_POLL_MAX_MS", 15000);
+	run.outage_retries = 4;
+	run.outage_delay_ms = s_env_ms("C1ONBOARD_OUTAGE_DELAY_MS", 5000);
 	c1_aws_cache_new(&run.aws, in->aws, transport);
 
 	struct c1_scheduler_options so = C1_SCHEDULER_OPTIONS_INIT;

@@ -96,9 +96,8 @@ static const char *s_rl_c1(struct c1_account_job *job)
 		}                                            \
 	} while (0)
 
-#define AFTER(key, rc, alt, err, aws)                                                              \
-	c1_call_after(job->run, ctx, (key), (rc), (alt), (err), (aws), &job->quota, &job->attempt, \
-		      &job->last_cost)
+#define AFTER(key, rc, alt, err, aws) \
+	c1_call_after(job->run, ctx, (key), (rc), (alt), (err), (aws), &job->quota, &job->call)
 
 static void s_stack_name(struct c1_account_job *job, enum c1_step_id id, char *out, size_t n)
 {
@@ -151,8 +150,8 @@ static int s_begin_rollback(struct c1_account_job *job)
 	job->rollback_n = c1_steps_rollback_order(done, job->rollback_order);
 	job->rollback_i = 0;
 	job->sub = 0;
-	job->attempt = 0;
-	job->write_attempt = 0;
+	job->call = C1_CALL_TRIES_INIT;
+	job->write_call = C1_CALL_TRIES_INIT;
 	job->outcome.failed = true;
 	job->outcome.rollback_clean = true;
 	job->stage = job->run->mode == C1_MODE_APPLY ? ST_ROLLBACK : ST_FINISH;
@@ -210,8 +209,8 @@ static int s_next_step(struct c1_account_job *job)
 	d->after_delete_create = false;
 	d->updating = false;
 	job->sub = 0;
-	job->attempt = 0;
-	job->write_attempt = 0;
+	job->call = C1_CALL_TRIES_INIT;
+	job->write_call = C1_CALL_TRIES_INIT;
 	job->poll_ms = 0;
 	bool offboard = job->run->mode == C1_MODE_OFFBOARD;
 	for (;;) {
@@ -375,17 +374,6 @@ static void s_take_output(struct c1_account_job *job, const struct c1_cfn_stack 
 	}
 }
 
-static int64_t s_next_poll(struct c1_account_job *job)
-{
-	if (job->poll_ms <= 0)
-		job->poll_ms = job->run->poll_min_ms;
-	else if (job->poll_ms * 2 <= job->run->poll_max_ms)
-		job->poll_ms *= 2;
-	else
-		job->poll_ms = job->run->poll_max_ms;
-	return job->poll_ms;
-}
-
 static int s_stack_create_or_update(struct c1_account_job *job, struct c1_task_ctx *ctx, struct stack_spec *s,
 				    bool update)
 {
@@ -416,11 +404,11 @@ static int s_stack_create_or_update(struct c1_account_job *job, struct c1_task_c
 	if (update) {
 		rc = c1_cfn_update_stack(&stack_id, &no_updates, &job->aws.cfn, &job->aws.view, &in, &err);
 	} else {
-		if (job->attempt == 0)
+		if (job->call.attempt == 0)
 			c1_state_resource_intent(job->run->state, &key, job->run->run_id, NULL);
 		rc = c1_cfn_create_stack(&stack_id, &job->aws.cfn, &job->aws.view, &in, &err);
 		/* A retried create that already went through (AlreadyExists): follow it. */
-		if (rc == C1_EAPI && strcmp(err.code, "AlreadyExistsException") == 0 && job->attempt > 0)
+		if (rc == C1_EAPI && strcmp(err.code, "AlreadyExistsException") == 0 && job->call.attempt > 0)
 			rc = 0;
 	}
 	switch (AFTER(job->aws.rl_cfn, rc, 0, &err, true)) {
@@ -447,7 +435,7 @@ static int s_stack_create_or_update(struct c1_account_job *job, struct c1_task_c
 	d->op_started_ms = c1_job_now_wall() - 5000;
 	job->sub = SK_POLL;
 	job->poll_ms = 0;
-	return c1_task_wait_for(ctx, s_next_poll(job));
+	return c1_task_wait_for(ctx, c1_job_next_poll(job));
 }
 
 static int s_stack_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
@@ -532,7 +520,7 @@ static int s_stack_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 		case C1_STACK_WAIT:
 			job->sub = SK_LOOK;
 			d->pre_used[job->step] = true;
-			ret = c1_task_wait_for(ctx, s_next_poll(job));
+			ret = c1_task_wait_for(ctx, c1_job_next_poll(job));
 			goto out;
 		case C1_STACK_DELETE_AND_CREATE:
 			d->after_delete_create = true;
@@ -585,7 +573,7 @@ static int s_stack_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 			goto out;
 		}
 		switch (c1_cfn_status_classify(d->cur.status)) {
-		case C1_CFN_STATUS_IN_PROGRESS: ret = c1_task_wait_for(ctx, s_next_poll(job)); goto out;
+		case C1_CFN_STATUS_IN_PROGRESS: ret = c1_task_wait_for(ctx, c1_job_next_poll(job)); goto out;
 		case C1_CFN_STATUS_COMPLETE:
 			s_take_output(job, &d->cur, &s);
 			ret = s_step_done(job, d->updating ? C1_PLAN_UPDATE : C1_PLAN_CREATE);
@@ -626,12 +614,12 @@ static int s_stack_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 		job->steps[job->step].wrote = true;
 		job->sub = SK_LOOK;
 		d->pre_used[job->step] = true;
-		ret = c1_task_wait_for(ctx, s_next_poll(job));
+		ret = c1_task_wait_for(ctx, c1_job_next_poll(job));
 		goto out;
 	case SK_DELETE: {
 		struct c1_resource_key key = s_key(job, C1_RESOURCE_STACK, s.name);
 		GATE_S(job->aws.rl_cfn);
-		if (job->attempt == 0)
+		if (job->call.attempt == 0)
 			c1_state_resource_delete_intent(job->run->state, &key, job->run->run_id);
 		rc = c1_cfn_delete_stack(&job->aws.cfn, &job->aws.view, s.name, NULL, &err);
 		switch (AFTER(job->aws.rl_cfn, rc, C1_ENOTFOUND, &err, true)) {
@@ -642,7 +630,7 @@ static int s_stack_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 		job->steps[job->step].wrote = true;
 		job->sub = SK_DELETE_POLL;
 		job->poll_ms = 0;
-		ret = c1_task_wait_for(ctx, s_next_poll(job));
+		ret = c1_task_wait_for(ctx, c1_job_next_poll(job));
 		goto out;
 	}
 	case SK_DELETE_POLL: {
@@ -655,7 +643,7 @@ static int s_stack_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 		default: break;
 		}
 		if (rc == 0 && c1_cfn_status_classify(d->cur.status) == C1_CFN_STATUS_IN_PROGRESS) {
-			ret = c1_task_wait_for(ctx, s_next_poll(job));
+			ret = c1_task_wait_for(ctx, c1_job_next_poll(job));
 			goto out;
 		}
 		if (rc == 0 && strcmp(d->cur.status, "DELETE_COMPLETE") != 0) {
@@ -729,19 +717,19 @@ static int s_connector_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 		return s_step_fail(job, NULL, "missing role");
 	}
 	GATE(s_rl_c1(job));
-	if (job->write_attempt == 0)
+	if (job->write_call.attempt == 0)
 		c1_state_resource_intent(job->run->state, &key, job->run->run_id, NULL);
 	struct c1_cloudone_ws_connector c = C1_CLOUDONE_WS_CONNECTOR_INIT;
 	const char *display = job->row->name[0] ? job->row->name : NULL;
 	rc = c1_cloudone_ws_connector_create(&c, &job->tenant->c1, display, acct, job->ws_role_arn, &err);
 	/* The look-up between two creates must not reset the create's attempts. */
-	job->attempt = job->write_attempt;
+	job->call = job->write_call;
 	enum c1_call_verdict v = AFTER(s_rl_c1(job), rc, 0, &err, false);
-	job->write_attempt = job->attempt;
+	job->write_call = job->call;
 	if (v == C1_CALL_RETRY) {
 		c1_cloudone_ws_connector_dispose(&c);
 		/* The create may have gone through: look again before re-sending. */
-		job->attempt = 0;
+		job->call = C1_CALL_TRIES_INIT;
 		job->sub = RS_LOOK;
 		return C1_TASK_WAIT;
 	}
@@ -812,7 +800,7 @@ static int s_cloud_account_step(struct c1_account_job *job, struct c1_task_ctx *
 		return s_step_fail(job, NULL, "missing role");
 	}
 	GATE(s_rl_c1(job));
-	if (job->write_attempt == 0)
+	if (job->write_call.attempt == 0)
 		c1_state_resource_intent(job->run->state, &key, job->run->run_id, NULL);
 	struct c1_cloudone_cloud_account ca = C1_CLOUDONE_CLOUD_ACCOUNT_INIT;
 	const char *alias = job->row->name[0] ? job->row->name : NULL;
@@ -821,16 +809,16 @@ static int s_cloud_account_step(struct c1_account_job *job, struct c1_task_ctx *
 	c1_cloudone_cloud_account_dispose(&ca);
 	if (rc == C1_EAPI && err.http_status == 409) {
 		job->sub = RS_LOOK; /* created by an earlier attempt: adopt it */
-		job->attempt = 0;
-		job->write_attempt = 0;
+		job->call = C1_CALL_TRIES_INIT;
+		job->write_call = C1_CALL_TRIES_INIT;
 		return C1_TASK_AGAIN;
 	}
 	/* The look-up between two creates must not reset the create's attempts. */
-	job->attempt = job->write_attempt;
+	job->call = job->write_call;
 	enum c1_call_verdict v = AFTER(s_rl_c1(job), rc, 0, &err, false);
-	job->write_attempt = job->attempt;
+	job->write_call = job->call;
 	if (v == C1_CALL_RETRY) {
-		job->attempt = 0;
+		job->call = C1_CALL_TRIES_INIT;
 		job->sub = RS_LOOK;
 		return C1_TASK_WAIT;
 	}
@@ -922,7 +910,7 @@ static int s_undo(struct c1_account_job *job, struct c1_task_ctx *ctx, enum c1_s
 		}
 		if (job->sub == 1) {
 			GATE(job->aws.rl_cfn);
-			if (job->attempt == 0)
+			if (job->call.attempt == 0)
 				c1_state_resource_delete_intent(job->run->state, &key, job->run->run_id);
 			rc = c1_cfn_delete_stack(&job->aws.cfn, &job->aws.view, name, NULL, &err);
 			switch (AFTER(job->aws.rl_cfn, rc, C1_ENOTFOUND, &err, true)) {
@@ -933,7 +921,7 @@ static int s_undo(struct c1_account_job *job, struct c1_task_ctx *ctx, enum c1_s
 			job->outcome.wrote = true;
 			job->sub = 2;
 			job->poll_ms = 0;
-			return c1_task_wait_for(ctx, s_next_poll(job));
+			return c1_task_wait_for(ctx, c1_job_next_poll(job));
 		}
 		GATE(job->aws.rl_cfn);
 		c1_cfn_stack_dispose(&d->cur);
@@ -944,7 +932,7 @@ static int s_undo(struct c1_account_job *job, struct c1_task_ctx *ctx, enum c1_s
 		default: break;
 		}
 		if (rc == 0 && c1_cfn_status_classify(d->cur.status) == C1_CFN_STATUS_IN_PROGRESS)
-			return c1_task_wait_for(ctx, s_next_poll(job));
+			return c1_task_wait_for(ctx, c1_job_next_poll(job));
 		if (rc == 0 && strcmp(d->cur.status, "DELETE_COMPLETE") != 0) {
 			snprintf(err.code, sizeof(err.code), "%s", d->cur.status);
 			snprintf(err.message, sizeof(err.message), "stack %s ended %s: %s", name,
@@ -981,7 +969,7 @@ static int s_undo(struct c1_account_job *job, struct c1_task_ctx *ctx, enum c1_s
 		job->sub = 1;
 		snprintf(name, sizeof(name), "%lld", (long long)job->connector_id);
 		GATE(s_rl_c1(job));
-		if (job->attempt == 0)
+		if (job->call.attempt == 0)
 			c1_state_resource_delete_intent(job->run->state, &key, job->run->run_id);
 		rc = c1_cloudone_ws_connector_delete(&job->tenant->c1, job->connector_id, &err);
 		switch (AFTER(s_rl_c1(job), rc, C1_ENOTFOUND, &err, false)) {
@@ -1021,7 +1009,7 @@ static int s_undo(struct c1_account_job *job, struct c1_task_ctx *ctx, enum c1_s
 		}
 		job->sub = 1;
 		GATE(s_rl_c1(job));
-		if (job->attempt == 0)
+		if (job->call.attempt == 0)
 			c1_state_resource_delete_intent(job->run->state, &key, job->run->run_id);
 		rc = c1_cloudone_cloud_account_delete(&job->tenant->c1, name, &err);
 		switch (AFTER(s_rl_c1(job), rc, C1_ENOTFOUND, &err, false)) {
@@ -1078,7 +1066,7 @@ static int s_rollback(struct c1_account_job *job, struct c1_task_ctx *ctx)
 		}
 		job->rollback_i++;
 		job->sub = 0;
-		job->attempt = 0;
+		job->call = C1_CALL_TRIES_INIT;
 		job->poll_ms = 0;
 		return C1_TASK_AGAIN;
 	}

@@ -128,25 +128,13 @@ static bool s_readonly(const struct c1_account_job *job)
 			return g_;                           \
 	} while (0)
 
-#define AFTER(key, rc, alt, err)                                                                  \
-	c1_call_after(job->run, ctx, (key), (rc), (alt), (err), true, &job->quota, &job->attempt, \
-		      &job->last_cost)
+#define AFTER(key, rc, alt, err) \
+	c1_call_after(job->run, ctx, (key), (rc), (alt), (err), true, &job->quota, &job->call)
 
 static struct c1_resource_key s_key(struct c1_account_job *job)
 {
 	struct c1_resource_key k = {job->row->account_id, job->region, C1_RESOURCE_STACK, T(job)->name};
 	return k;
-}
-
-static int64_t s_next_poll(struct c1_account_job *job)
-{
-	if (job->poll_ms <= 0)
-		job->poll_ms = job->run->poll_min_ms;
-	else if (job->poll_ms * 2 <= job->run->poll_max_ms)
-		job->poll_ms *= 2;
-	else
-		job->poll_ms = job->run->poll_max_ms;
-	return job->poll_ms;
 }
 
 static bool s_stack_ours(const struct c1_cfn_stack *st, const char *account_id)
@@ -364,7 +352,7 @@ static int s_preflight(struct c1_account_job *job, struct c1_task_ctx *ctx)
 		job->stage = ST_STACK;
 		job->sub = job->run->mode == C1_MODE_OFFBOARD ? SK_DELETE : SK_DECIDE;
 		t->del_why = DEL_OFFBOARD;
-		job->attempt = 0;
+		job->call = C1_CALL_TRIES_INIT;
 		job->poll_ms = 0;
 		if (job->run->mode == C1_MODE_OFFBOARD && !t->cur_found) {
 			s_step_finish(job, C1_STEP_SKIPPED, NULL);
@@ -415,11 +403,11 @@ static int s_create_or_update(struct c1_account_job *job, struct c1_task_ctx *ct
 	if (update) {
 		rc = c1_cfn_update_stack(&stack_id, &no_updates, &job->aws.cfn, &job->aws.view, &in, &err);
 	} else {
-		if (job->attempt == 0)
+		if (job->call.attempt == 0)
 			c1_state_resource_intent(job->run->state, &key, job->run->run_id, NULL);
 		rc = c1_cfn_create_stack(&stack_id, &job->aws.cfn, &job->aws.view, &in, &err);
 		/* A retried create that went through the first time: follow that stack. */
-		if (rc == C1_EAPI && strcmp(err.code, "AlreadyExistsException") == 0 && job->attempt > 0)
+		if (rc == C1_EAPI && strcmp(err.code, "AlreadyExistsException") == 0 && job->call.attempt > 0)
 			rc = 0;
 	}
 	switch (AFTER(job->aws.rl_cfn, rc, 0, &err)) {
@@ -444,7 +432,7 @@ static int s_create_or_update(struct c1_account_job *job, struct c1_task_ctx *ct
 	t->op_started_ms = c1_job_now_wall() - 5000;
 	job->sub = SK_POLL;
 	job->poll_ms = 0;
-	ret = c1_task_wait_for(ctx, s_next_poll(job));
+	ret = c1_task_wait_for(ctx, c1_job_next_poll(job));
 cleanup:
 	free(stack_id);
 	/* The request held the secrets only as borrowed pointers; nothing to wipe here. */
@@ -484,7 +472,7 @@ static int s_decide(struct c1_account_job *job, struct c1_task_ctx *ctx)
 	}
 	switch (a) {
 	case C1_STACK_CREATE: job->sub = SK_CREATE; return C1_TASK_AGAIN;
-	case C1_STACK_WAIT: job->sub = SK_LOOK; return c1_task_wait_for(ctx, s_next_poll(job));
+	case C1_STACK_WAIT: job->sub = SK_LOOK; return c1_task_wait_for(ctx, c1_job_next_poll(job));
 	case C1_STACK_DELETE_AND_CREATE:
 		t->del_why = DEL_BEFORE_CREATE;
 		job->sub = SK_DELETE;
@@ -555,7 +543,7 @@ static int s_events(struct c1_account_job *job, struct c1_task_ctx *ctx)
 	job->stage = ST_STACK;
 	job->sub = SK_DELETE;
 	t->del_why = DEL_ROLLBACK;
-	job->attempt = 0;
+	job->call = C1_CALL_TRIES_INIT;
 	job->poll_ms = 0;
 	return C1_TASK_AGAIN;
 }
@@ -608,7 +596,7 @@ static int s_stack(struct c1_account_job *job, struct c1_task_ctx *ctx)
 		t->cur_found = rc == 0 && strcmp(t->cur.status ? t->cur.status : "", "DELETE_COMPLETE") != 0;
 		enum c1_cfn_status_class cls = c1_cfn_status_classify(t->cur.status);
 		if (t->cur_found && cls == C1_CFN_STATUS_IN_PROGRESS)
-			return c1_task_wait_for(ctx, s_next_poll(job));
+			return c1_task_wait_for(ctx, c1_job_next_poll(job));
 		if (job->sub == SK_LOOK) {
 			job->sub = SK_DECIDE;
 			return C1_TASK_AGAIN;
@@ -667,12 +655,12 @@ static int s_stack(struct c1_account_job *job, struct c1_task_ctx *ctx)
 		job->outcome.wrote = true;
 		job->sub = SK_LOOK;
 		job->poll_ms = 0;
-		return c1_task_wait_for(ctx, s_next_poll(job));
+		return c1_task_wait_for(ctx, c1_job_next_poll(job));
 	case SK_DELETE:
 	default: {
 		struct c1_resource_key key = s_key(job);
 		GATE(job->aws.rl_cfn);
-		if (job->attempt == 0)
+		if (job->call.attempt == 0)
 			c1_state_resource_delete_intent(job->run->state, &key, job->run->run_id);
 		rc = c1_cfn_delete_stack(&job->aws.cfn, &job->aws.view, t->name, NULL, &err);
 		switch (AFTER(job->aws.rl_cfn, rc, C1_ENOTFOUND, &err)) {
@@ -687,7 +675,7 @@ static int s_stack(struct c1_account_job *job, struct c1_task_ctx *ctx)
 		job->outcome.wrote = true;
 		job->sub = SK_DELETE_POLL;
 		job->poll_ms = 0;
-		return c1_task_wait_for(ctx, s_next_poll(job));
+		return c1_task_wait_for(ctx, c1_job_next_poll(job));
 	}
 	}
 }

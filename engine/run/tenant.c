@@ -86,8 +86,7 @@ static int s_run(struct c1_task *task, struct c1_task_ctx *ctx)
 		s_step_begin(t, 0);
 		struct c1_cloudone_apikey key = C1_CLOUDONE_APIKEY_INIT;
 		rc = c1_cloudone_get_apikey(&key, &t->c1, &err);
-		switch (c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->run->quota, &t->attempt,
-				      &t->last_cost)) {
+		switch (c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->run->quota, &t->call)) {
 		case C1_CALL_RETRY: c1_cloudone_apikey_dispose(&key); return C1_TASK_WAIT;
 		case C1_CALL_FAIL:
 			c1_cloudone_apikey_dispose(&key);
@@ -132,7 +131,7 @@ static int s_run(struct c1_task *task, struct c1_task_ctx *ctx)
 		rc = c1_cloudone_get_connector_registration(&reg, &t->c1, &err);
 		c1_cloudone_v1_registration_dispose(&reg);
 		switch (c1_call_after(t->run, ctx, t->rl_key, rc, C1_ENOTFOUND, &err, false, &t->run->quota,
-				      &t->attempt, &t->last_cost)) {
+				      &t->call)) {
 		case C1_CALL_RETRY: return C1_TASK_WAIT;
 		case C1_CALL_FAIL:
 			s_fail(t, C1_STEP_VISIONONE_LINK, &err, "the Vision One link could not be checked");
@@ -157,8 +156,8 @@ static int s_run(struct c1_task *task, struct c1_task_ctx *ctx)
 		GATE();
 		struct c1_visionone_enrollment en = C1_VISIONONE_ENROLLMENT_INIT;
 		rc = c1_visionone_enrollment_token(&en, &t->v1, &err);
-		enum c1_call_verdict v = c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false,
-						       &t->run->quota, &t->attempt, &t->last_cost);
+		enum c1_call_verdict v =
+		    c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->run->quota, &t->call);
 		if (v == C1_CALL_OK) {
 			struct c1_cloudone_v1_registration reg = C1_CLOUDONE_V1_REGISTRATION_INIT;
 			/* The token lives only in memory, used at once. */
@@ -166,7 +165,7 @@ static int s_run(struct c1_task *task, struct c1_task_ctx *ctx)
 				err = (struct c1_api_error)C1_API_ERROR_INIT;
 				rc = c1_cloudone_visionone_connect(&reg, &t->c1, &en.token, &err);
 				v = c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->run->quota,
-						  &t->attempt, &t->last_cost);
+						  &t->call);
 				if (v != C1_CALL_RETRY)
 					break;
 				/* A fresh enrollment token on the next run: do not hold it across waits. */
@@ -190,8 +189,7 @@ static int s_run(struct c1_task *task, struct c1_task_ctx *ctx)
 		GATE();
 		char *ext = NULL;
 		rc = c1_cloudone_ws_external_id(&ext, &t->c1, &err);
-		switch (c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->run->quota, &t->attempt,
-				      &t->last_cost)) {
+		switch (c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->run->quota, &t->call)) {
 		case C1_CALL_RETRY: free(ext); return C1_TASK_WAIT;
 		case C1_CALL_FAIL:
 			free(ext);

@@ -216,6 +216,9 @@ class Engine:
         if env.get("AWS_ENDPOINT_URL") != self.sim.url:
             log("FAIL: env.sh points at %r, the test's c1sim is %s" % (env.get("AWS_ENDPOINT_URL"), self.sim.url))
             sys.exit(1)
+        # Outage retries (after a call's own retries run out) are 5 s, 10 s, ...
+        # in production; tests that make a call fail for good keep them short.
+        env["C1ONBOARD_OUTAGE_DELAY_MS"] = "100"
         env.update(self.u.extra_env)
         return env
 
