@@ -303,6 +303,29 @@ void c1_job_step_finish(struct c1_account_job *job, enum c1_step_id id, enum c1_
 			     job->region[0] ? job->region : "-", c1_step_def(id)->name, &o);
 }
 
+bool c1_job_step_reached(const struct c1_step_rec *s)
+{
+	return s->attempts > 0 || s->status != C1_STEP_PENDING;
+}
+
+void c1_job_plan_outcome(struct c1_account_job *job)
+{
+	static const enum c1_plan_action strongest_first[] = {C1_PLAN_CREATE, C1_PLAN_UPDATE, C1_PLAN_ADOPT};
+	job->outcome.plan_command = true;
+	job->outcome.plan = C1_PLAN_UNCHANGED;
+	bool found = false;
+	for (size_t k = 0; k < sizeof(strongest_first) / sizeof(strongest_first[0]) && !found; k++)
+		for (int i = C1_STEP_NEW_TRAIL; i < C1_STEP_COUNT && !found; i++)
+			if (i != C1_STEP_VISIONONE_LINK && c1_job_step_reached(&job->steps[i]) &&
+			    job->steps[i].plan == strongest_first[k]) {
+				job->outcome.plan = strongest_first[k];
+				found = true;
+			}
+	for (int i = C1_STEP_NEW_TRAIL; i < C1_STEP_COUNT; i++)
+		if (i != C1_STEP_VISIONONE_LINK && job->steps[i].existed)
+			job->outcome.found_existing = true;
+}
+
 void c1_job_reason(struct c1_account_job *job, bool force, const char *fmt, ...)
 {
 	if (job->reason[0] && !force)

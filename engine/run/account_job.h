@@ -221,6 +221,14 @@ void c1_job_step_start(struct c1_account_job *job, enum c1_step_id id);
 /** Finish a step with `status`; `err` may be NULL; message overrides err->message when set. */
 void c1_job_step_finish(struct c1_account_job *job, enum c1_step_id id, enum c1_step_status status,
 			const struct c1_api_error *err, const char *message);
+/** Did the run reach this step (started it, or decided about it)? */
+bool c1_job_step_reached(const struct c1_step_rec *s);
+/**
+ * Plan run: set outcome.plan to the strongest action of the account's
+ * reached steps (create > update > adopt > unchanged) and found_existing to
+ * whether any step found its resource in place.
+ */
+void c1_job_plan_outcome(struct c1_account_job *job);
 /** Set the account's reason line (first one wins unless `force`). */
 void c1_job_reason(struct c1_account_job *job, bool force, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

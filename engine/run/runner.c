@@ -42,7 +42,8 @@ int c1_runner_exit_code(enum c1_run_mode mode, const size_t summary[C1_ACCOUNT_S
 		return C1_EXIT_FAILED;
 	if (summary[C1_ACCOUNT_DRIFTED] && (mode == C1_MODE_DRIFT || fail_on_drift))
 		return C1_EXIT_DRIFT;
-	if (summary[C1_ACCOUNT_NOT_STARTED])
+	/* A plan's not_started is an account apply would onboard, not one a run left undone. */
+	if (summary[C1_ACCOUNT_NOT_STARTED] && mode != C1_MODE_PLAN)
 		return C1_EXIT_FAILED;
 	return C1_EXIT_OK;
 }
@@ -87,41 +88,24 @@ static int64_t s_env_ms(const char *name, int64_t def)
 	return (end && *end == '\0' && n > 0) ? (int64_t)n : def;
 }
 
-/* The per-step action as printed: a step plan never reached reads "create". */
-static enum c1_plan_action s_step_plan(const struct c1_step_rec *s)
-{
-	return s->attempts == 0 && s->status == C1_STEP_PENDING && s->plan != C1_PLAN_SKIP ? C1_PLAN_CREATE
-											   : s->plan;
-}
-
-/* One verdict per account for the headline: the strongest change wins. */
-static const char *s_plan_verdict(const struct c1_account_job *job)
-{
-	static const enum c1_plan_action order[] = {C1_PLAN_CREATE, C1_PLAN_UPDATE, C1_PLAN_ADOPT};
-	for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++)
-		for (int i = C1_STEP_NEW_TRAIL; i < C1_STEP_COUNT; i++)
-			if (i != C1_STEP_VISIONONE_LINK && s_step_plan(&job->steps[i]) == order[k])
-				return c1_plan_action_name(order[k]);
-	return c1_plan_action_name(C1_PLAN_UNCHANGED);
-}
-
 static void s_print_plan(struct c1_account_job *job, struct c1_report_account *acct)
 {
+	const char *verdict = acct->status == C1_ACCOUNT_INVALID ? "invalid"
+			      : job->outcome.failed              ? "failed"
+								 : c1_plan_action_name(job->outcome.plan);
 	printf("%s %s (row %d): %s\n", job->row->account_id, job->region[0] ? job->region : "-", job->row_no,
-	       acct->status == C1_ACCOUNT_INVALID ? "invalid" : s_plan_verdict(job));
-	if (acct->status == C1_ACCOUNT_INVALID) {
-		printf("  invalid: %s\n", acct->reason ? acct->reason : "");
+	       verdict);
+	if (acct->status == C1_ACCOUNT_INVALID || job->outcome.failed) {
+		printf("  %s: %s\n", verdict, acct->reason ? acct->reason : "");
 		return;
 	}
 	for (int i = C1_STEP_NEW_TRAIL; i < C1_STEP_COUNT; i++) {
-		if (i == C1_STEP_VISIONONE_LINK)
-			continue;
 		const struct c1_step_rec *s = &job->steps[i];
-		if (s->plan == C1_PLAN_SKIP)
+		if (i == C1_STEP_VISIONONE_LINK || s->plan == C1_PLAN_SKIP || !c1_job_step_reached(s))
 			continue;
 		const char *name = c1_step_def((enum c1_step_id)i)->name;
-		printf("  %-18s %s%s%s\n", name, c1_plan_action_name(s_step_plan(s)),
-		       s->plan_note ? "  " : "", s->plan_note ? s->plan_note : "");
+		printf("  %-18s %s%s%s\n", name, c1_plan_action_name(s->plan), s->plan_note ? "  " : "",
+		       s->plan_note ? s->plan_note : "");
 	}
 }
 

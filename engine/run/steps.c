@@ -96,7 +96,12 @@ enum c1_account_status c1_account_status_from_outcome(const struct c1_account_ou
 		return C1_ACCOUNT_INVALID;
 	if (o->failed)
 		return o->rollback_clean ? C1_ACCOUNT_ROLLED_BACK : C1_ACCOUNT_FAILED;
-	if (o->drift_command)
+	if (o->plan_command) {
+		if (o->plan == C1_PLAN_UNCHANGED || o->plan == C1_PLAN_SKIP)
+			return C1_ACCOUNT_UNCHANGED;
+		return o->found_existing ? C1_ACCOUNT_DRIFTED : C1_ACCOUNT_NOT_STARTED;
+	}
+	if (o->drift_command || o->drift_found)
 		return o->drift_found ? C1_ACCOUNT_DRIFTED : C1_ACCOUNT_UNCHANGED;
 	if (!o->wrote)
 		return C1_ACCOUNT_UNCHANGED;

@@ -86,12 +86,21 @@ struct c1_account_outcome {
 	bool rollback_clean; /* after a failure: every undo worked */
 	bool wrote;          /* at least one write call succeeded */
 	bool was_onboarded;  /* the account had been onboarded by an earlier finished run */
-	bool drift_found;    /* drift command: a verify found a difference */
+	bool drift_found;    /* a verify found a difference (drift), or apply met one it cannot fix */
 	bool drift_command;  /* the run is `drift` (or `plan`): nothing is changed */
 	bool not_started;
+	/* plan: what apply would do (the strongest step action), and whether any
+	 * part of the integration exists already (then pending changes are drift) */
+	bool plan_command;
+	enum c1_plan_action plan;
+	bool found_existing;
 };
 
-/** SPEC 5 status from an outcome. */
+/**
+ * SPEC 5 status from an outcome. A plan reads `unchanged` when apply would
+ * change nothing, `drifted` when it would repair an integration that exists
+ * in part, and `not_started` when it would onboard the account from scratch.
+ */
 enum c1_account_status c1_account_status_from_outcome(const struct c1_account_outcome *o);
 
 #endif

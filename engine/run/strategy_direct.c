@@ -153,7 +153,8 @@ static int s_begin_rollback(struct c1_account_job *job)
 	job->call = C1_CALL_TRIES_INIT;
 	job->write_call = C1_CALL_TRIES_INIT;
 	job->outcome.failed = true;
-	job->outcome.rollback_clean = true;
+	/* Only apply rolls back; a read that fails in plan or drift leaves the account `failed`. */
+	job->outcome.rollback_clean = job->run->mode == C1_MODE_APPLY;
 	job->stage = job->run->mode == C1_MODE_APPLY ? ST_ROLLBACK : ST_FINISH;
 	return C1_TASK_AGAIN;
 }
@@ -1290,6 +1291,8 @@ static int s_run(struct c1_account_job *job, struct c1_task_ctx *ctx)
 		c1_cfn_stack_dispose(&d->cur);
 		if (job->run->mode == C1_MODE_DRIFT || job->run->mode == C1_MODE_PLAN)
 			job->outcome.drift_command = true;
+		if (job->run->mode == C1_MODE_PLAN)
+			c1_job_plan_outcome(job);
 		if (job->outcome.wrote && !job->outcome.failed && !job->outcome.invalid) {
 			/* Was the account onboarded before (then this run `repaired` it)? Only if
 			 * a Cloud One record or the last stack was already in place: stacks alone

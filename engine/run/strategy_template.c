@@ -229,7 +229,8 @@ static int s_fail(struct c1_account_job *job, const struct c1_api_error *err, co
 	C1_WARN("account", "%s %s: template stack %s failed: %s", job->row->account_id, job->region, t->name,
 		e.message);
 	job->outcome.failed = true;
-	job->outcome.rollback_clean = true;
+	/* CloudFormation rolled the stack back; a failed read in plan or drift rolled back nothing. */
+	job->outcome.rollback_clean = !s_readonly(job);
 	return s_finish(job);
 }
 
@@ -452,6 +453,9 @@ static int s_decide(struct c1_account_job *job, struct c1_task_ctx *ctx)
 	}
 	s_spec(job, &s);
 	if (s_readonly(job)) {
+		job->outcome.plan_command = job->run->mode == C1_MODE_PLAN;
+		job->outcome.found_existing = t->cur_found;
+		job->outcome.plan = a == C1_STACK_CREATE ? C1_PLAN_CREATE : C1_PLAN_UPDATE;
 		if (a == C1_STACK_CREATE) {
 			if (job->run->mode == C1_MODE_DRIFT)
 				c1_job_add_drift(job, C1_DRIFT_AWS, t->name, "stack_missing",
@@ -463,8 +467,10 @@ static int s_decide(struct c1_account_job *job, struct c1_task_ctx *ctx)
 			s_keep_stack(job, &t->cur);
 		} else {
 			s_keep_stack(job, &t->cur);
-			if (!s_params_match(&t->cur, &s, diff, sizeof(diff)) &&
-			    job->run->mode == C1_MODE_DRIFT)
+			bool in_sync = s_params_match(&t->cur, &s, diff, sizeof(diff));
+			if (in_sync)
+				job->outcome.plan = C1_PLAN_UNCHANGED;
+			else if (job->run->mode == C1_MODE_DRIFT)
 				c1_job_add_drift(job, C1_DRIFT_AWS, t->name, "parameter_changed", NULL, diff);
 		}
 		s_step_finish(job, C1_STEP_SKIPPED, NULL);

@@ -20,6 +20,13 @@ C1_TEST(exit_codes_follow_spec)
 	s[C1_ACCOUNT_DRIFTED] = 0;
 	s[C1_ACCOUNT_NOT_STARTED] = 4;
 	C1_CHECK_INT(c1_runner_exit_code(C1_MODE_APPLY, s, false), ==, C1_EXIT_FAILED);
+	/* plan: accounts to onboard are not a failure; pending repairs are drift */
+	C1_CHECK_INT(c1_runner_exit_code(C1_MODE_PLAN, s, false), ==, C1_EXIT_OK);
+	s[C1_ACCOUNT_DRIFTED] = 1;
+	C1_CHECK_INT(c1_runner_exit_code(C1_MODE_PLAN, s, false), ==, C1_EXIT_OK);
+	C1_CHECK_INT(c1_runner_exit_code(C1_MODE_PLAN, s, true), ==, C1_EXIT_DRIFT);
+	s[C1_ACCOUNT_INVALID] = 1;
+	C1_CHECK_INT(c1_runner_exit_code(C1_MODE_PLAN, s, false), ==, C1_EXIT_FAILED);
 }
 
 C1_TEST(progress_line)

@@ -71,6 +71,26 @@ C1_TEST(status_mapping)
 	C1_CHECK_INT(c1_account_status_from_outcome(&d), ==, C1_ACCOUNT_UNCHANGED);
 	d.drift_found = true;
 	C1_CHECK_INT(c1_account_status_from_outcome(&d), ==, C1_ACCOUNT_DRIFTED);
+	/* apply that repaired what it could but met drift it cannot fix */
+	struct c1_account_outcome a = {0};
+	a.wrote = a.was_onboarded = a.drift_found = true;
+	C1_CHECK_INT(c1_account_status_from_outcome(&a), ==, C1_ACCOUNT_DRIFTED);
 	C1_CHECK_STR(c1_plan_action_name(C1_PLAN_ADOPT), "adopt");
 	C1_CHECK_STR(c1_stack_action_name(C1_STACK_CONTINUE_ROLLBACK), "continue_rollback");
+}
+
+C1_TEST(plan_status_says_what_apply_would_do)
+{
+	struct c1_account_outcome p = {0};
+	p.plan_command = p.drift_command = true;
+	p.plan = C1_PLAN_UNCHANGED;
+	p.found_existing = true;
+	C1_CHECK_INT(c1_account_status_from_outcome(&p), ==, C1_ACCOUNT_UNCHANGED);
+	p.plan = C1_PLAN_UPDATE;
+	C1_CHECK_INT(c1_account_status_from_outcome(&p), ==, C1_ACCOUNT_DRIFTED);
+	p.plan = C1_PLAN_CREATE;
+	p.found_existing = false;
+	C1_CHECK_INT(c1_account_status_from_outcome(&p), ==, C1_ACCOUNT_NOT_STARTED);
+	p.invalid = true;
+	C1_CHECK_INT(c1_account_status_from_outcome(&p), ==, C1_ACCOUNT_INVALID);
 }
