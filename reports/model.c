@@ -137,10 +137,13 @@ void c1_report_account_dispose(struct c1_report_account *a)
 	free(a->name);
 	free(a->region);
 	free(a->reason);
+	free(a->plan);
 	for (size_t i = 0; i < a->steps_len; i++) {
 		free(a->steps[i].name);
 		free(a->steps[i].started_at);
 		free(a->steps[i].finished_at);
+		free(a->steps[i].plan);
+		free(a->steps[i].plan_note);
 		s_error_dispose(&a->steps[i].error);
 	}
 	free(a->steps);

@@ -92,6 +92,8 @@ struct c1_report_step {
 	char *finished_at; /* ISO-8601 UTC or NULL */
 	bool has_error;
 	struct c1_report_error error;
+	char *plan;      /* plan runs: create, adopt, update, unchanged; NULL otherwise */
+	char *plan_note; /* plan runs: why (a changed parameter, a stack status); NULL when none */
 };
 
 /* One undo performed while rolling an account back. */
@@ -125,6 +127,7 @@ struct c1_report_account {
 	enum c1_account_status status;
 	double duration_s;
 	char *reason; /* one line for the CSV/HTML; NULL when none */
+	char *plan;   /* plan runs: what apply would do (create, adopt, update, unchanged); NULL otherwise */
 
 	struct c1_report_step *steps;
 	size_t steps_len;

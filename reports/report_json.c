@@ -156,6 +156,8 @@ static json_t *s_account_json(const struct c1_report_account *a)
 	      json_real(isfinite(a->duration_s) && a->duration_s > 0 ? round(a->duration_s * 1000.0) / 1000.0
 								     : 0.0));
 	s_set(o, "reason", s_str(a->reason));
+	if (a->plan)
+		s_set(o, "plan", json_string(a->plan));
 	for (size_t i = 0; i < a->steps_len; i++) {
 		const struct c1_report_step *st = &a->steps[i];
 		json_t *so = json_object();
@@ -165,6 +167,10 @@ static json_t *s_account_json(const struct c1_report_account *a)
 		s_set(so, "started_at", s_str(st->started_at));
 		s_set(so, "finished_at", s_str(st->finished_at));
 		s_set(so, "error", s_error_json(st->has_error, &st->error));
+		if (st->plan)
+			s_set(so, "plan", json_string(st->plan));
+		if (st->plan_note)
+			s_set(so, "plan_note", json_string(st->plan_note));
 		json_array_append_new(steps, so);
 	}
 	s_set(o, "steps", steps);
@@ -451,6 +457,7 @@ static int s_account_from(struct c1_report_account *a, const json_t *o, const ch
 	    (rc = s_get_str(&a->name, o, "name", true, where)) != 0 ||
 	    (rc = s_get_str(&a->region, o, "region", false, where)) != 0 ||
 	    (rc = s_get_str(&a->reason, o, "reason", true, where)) != 0 ||
+	    (rc = s_get_str(&a->plan, o, "plan", true, where)) != 0 ||
 	    (rc = s_get_array(&steps, o, "steps", where)) != 0 ||
 	    (rc = s_get_array(&rollback, o, "rollback", where)) != 0 ||
 	    (rc = s_get_array(&drift, o, "drift", where)) != 0)
@@ -473,6 +480,8 @@ static int s_account_from(struct c1_report_account *a, const json_t *o, const ch
 		    (rc = s_get_int(&attempts, so, "attempts", false, sub)) != 0 ||
 		    (rc = s_get_str(&st->started_at, so, "started_at", true, sub)) != 0 ||
 		    (rc = s_get_str(&st->finished_at, so, "finished_at", true, sub)) != 0 ||
+		    (rc = s_get_str(&st->plan, so, "plan", true, sub)) != 0 ||
+		    (rc = s_get_str(&st->plan_note, so, "plan_note", true, sub)) != 0 ||
 		    (rc = s_error_from(&st->has_error, &st->error, so, sub)) != 0)
 			return rc;
 		st->attempts = (int)attempts;

@@ -373,6 +373,13 @@ void c1_job_add_drift(struct c1_account_job *job, enum c1_drift_plane plane, con
 	job->outcome.drift_found = true;
 }
 
+/* Plan runs report what apply would do where the plan got that far. */
+static bool s_plan_reported(const struct c1_account_job *job, enum c1_plan_action a)
+{
+	return job->outcome.plan_command && !job->outcome.invalid && !job->outcome.failed &&
+	       a != C1_PLAN_SKIP && a != C1_PLAN_INVALID;
+}
+
 void c1_account_job_report(struct c1_account_job *job, struct c1_report_account *out)
 {
 	char t0[32], t1[32];
@@ -385,7 +392,7 @@ void c1_account_job_report(struct c1_account_job *job, struct c1_report_account 
 	out->duration_s =
 	    job->finished_ms > job->started_ms ? (job->finished_ms - job->started_ms) / 1000.0 : 0;
 	out->reason = job->reason[0] ? c1_strdup(job->reason) : NULL;
-	if (out->status != C1_ACCOUNT_NOT_STARTED) {
+	if (!job->outcome.not_started) {
 		for (int i = 0; i < C1_STEP_COUNT; i++) {
 			const struct c1_step_rec *s = &job->steps[i];
 			if (s->attempts == 0 && s->status == C1_STEP_PENDING)
@@ -406,8 +413,14 @@ void c1_account_job_report(struct c1_account_job *job, struct c1_report_account 
 				rs->has_error = true;
 				s_err_copy(&rs->error, &s->err);
 			}
+			if (i >= C1_STEP_NEW_TRAIL && s_plan_reported(job, s->plan)) {
+				rs->plan = c1_strdup(c1_plan_action_name(s->plan));
+				rs->plan_note = s->plan_note ? c1_strdup(s->plan_note) : NULL;
+			}
 		}
 	}
+	if (s_plan_reported(job, job->outcome.plan))
+		out->plan = c1_strdup(c1_plan_action_name(job->outcome.plan));
 	for (size_t i = 0; i < job->rb_len; i++) {
 		struct c1_report_rollback *r = c1_report_account_add_rollback(out);
 		r->step = c1_strdup(job->rb[i].step);

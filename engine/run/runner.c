@@ -320,6 +320,10 @@ int c1_runner_run(const struct c1_runner_input *in)
 			if (report->summary[s])
 				fprintf(stderr, " %zu %s", report->summary[s],
 					c1_account_status_name((enum c1_account_status)s));
+		if (in->mode == C1_MODE_PLAN && report->summary[C1_ACCOUNT_NOT_STARTED])
+			fprintf(stderr, " (not_started: apply would onboard)");
+		if (in->mode == C1_MODE_PLAN && report->summary[C1_ACCOUNT_DRIFTED])
+			fprintf(stderr, " (drifted: apply would repair)");
 		fprintf(stderr, "; report: %s/%s/report.json\n", reports_dir, run.run_id);
 	}
 

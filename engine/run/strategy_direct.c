@@ -42,8 +42,8 @@ enum {
 	SK_CONTINUE_ROLLBACK,
 };
 
-/* Connector / cloud account sub-phases. */
-enum { RS_LOOK = 0, RS_CREATE, RS_DELETE };
+/* Connector / cloud account sub-phases (RS_UPDATE: point the connector at the ws_role stack's role). */
+enum { RS_LOOK = 0, RS_CREATE, RS_DELETE, RS_UPDATE };
 
 #define N_STACK_STEPS 4
 static const enum c1_step_id s_stack_steps[N_STACK_STEPS] = {C1_STEP_NEW_TRAIL, C1_STEP_WS_ROLE,
@@ -700,6 +700,15 @@ static int s_connector_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 			if (!role_ok && job->run->mode == C1_MODE_DRIFT)
 				c1_job_add_drift(job, C1_DRIFT_CLOUDONE, "ws_connector", "role_changed",
 						 job->ws_role_arn, c.cross_account_role_arn);
+			if (!role_ok && !s_readonly(job)) {
+				/* Workload Security can switch a connector's role in place: repair it
+				 * instead of deleting a connector the customer's computers hang on. */
+				C1_INFO("account", "%s %s: connector %s uses role %s; setting it to %s", acct,
+					job->region, idbuf, c.cross_account_role_arn, job->ws_role_arn);
+				c1_cloudone_ws_connector_dispose(&c);
+				job->sub = RS_UPDATE;
+				return C1_TASK_AGAIN;
+			}
 			c1_cloudone_ws_connector_dispose(&c);
 			return s_step_done(job, role_ok ? C1_PLAN_UNCHANGED : C1_PLAN_UPDATE);
 		}
@@ -716,6 +725,23 @@ static int s_connector_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 	if (!job->ws_role_arn) {
 		c1_error_set("the ws_role stack gave no RoleArn output");
 		return s_step_fail(job, NULL, "missing role");
+	}
+	if (job->sub == RS_UPDATE) {
+		/* Setting the role is idempotent: a retry re-sends it, no look-up needed. */
+		GATE(s_rl_c1(job));
+		struct c1_cloudone_ws_connector c = C1_CLOUDONE_WS_CONNECTOR_INIT;
+		rc = c1_cloudone_ws_connector_update(&c, &job->tenant->c1, job->connector_id,
+						     job->ws_role_arn, &err);
+		c1_cloudone_ws_connector_dispose(&c);
+		switch (AFTER(s_rl_c1(job), rc, 0, &err, false)) {
+		case C1_CALL_RETRY: return C1_TASK_WAIT;
+		case C1_CALL_FAIL:
+			return s_step_fail(job, &err,
+					   "setting the Workload Security connector's role failed");
+		default: break;
+		}
+		job->steps[job->step].wrote = true;
+		return s_step_done(job, C1_PLAN_UPDATE);
 	}
 	GATE(s_rl_c1(job));
 	if (job->write_call.attempt == 0)
@@ -780,9 +806,21 @@ static int s_cloud_account_step(struct c1_account_job *job, struct c1_task_ctx *
 			job->steps[job->step].existed = true;
 			bool role_ok = !job->c1_role_arn || !found->role_arn ||
 				       strcmp(job->c1_role_arn, found->role_arn) == 0;
-			if (!role_ok && job->run->mode == C1_MODE_DRIFT)
+			/* Cloud One documents no call that changes a cloud account's role, and
+			 * deleting it to create it again loses the customer's Conformity
+			 * settings: apply reports the drift and leaves the record alone. */
+			if (!role_ok && job->run->mode != C1_MODE_PLAN)
 				c1_job_add_drift(job, C1_DRIFT_CLOUDONE, "cloud_account", "role_changed",
 						 job->c1_role_arn, found->role_arn);
+			if (!role_ok && !s_readonly(job)) {
+				char msg[sizeof(job->reason)];
+				snprintf(msg, sizeof(msg),
+					 "Cloud One cloud account %s uses role %s, not %s; fix it in the "
+					 "Cloud One console or offboard and apply again",
+					 acct, found->role_arn, job->c1_role_arn);
+				c1_job_reason(job, false, "%s", msg);
+				C1_WARN("account", "%s %s: %s", acct, job->region, msg);
+			}
 			c1_cloudone_cloud_account_list_dispose(&list);
 			return s_step_done(job, role_ok ? C1_PLAN_UNCHANGED : C1_PLAN_UPDATE);
 		}

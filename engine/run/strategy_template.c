@@ -768,7 +768,7 @@ void c1_strategy_template_report(struct c1_account_job *job, struct c1_report_ac
 {
 	const struct tmpl *t = job->strategy_data;
 	char ts[32];
-	if (!t || out->status == C1_ACCOUNT_NOT_STARTED)
+	if (!t || job->outcome.not_started)
 		return;
 	if (t->attempts > 0 || t->status != C1_STEP_PENDING) {
 		struct c1_report_step *rs = c1_report_account_add_step(out);
@@ -783,6 +783,8 @@ void c1_strategy_template_report(struct c1_account_job *job, struct c1_report_ac
 			c1_report_format_time(ts, t->finished_ms);
 			rs->finished_at = c1_strdup(ts);
 		}
+		if (job->outcome.plan_command && !job->outcome.failed)
+			rs->plan = c1_strdup(c1_plan_action_name(job->outcome.plan));
 		if (t->has_error) {
 			rs->has_error = true;
 			rs->error.code = c1_strdup(t->err.code[0] ? t->err.code : "Error");

@@ -455,6 +455,48 @@ int c1_cloudone_ws_connector_get(struct c1_cloudone_ws_connector *out,
 	return rc;
 }
 
+int c1_cloudone_ws_connector_update(struct c1_cloudone_ws_connector *out,
+				    const struct c1_cloudone_client *client, int64_t id, const char *role_arn,
+				    struct c1_api_error *err)
+{
+	struct c1_trend_response resp = C1_TREND_RESPONSE_INIT;
+	json_t *body = json_object();
+	char *path = NULL;
+	int rc;
+
+	*out = (struct c1_cloudone_ws_connector)C1_CLOUDONE_WS_CONNECTOR_INIT;
+	if (id <= 0) {
+		c1_error_set("Workload Security connector id %" PRId64 " is not valid (programming error)",
+			     id);
+		rc = C1_EINVALID;
+		goto cleanup;
+	}
+	if (!role_arn || strncmp(role_arn, "arn:", 4) != 0) {
+		c1_error_set("Workload Security connector %" PRId64 " needs an IAM role ARN", id);
+		rc = C1_EINVALID;
+		goto cleanup;
+	}
+	/* Only the role: a partial body leaves every other field (the console's display name) as it is. */
+	rc = c1_json_set_string(body, "crossAccountRoleArn", role_arn);
+	if (rc) {
+		c1_error_set("the role ARN for connector %" PRId64 " is not valid UTF-8", id);
+		goto cleanup;
+	}
+	path = c1_asprintf("/api/awsconnectors/%" PRId64, id);
+	rc = s_call(&resp, client, "POST", "workload", path, "/api/awsconnectors/{id}", body, err);
+	if (rc == C1_ENOTFOUND)
+		c1_error_set("Workload Security connector %" PRId64 " does not exist", id);
+	if (rc == 0)
+		rc = s_one_connector(out, &resp, err, "Cloud One POST workload /api/awsconnectors/{id}");
+cleanup:
+	if (rc)
+		c1_cloudone_ws_connector_dispose(out);
+	json_decref(body);
+	free(path);
+	c1_trend_response_dispose(&resp);
+	return rc;
+}
+
 int c1_cloudone_ws_connector_search(struct c1_cloudone_ws_connector_list *out,
 				    const struct c1_cloudone_client *client, const char *account_id,
 				    struct c1_api_error *err)

@@ -152,6 +152,16 @@ int c1_cloudone_ws_connector_get(struct c1_cloudone_ws_connector *out,
 				 const struct c1_cloudone_client *client, int64_t id,
 				 struct c1_api_error *err);
 /**
+ * POST /api/awsconnectors/{id} {"crossAccountRoleArn": role_arn}: point an
+ * existing connector at another role (a partial body: the other fields stay
+ * as they are; no `sync` query, so Workload Security keeps its own schedule).
+ * `out` is the updated connector. C1_ENOTFOUND when the connector does not
+ * exist; C1_EINVALID (nothing sent) for an id <= 0 or a role that is not an ARN.
+ */
+int c1_cloudone_ws_connector_update(struct c1_cloudone_ws_connector *out,
+				    const struct c1_cloudone_client *client, int64_t id, const char *role_arn,
+				    struct c1_api_error *err);
+/**
  * POST /api/awsconnectors/search with the explicit accountId equal filter
  * (api-reference 1.4); every hit into `out` (none: count 0, returns 0).
  */

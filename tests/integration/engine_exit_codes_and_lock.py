@@ -26,15 +26,22 @@ u = el.Universe(4, tenants=2, seed=44, prefix="c1eng-lock-")
 u.make_new_trail(u.rows[1])
 u.write_csv()
 eng = el.Engine(u, time_scale="0.01")
-BAD_RC = (64, 65, 69, 70, 75, 78)
 
 
-def check_plan(label, word):
+def check_plan(label, word, status):
     before = eng.state()
     run = eng.run("plan", "-j", "4")
     el.check_sanitizers(chk, run, label)
     el.require_engine(run)
-    chk.check(run.rc not in BAD_RC and run.rc >= 0, "%s: exit code %s is not an error" % (label, run.rc), run)
+    chk.eq(run.rc, 0, "%s: exit code" % label, run)
+    if run.report:
+        el.check_schema(chk, run, label)
+    accounts = (run.report or {}).get("accounts", [])
+    chk.eq(sorted((a["account_id"], a["status"], a.get("plan")) for a in accounts),
+           sorted((a, status, word) for a in u.ids()), "%s: report status and plan per account" % label)
+    for a in accounts:
+        planned = [s.get("plan") for s in a["steps"] if s["name"] in ("ws_role", "ws_connector", "cloudtrail_stack")]
+        chk.eq(planned, [word] * 3, "%s: step plans of %s in the report" % (label, a["account_id"]))
     writes = el.writes_in(el.counter_delta(before, eng.state()))
     chk.check(not writes, "%s made read calls only" % label, writes)
     lines = run.out.splitlines()
@@ -44,7 +51,7 @@ def check_plan(label, word):
                   mine or run.out[-1500:])
 
 
-check_plan("plan before apply", "create")
+check_plan("plan before apply", "create", "not_started")
 st = eng.state()
 chk.check(not st["stacks"] and not st.get("ws_connectors") and not st.get("cloud_accounts"),
           "plan created nothing")
@@ -66,7 +73,7 @@ el.log("  first apply: rc %s in %.1f s %s" % (r1.rc, r1.elapsed, el.summary_line
 el.check_sanitizers(chk, r1, "first apply")
 el.check_report(chk, r1, {a: "succeeded" for a in u.ids()}, "first apply", rc=0)
 
-check_plan("plan after apply", "unchanged")
+check_plan("plan after apply", "unchanged", "unchanged")
 
 off = eng.run("offboard", "-j", "4")
 el.check_sanitizers(chk, off, "offboard")

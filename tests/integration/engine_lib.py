@@ -433,6 +433,23 @@ def require_engine(run):
         sys.exit(1)
 
 
+_SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "reports", "schema",
+                       "report.schema.json")
+
+
+def check_schema(chk, run, what):
+    """report.json validates against reports/schema/report.schema.json (where python3 has jsonschema)."""
+    try:
+        import jsonschema
+    except ImportError:
+        return
+    with open(_SCHEMA) as f:
+        schema = json.load(f)
+    errors = ["%s: %s" % ("/".join(str(p) for p in e.absolute_path), e.message)
+              for e in jsonschema.Draft202012Validator(schema).iter_errors(run.report)]
+    chk.check(not errors, "%s: report.json matches the JSON Schema" % what, errors[:5])
+
+
 def check_report(chk, run, want, what, rc=None):
     """report.json exists with the schema string and `want` = {account: status}."""
     require_engine(run)
@@ -441,6 +458,7 @@ def check_report(chk, run, want, what, rc=None):
     if not chk.check(run.report is not None, "%s: REPORTS_DIR/latest/report.json exists" % what, run):
         return False
     chk.eq(run.report.get("schema"), "c1onboard.report/v1", "%s: report schema" % what)
+    check_schema(chk, run, what)
     got = run.statuses()
     wrong = {a: (got.get(a), s) for a, s in want.items() if got.get(a) != s}
     chk.check(not wrong, "%s: account statuses as expected (account: (got, want))" % what,
