@@ -21,6 +21,9 @@ endpoint="http://127.0.0.1:$(cat "$demo/c1sim.port")"
 
 export AWS_CONFIG_FILE="$PWD/examples/aws/config"
 export AWS_SHARED_CREDENTIALS_FILE="$demo/universe/aws/credentials"
+# c1sim runs 100x faster than AWS (--time-scale 0.01): poll its stacks faster than the
+# engine's real-AWS default (5 s doubling to 30 s).
+export C1ONBOARD_POLL_MIN_MS=200 C1ONBOARD_POLL_MAX_MS=2000
 export AWS_ENDPOINT_URL="$endpoint" C1_ENDPOINT_URL="$endpoint" V1_ENDPOINT_URL="$endpoint"
 unset AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION
 set -a

@@ -184,8 +184,9 @@ int c1_runner_run(const struct c1_runner_input *in)
 	run.retry_aws.hint = C1_RETRY_HINT_CLAMPED;
 	c1_retry_policy_init(&run.retry_trend, C1_RETRY_STANDARD_2026);
 	run.retry_trend.max_attempts = 5;
-	run.poll_min_ms = s_env_ms("C1ONBOARD_POLL_MIN_MS", 200);
-	run.poll_max_ms = s_env_ms("C1ONBOARD_POLL_MAX_MS", 15000);
+	/* CloudFormation: poll no faster than every 5-30 s (SDK waiters poll every 5 or 30 s). */
+	run.poll_min_ms = s_env_ms("C1ONBOARD_POLL_MIN_MS", 5000);
+	run.poll_max_ms = s_env_ms("C1ONBOARD_POLL_MAX_MS", 30000);
 	run.outage_retries = 4;
 	run.outage_delay_ms = s_env_ms("C1ONBOARD_OUTAGE_DELAY_MS", 5000);
 	c1_aws_cache_new(&run.aws, in->aws, transport);

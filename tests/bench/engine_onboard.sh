@@ -18,6 +18,7 @@ for _ in $(seq 200); do [ -s "$work/u/c1sim.port" ] && break; sleep 0.05; done
 . "$work/u/env.sh" >/dev/null
 start=$(date +%s.%N)
 rc=0
+C1ONBOARD_POLL_MIN_MS=${C1ONBOARD_POLL_MIN_MS:-200} C1ONBOARD_POLL_MAX_MS=${C1ONBOARD_POLL_MAX_MS:-15000} \
 "$build/c1onboard" apply "$work/u/accounts.csv" -j "$jobs" --no-progress -q \
 	--state-dir "$work/state" --reports-dir "$work/reports" || rc=$?
 end=$(date +%s.%N)

@@ -219,6 +219,10 @@ class Engine:
         # Outage retries (after a call's own retries run out) are 5 s, 10 s, ...
         # in production; tests that make a call fail for good keep them short.
         env["C1ONBOARD_OUTAGE_DELAY_MS"] = "100"
+        # c1sim runs stacks at --time-scale 0.005-0.01; the engine polls in real time
+        # (5 s doubling to 30 s for real CloudFormation), so tests poll faster.
+        env["C1ONBOARD_POLL_MIN_MS"] = "200"
+        env["C1ONBOARD_POLL_MAX_MS"] = "15000"
         env.update(self.u.extra_env)
         return env
 
