@@ -22,3 +22,6 @@ endforeach()
 c1_engine_more_test(engine_max_failures engine_max_failures.py)
 c1_engine_more_test(engine_interrupt engine_interrupt.py)
 c1_engine_more_test(engine_select engine_select.py)
+# apply's repairs: a connector whose role changed is set back; a cloud account
+# whose role changed is reported as drift and left alone.
+c1_engine_more_test(engine_repair engine_repair.py)

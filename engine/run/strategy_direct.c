@@ -174,7 +174,7 @@ static int s_step_fail(struct c1_account_job *job, const struct c1_api_error *er
 	char msg[900];
 	snprintf(msg, sizeof(msg), "%s: %s", what, err && err->message[0] ? err->message : line);
 	c1_job_step_finish(job, job->step, C1_STEP_FAILED, &e, msg);
-	c1_job_reason(job, false, "%s failed: %s", name, msg);
+	c1_job_reason(job, true, "%s failed: %s", name, msg); /* over any drift note */
 	C1_WARN("account", "%s %s: %s failed: %s", job->row->account_id, job->region, name, msg);
 	return s_begin_rollback(job);
 }

@@ -41,6 +41,7 @@ struct ws_connector {
 	char *display_name;
 	char *role_arn;
 	int64_t created_ms;
+	int64_t synced_ms; /* lastSyncTime: creation, then each update with sync=true */
 	bool by_template;
 };
 
@@ -273,6 +274,7 @@ static struct ws_connector *s_conn_add_locked(const char *c1_account, const char
 	c->display_name = c1_strdup(display_name);
 	c->role_arn = c1_strdup(role_arn);
 	c->created_ms = now_ms;
+	c->synced_ms = now_ms;
 	c->by_template = by_template;
 	return c;
 }
@@ -372,7 +374,7 @@ static json_t *s_connector_json(const struct ws_connector *c)
 	c1_json_set_string(o, "crossAccountRoleArn", c->role_arn);
 	c1_json_set_bool(o, "useInstanceRole", false);
 	c1_json_set_bool(o, "workspacesEnabled", false);
-	c1_json_set_int(o, "lastSyncTime", c->created_ms);
+	c1_json_set_int(o, "lastSyncTime", c->synced_ms);
 	json_object_set_new(o, "syncedRegions", json_array());
 	return o;
 }
@@ -603,6 +605,117 @@ static void s_ws_delete(struct c1_call *call, const char *id_text)
 		s_fail(call->resp, 500, "Internal server error");
 	else
 		s_no_content(call->resp);
+}
+
+/* The connector `id` of this tenant, or NULL (lock held). */
+static struct ws_connector *s_conn_find_locked(const char *c1_account, int64_t id)
+{
+	for (size_t i = 0; i < s_c1.n_conns; i++)
+		if (s_c1.conns[i].id == id && strcmp(s_c1.conns[i].c1_account_id, c1_account) == 0)
+			return &s_c1.conns[i];
+	return NULL;
+}
+
+/* POST /api/awsconnectors/{id}?sync=true|false with a partial AWSConnector:
+ * the fields given change, the others stay (api-reference 1.4). A new role
+ * is checked as on create; the account of a connector never changes. */
+static void s_ws_update(struct c1_call *call, const char *id_text)
+{
+	char conn_account[16] = "", role_account[16], ext_want[64], ext[256] = "", principal[256] = "";
+	const char *role = NULL, *account = NULL, *display = NULL;
+	char *sync_text = NULL;
+	json_t *body = NULL, *out = NULL;
+	int64_t id = 0;
+	bool sync = false;
+
+	if (s_parse_id(id_text, &id)) {
+		pthread_mutex_lock(&s_c1.lock);
+		const struct ws_connector *c = s_conn_find_locked(call->account, id);
+		if (c)
+			sim_copy(conn_account, sizeof(conn_account), c->account_id);
+		pthread_mutex_unlock(&s_c1.lock);
+	}
+	if (!conn_account[0]) {
+		s_fail(call->resp, 404, "The AWS connector %.32s does not exist", id_text);
+		goto cleanup;
+	}
+	sync_text = s_query_get(call->req->raw_query, "sync");
+	if (sync_text && strcmp(sync_text, "true") != 0 && strcmp(sync_text, "false") != 0) {
+		s_fail(call->resp, 400, "sync must be true or false");
+		goto cleanup;
+	}
+	sync = sync_text && strcmp(sync_text, "true") == 0;
+	body = s_body(call);
+	if (!body)
+		goto cleanup;
+	if (json_object_get(body, "accessKey") || json_object_get(body, "secretKey") ||
+	    json_is_true(json_object_get(body, "useInstanceRole"))) {
+		s_fail(call->resp, 400, "Only crossAccountRoleArn connectors are supported");
+		goto cleanup;
+	}
+	if (!s_opt_string(body, "crossAccountRoleArn", &role) || (role && !*role)) {
+		s_fail(call->resp, 400, "crossAccountRoleArn must be a non-empty string");
+		goto cleanup;
+	}
+	if (!s_opt_string(body, "displayName", &display)) {
+		s_fail(call->resp, 400, "displayName must be a string");
+		goto cleanup;
+	}
+	if (!s_opt_string(body, "accountId", &account) || (account && strcmp(account, conn_account) != 0)) {
+		s_fail(call->resp, 400, "accountId cannot change: connector %.32s belongs to AWS account %s",
+		       id_text, conn_account);
+		goto cleanup;
+	}
+	if (role) {
+		if (!s_role_account(role, role_account)) {
+			s_fail(call->resp, 400, "crossAccountRoleArn \"%.300s\" is not an IAM role ARN",
+			       role);
+			goto cleanup;
+		}
+		if (strcmp(role_account, conn_account) != 0) {
+			s_fail(call->resp, 400,
+			       "crossAccountRoleArn is in account %s, not in the connector's AWS account %s",
+			       role_account, conn_account);
+			goto cleanup;
+		}
+		sim_cloudone_external_id(ext_want, sizeof(ext_want), call->account);
+		sim_role_lookup_fn lookup = s_role_lookup_fn();
+		if (!s_trust_roles &&
+		    (!lookup(role_account, role, ext, sizeof(ext), principal, sizeof(principal)) ||
+		     !s_ws_principal_ok(principal) || strcmp(ext, ext_want) != 0)) {
+			s_fail(call->resp, 400,
+			       "Unable to assume role %.300s. Check that the role exists, trusts %s and "
+			       "requires "
+			       "the external ID of this account (GET /api/awsconnectorsettings).",
+			       role, WS_TRUSTED_PRINCIPAL);
+			goto cleanup;
+		}
+	}
+	pthread_mutex_lock(&s_c1.lock);
+	/* Looked up again: the lock was let go for the role check. */
+	struct ws_connector *c = s_conn_find_locked(call->account, id);
+	if (c) {
+		if (role) {
+			free(c->role_arn);
+			c->role_arn = c1_strdup(role);
+		}
+		if (display) {
+			free(c->display_name);
+			c->display_name = c1_strdup(*display ? display : c->account_id);
+		}
+		if (sync)
+			c->synced_ms = call->now_ms;
+		out = s_connector_json(c);
+	}
+	pthread_mutex_unlock(&s_c1.lock);
+	if (!out) {
+		s_fail(call->resp, 404, "The AWS connector %.32s does not exist", id_text);
+		goto cleanup;
+	}
+	sim_respond_json(call->resp, 200, out);
+cleanup:
+	free(sync_text);
+	json_decref(body);
 }
 
 /* SQL-LIKE match: '%' any run, '_' one character (Workload Security string search). */
@@ -1170,7 +1283,10 @@ static void cloudone_handle(struct sim_request *req, struct sim_response *resp)
 	} else if (strcmp(p, "/api/awsconnectors/search") == 0) {
 		post ? s_ws_search(&call) : s_method_not_allowed(&call);
 	} else if ((seg = s_segment(p, "/api/awsconnectors/"))) {
-		get ? s_ws_get(&call, seg) : del ? s_ws_delete(&call, seg) : s_method_not_allowed(&call);
+		get    ? s_ws_get(&call, seg)
+		: post ? s_ws_update(&call, seg)
+		: del  ? s_ws_delete(&call, seg)
+		       : s_method_not_allowed(&call);
 	} else if (strcmp(p, "/api/cloudaccounts/aws") == 0) {
 		post ? s_ca_create(&call) : get ? s_ca_list(&call) : s_method_not_allowed(&call);
 	} else if ((seg = s_segment(p, "/api/cloudaccounts/aws/"))) {
@@ -1234,10 +1350,35 @@ static void cloudone_dump_state(json_t *state)
 	json_object_set_new(state, "cloudtrail_integrations", cts);
 }
 
+/* The role a `*_role_changed` drift sets: the spec's "value", else a role of
+ * the same account that c1onboard did not create. Caller frees; NULL after
+ * writing `err`. */
+static char *s_drift_role(const char *kind, const json_t *spec, const char *account, char *err,
+			  size_t err_len)
+{
+	char role_account[16];
+	json_t *v = json_object_get(spec, "value");
+	if (!v || json_is_null(v))
+		return c1_asprintf("arn:aws:iam::%s:role/c1sim-foreign-role", account);
+	if (!json_is_string(v) || !s_role_account(json_string_value(v), role_account)) {
+		snprintf(err, err_len,
+			 "%s: \"value\" must be an IAM role ARN (arn:aws:iam::<12 digits>:role/<name>)",
+			 kind);
+		return NULL;
+	}
+	return c1_strdup(json_string_value(v));
+}
+
 static int cloudone_inject_drift(const char *kind, const json_t *spec, char *err, size_t err_len)
 {
-	bool connectors = strcmp(kind, "connector_deleted") == 0;
-	if (!connectors && strcmp(kind, "cloud_account_deleted") != 0)
+	bool del_conn = strcmp(kind, "connector_deleted") == 0;
+	bool del_acct = strcmp(kind, "cloud_account_deleted") == 0;
+	bool role_conn = strcmp(kind, "connector_role_changed") == 0;
+	bool role_acct = strcmp(kind, "cloud_account_role_changed") == 0;
+	bool connectors = del_conn || role_conn;
+	char *role = NULL;
+	int changed = 0;
+	if (!del_conn && !del_acct && !role_conn && !role_acct)
 		return 0;
 	const char *account = c1_json_get_string(spec, "account_id");
 	const char *c1_account = c1_json_get_string(spec, "c1_account_id");
@@ -1245,29 +1386,44 @@ static int cloudone_inject_drift(const char *kind, const json_t *spec, char *err
 		snprintf(err, err_len, "%s needs \"account_id\" (a 12-digit AWS account id)", kind);
 		return -1;
 	}
-	int removed = 0;
+	if (role_conn || role_acct) {
+		role = s_drift_role(kind, spec, account, err, err_len);
+		if (!role)
+			return -1;
+	}
 	pthread_mutex_lock(&s_c1.lock);
 	if (connectors) {
 		for (size_t i = s_c1.n_conns; i-- > 0;) {
-			const struct ws_connector *c = &s_c1.conns[i];
-			if (strcmp(c->account_id, account) == 0 &&
-			    (!c1_account || strcmp(c->c1_account_id, c1_account) == 0)) {
+			struct ws_connector *c = &s_c1.conns[i];
+			if (strcmp(c->account_id, account) != 0 ||
+			    (c1_account && strcmp(c->c1_account_id, c1_account) != 0))
+				continue;
+			if (del_conn) {
 				s_conn_remove_at_locked(i);
-				removed++;
+			} else {
+				free(c->role_arn);
+				c->role_arn = c1_strdup(role);
 			}
+			changed++;
 		}
 	} else {
 		for (size_t i = s_c1.n_accts; i-- > 0;) {
-			const struct cloud_account *a = &s_c1.accts[i];
-			if (strcmp(a->account_id, account) == 0 &&
-			    (!c1_account || strcmp(a->c1_account_id, c1_account) == 0)) {
+			struct cloud_account *a = &s_c1.accts[i];
+			if (strcmp(a->account_id, account) != 0 ||
+			    (c1_account && strcmp(a->c1_account_id, c1_account) != 0))
+				continue;
+			if (del_acct) {
 				s_acct_remove_at_locked(i);
-				removed++;
+			} else {
+				free(a->role_arn);
+				a->role_arn = c1_strdup(role);
 			}
+			changed++;
 		}
 	}
 	pthread_mutex_unlock(&s_c1.lock);
-	if (!removed) {
+	free(role);
+	if (!changed) {
 		snprintf(err, err_len, "%s: AWS account %s has no %s", kind, account,
 			 connectors ? "Workload Security connector" : "cloud account");
 		return -1;

@@ -290,6 +290,56 @@ C1_TEST(ws_external_id_and_connector_create_get)
 	s_teardown(&f);
 }
 
+C1_TEST(ws_connector_update_sends_only_the_role)
+{
+	struct fixture f;
+	struct c1_cloudone_ws_connector c = C1_CLOUDONE_WS_CONNECTOR_INIT;
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	const char *role2 = "arn:aws:iam::" ACCOUNT ":role/CloudOne-WS-Role-2";
+	s_setup(&f, "us-1", NULL);
+	c1_http_script_push(f.script, 200, NULL,
+			    "{\"ID\": 42, \"displayName\": \"prod\", \"accountId\": \"" ACCOUNT
+			    "\", \"crossAccountRoleArn\": \"arn:aws:iam::" ACCOUNT
+			    ":role/CloudOne-WS-Role-2\", \"lastSyncTime\": 1767225600000}");
+	c1_http_script_push(f.script, 404, NULL, "{\"message\": \"The AWS connector 42 does not exist.\"}");
+	c1_http_script_push(f.script, 400, NULL, "{\"message\": \"Unable to assume role\"}");
+	c1_http_script_push(f.script, 200, NULL, "{\"displayName\": \"no id\"}");
+
+	C1_CHECK_INT(c1_cloudone_ws_connector_update(&c, &f.client, 42, role2, &err), ==, 0);
+	const struct c1_http_script_request *r = s_req(&f, 0);
+	C1_CHECK_STR(r->method, "POST");
+	C1_CHECK_STR(r->url, "https://workload.us-1.cloudone.trendmicro.com/api/awsconnectors/42");
+	/* A partial body: displayName and accountId are left as the console has them. */
+	C1_CHECK_STR(r->body,
+		     "{\"crossAccountRoleArn\":\"arn:aws:iam::" ACCOUNT ":role/CloudOne-WS-Role-2\"}");
+	s_check_headers(r, true);
+	C1_CHECK_INT(c.id, ==, 42);
+	C1_CHECK_STR(c.cross_account_role_arn, role2);
+	C1_CHECK_STR(c.display_name, "prod");
+	c1_cloudone_ws_connector_dispose(&c);
+
+	C1_CHECK_INT(c1_cloudone_ws_connector_update(&c, &f.client, 42, role2, &err), ==, C1_ENOTFOUND);
+	C1_CHECK_INT(err.http_status, ==, 404);
+	C1_CHECK_CONTAINS(c1_error_last(), "connector 42 does not exist");
+	C1_CHECK(c.cross_account_role_arn == NULL);
+	C1_CHECK_INT(c1_cloudone_ws_connector_update(&c, &f.client, 42, role2, &err), ==, C1_EAPI);
+	C1_CHECK_INT(err.http_status, ==, 400);
+	C1_CHECK_STR(err.message, "Unable to assume role");
+	C1_CHECK(!err.retryable);
+	C1_CHECK_INT(c1_cloudone_ws_connector_update(&c, &f.client, 42, role2, &err), ==, C1_EAPI);
+	C1_CHECK_STR(err.code, "InvalidResponse");
+	C1_CHECK(c.id == 0 && c.display_name == NULL);
+	s_no_secret(c1_error_last());
+
+	/* Refused before sending. */
+	C1_CHECK_INT(c1_cloudone_ws_connector_update(&c, &f.client, 0, role2, &err), ==, C1_EINVALID);
+	C1_CHECK_INT(c1_cloudone_ws_connector_update(&c, &f.client, 42, "CloudOne-WS-Role-2", &err), ==,
+		     C1_EINVALID);
+	C1_CHECK_INT(c1_cloudone_ws_connector_update(&c, &f.client, 42, NULL, &err), ==, C1_EINVALID);
+	C1_CHECK_INT(c1_http_script_count(f.script), ==, 4);
+	s_teardown(&f);
+}
+
 C1_TEST(ws_connector_search_find_duplicates_delete)
 {
 	struct fixture f;

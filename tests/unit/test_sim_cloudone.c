@@ -354,6 +354,119 @@ C1_TEST(connector_get_delete_404_and_204)
 	free(auth);
 }
 
+/* One connector's {role, display name} as GET /api/awsconnectors/{id} shows them. */
+static void s_check_connector(const char *auth, const char *path, const char *role, const char *display)
+{
+	struct sim_call c = sim_c1(auth, "GET", path, NULL, NULL);
+	C1_CHECK_INT(c.status, ==, 200);
+	C1_CHECK_STR(c1_json_get_string(c.json, "crossAccountRoleArn"), role);
+	C1_CHECK_STR(c1_json_get_string(c.json, "displayName"), display);
+	C1_CHECK_STR(c1_json_get_string(c.json, "accountId"), AWS_A);
+	sim_call_dispose(&c);
+}
+
+C1_TEST(connector_update_changes_only_given_fields)
+{
+	s_setup();
+	char *auth = sim_fixture_c1_auth("us-1", C1_ACCT);
+	char *other = sim_fixture_c1_auth("us-1", C1_OTHER);
+	char role[160], role2[160], ext[64], path[64];
+	s_ws_role(AWS_A, C1_ACCT, role, sizeof(role));
+	sim_cloudone_external_id(ext, sizeof(ext), C1_ACCT);
+	snprintf(role2, sizeof(role2), "arn:aws:iam::%s:role/c1-ws-role-2", AWS_A);
+	s_add_role(role2, ext, "arn:aws:iam::147995105371:root");
+	char *create = c1_asprintf("{\"displayName\":\"prod\",\"crossAccountRoleArn\":\"%s\"}", role);
+	struct sim_call c = sim_c1(auth, "POST", "/api/awsconnectors", NULL, create);
+	C1_CHECK_INT(c.status, ==, 200);
+	int64_t id = 0, sync = 0, id2 = 0;
+	C1_CHECK(c1_json_get_int(c.json, "ID", &id) == 0);
+	sim_call_dispose(&c);
+	snprintf(path, sizeof(path), "/api/awsconnectors/%lld", (long long)id);
+
+	/* The role alone: the display name stays. */
+	char *body = c1_asprintf("{\"crossAccountRoleArn\":\"%s\"}", role2);
+	c = sim_c1(auth, "POST", path, NULL, body);
+	C1_CHECK_INT(c.status, ==, 200);
+	C1_CHECK_STR(c.content_type, "application/json");
+	C1_CHECK(c1_json_get_int(c.json, "ID", &id2) == 0 && id2 == id);
+	C1_CHECK_STR(c1_json_get_string(c.json, "crossAccountRoleArn"), role2);
+	C1_CHECK_STR(c1_json_get_string(c.json, "displayName"), "prod");
+	sim_call_dispose(&c);
+	s_check_connector(auth, path, role2, "prod");
+
+	/* The name alone, with sync=true: the role stays, lastSyncTime moves. */
+	int64_t later = sim_now_ms() + 3600 * 1000;
+	c = sim_call_do(&sim_service_cloudone, auth, "v1", "POST", path, "sync=true",
+			"{\"displayName\":\"renamed\"}", later);
+	C1_CHECK_INT(c.status, ==, 200);
+	C1_CHECK(c1_json_get_int(c.json, "lastSyncTime", &sync) == 0 && sync == later);
+	sim_call_dispose(&c);
+	c = sim_c1(auth, "POST", path, "sync=false", "{}");
+	C1_CHECK_INT(c.status, ==, 200);
+	C1_CHECK(c1_json_get_int(c.json, "lastSyncTime", &sync) == 0 && sync == later);
+	sim_call_dispose(&c);
+	s_check_connector(auth, path, role2, "renamed");
+
+	/* Refused: nothing changes. */
+	char *mismatch = c1_asprintf("{\"accountId\":\"%s\"}", AWS_B);
+	s_add_role("arn:aws:iam::" AWS_B ":role/c1-ws-role", ext, "arn:aws:iam::147995105371:root");
+	const char *bad_bodies[] = {
+	    "not json",
+	    "{\"crossAccountRoleArn\":\"c1-ws-role\"}",
+	    "{\"crossAccountRoleArn\":\"\"}",
+	    "{\"crossAccountRoleArn\":42}",
+	    "{\"crossAccountRoleArn\":\"arn:aws:iam::" AWS_B ":role/c1-ws-role\"}", /* another account */
+	    "{\"displayName\":7}",
+	    "{\"accessKey\":\"AKIAEXAMPLE\"}",
+	    mismatch,
+	};
+	for (size_t i = 0; i < sizeof(bad_bodies) / sizeof(bad_bodies[0]); i++) {
+		c = sim_c1(auth, "POST", path, NULL, bad_bodies[i]);
+		C1_CHECK_INT(c.status, ==, 400);
+		C1_CHECK(c1_json_get_string(c.json, "message") != NULL);
+		sim_call_dispose(&c);
+	}
+	c = sim_c1(auth, "POST", path, NULL,
+		   "{\"crossAccountRoleArn\":\"arn:aws:iam::" AWS_A ":role/missing\"}");
+	C1_CHECK_INT(c.status, ==, 400);
+	C1_CHECK_CONTAINS(c1_json_get_string(c.json, "message"), "Unable to assume role");
+	sim_call_dispose(&c);
+	c = sim_c1(auth, "POST", path, "sync=maybe", "{}");
+	C1_CHECK_INT(c.status, ==, 400);
+	sim_call_dispose(&c);
+	s_check_connector(auth, path, role2, "renamed");
+
+	/* Unknown ids, another tenant's connector, auth and api-version as on every route. */
+	const char *missing[] = {"/api/awsconnectors/999", "/api/awsconnectors/abc"};
+	for (size_t i = 0; i < 2; i++) {
+		c = sim_c1(auth, "POST", missing[i], NULL, body);
+		C1_CHECK_INT(c.status, ==, 404);
+		C1_CHECK(c1_json_get_string(c.json, "message") != NULL);
+		sim_call_dispose(&c);
+	}
+	c = sim_c1(other, "POST", path, NULL, body);
+	C1_CHECK_INT(c.status, ==, 404);
+	sim_call_dispose(&c);
+	c = sim_c1(NULL, "POST", path, NULL, body);
+	C1_CHECK_INT(c.status, ==, 401);
+	C1_CHECK_STR(c1_json_get_string(c.json, "message"), "Invalid API Key");
+	sim_call_dispose(&c);
+	c = sim_call_do(&sim_service_cloudone, auth, NULL, "POST", path, NULL, body, 0);
+	C1_CHECK_INT(c.status, ==, 400);
+	C1_CHECK_CONTAINS(c1_json_get_string(c.json, "message"), "api-version");
+	sim_call_dispose(&c);
+
+	json_t *conns = sim_fixture_state_array("ws_connectors");
+	C1_CHECK_INT(json_array_size(conns), ==, 1);
+	C1_CHECK_STR(c1_json_get_string(conns, "0.cross_account_role_arn"), role2);
+	json_decref(conns);
+	free(mismatch);
+	free(body);
+	free(create);
+	free(other);
+	free(auth);
+}
+
 static int s_search_count(const char *auth, const char *body, int *status)
 {
 	struct sim_call c = sim_c1(auth, "POST", "/api/awsconnectors/search", NULL, body);
@@ -865,6 +978,75 @@ C1_TEST(drift_deletes_connector_and_cloud_account)
 	json_decref(accts);
 	json_decref(spec);
 	json_decref(bad);
+	free(auth);
+}
+
+C1_TEST(drift_changes_connector_and_cloud_account_role)
+{
+	s_setup();
+	char *auth = sim_fixture_c1_auth("us-1", C1_ACCT);
+	char role[160], path[64], err[256] = "";
+	const char *foreign = "arn:aws:iam::" AWS_A ":role/c1sim-foreign-role";
+	const char *chosen = "arn:aws:iam::" AWS_A ":role/console-edit";
+	s_ws_role(AWS_A, C1_ACCT, role, sizeof(role));
+	int64_t id = s_create_connector(auth, role, NULL);
+	snprintf(path, sizeof(path), "/api/awsconnectors/%lld", (long long)id);
+	s_register_account(auth, AWS_A);
+	json_t *spec = json_pack("{s:s}", "account_id", AWS_A);
+	json_t *valued = json_pack("{s:s,s:s}", "account_id", AWS_A, "value", chosen);
+	json_t *bad_value = json_pack("{s:s,s:s}", "account_id", AWS_A, "value", "nope");
+	json_t *nobody = json_pack("{s:s}", "account_id", AWS_B);
+	json_t *no_account = json_object();
+
+	C1_CHECK_INT(sim_service_cloudone.inject_drift("connector_role_changed", spec, err, sizeof(err)), ==,
+		     1);
+	struct sim_call c = sim_c1(auth, "GET", path, NULL, NULL);
+	C1_CHECK_STR(c1_json_get_string(c.json, "crossAccountRoleArn"), foreign);
+	sim_call_dispose(&c);
+	C1_CHECK_INT(sim_service_cloudone.inject_drift("connector_role_changed", valued, err, sizeof(err)),
+		     ==, 1);
+	c = sim_c1(auth, "GET", path, NULL, NULL);
+	C1_CHECK_STR(c1_json_get_string(c.json, "crossAccountRoleArn"), chosen);
+	sim_call_dispose(&c);
+	C1_CHECK_INT(sim_service_cloudone.inject_drift("connector_role_changed", bad_value, err, sizeof(err)),
+		     ==, -1);
+	C1_CHECK_CONTAINS(err, "value");
+	C1_CHECK_INT(
+	    sim_service_cloudone.inject_drift("connector_role_changed", no_account, err, sizeof(err)), ==,
+	    -1);
+	C1_CHECK_CONTAINS(err, "account_id");
+	C1_CHECK_INT(sim_service_cloudone.inject_drift("connector_role_changed", nobody, err, sizeof(err)),
+		     ==, -1);
+	C1_CHECK_CONTAINS(err, "no Workload Security connector");
+
+	C1_CHECK_INT(sim_service_cloudone.inject_drift("cloud_account_role_changed", spec, err, sizeof(err)),
+		     ==, 1);
+	c = sim_c1(auth, "GET", "/api/cloudaccounts/aws/" AWS_A, NULL, NULL);
+	C1_CHECK_INT(c.status, ==, 200);
+	C1_CHECK_STR(c1_json_get_string(c.json, "roleARN"), foreign);
+	sim_call_dispose(&c);
+	C1_CHECK_INT(
+	    sim_service_cloudone.inject_drift("cloud_account_role_changed", valued, err, sizeof(err)), ==, 1);
+	C1_CHECK_INT(
+	    sim_service_cloudone.inject_drift("cloud_account_role_changed", nobody, err, sizeof(err)), ==,
+	    -1);
+	C1_CHECK_CONTAINS(err, "no cloud account");
+
+	/* Changed in place: still one record each, same connector id. */
+	json_t *conns = sim_fixture_state_array("ws_connectors");
+	json_t *accts = sim_fixture_state_array("cloud_accounts");
+	int64_t got = 0;
+	C1_CHECK_INT(json_array_size(conns), ==, 1);
+	C1_CHECK(c1_json_get_int(json_array_get(conns, 0), "id", &got) == 0 && got == id);
+	C1_CHECK_INT(json_array_size(accts), ==, 1);
+	C1_CHECK_STR(c1_json_get_string(accts, "0.role_arn"), chosen);
+	json_decref(conns);
+	json_decref(accts);
+	json_decref(spec);
+	json_decref(valued);
+	json_decref(bad_value);
+	json_decref(nobody);
+	json_decref(no_account);
 	free(auth);
 }
 
