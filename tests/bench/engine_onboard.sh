@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Benchmark (not in ctest): onboard N simulated accounts end to end and report
 # the wall time and the requests per account that c1sim counted.
-#   tests/bench/engine_onboard.sh [BUILD_DIR] [N] [TIME_SCALE] [JOBS]
-# Defaults: build 200 0.01 50. Use a build without sanitizers for figures.
+#   tests/bench/engine_onboard.sh [BUILD_DIR] [N] [TIME_SCALE] [JOBS] [LATENCY_MS]
+# Defaults: build 200 0.01 50 0. LATENCY_MS makes c1sim answer every request
+# that much later (real AWS and Cloud One take 50-300 ms). The engine's worker
+# threads come from C1ONBOARD_THREADS when set. Use a build without sanitizers.
 set -euo pipefail
 build=${1:-build}
 n=${2:-200}
 scale=${3:-0.01}
 jobs=${4:-50}
+latency=${5:-0}
 work=$(mktemp -d)
 trap 'kill "$sim" 2>/dev/null || true; rm -rf "$work"' EXIT
 "$build/c1sim" gen "$n" "$work/u" --tenants 3 >/dev/null
-"$build/c1sim" --port 0 --port-file "$work/u/c1sim.port" --time-scale "$scale" 2>"$work/sim.log" &
+printf '{"latency_ms": %d}\n' "$latency" >"$work/faults.json"
+"$build/c1sim" --port 0 --port-file "$work/u/c1sim.port" --time-scale "$scale" --faults "$work/faults.json" \
+	2>"$work/sim.log" &
 sim=$!
 for _ in $(seq 200); do [ -s "$work/u/c1sim.port" ] && break; sleep 0.05; done
 # shellcheck disable=SC1091
