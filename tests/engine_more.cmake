@@ -25,3 +25,5 @@ c1_engine_more_test(engine_select engine_select.py)
 # apply's repairs: a connector whose role changed is set back; a cloud account
 # whose role changed is reported as drift and left alone.
 c1_engine_more_test(engine_repair engine_repair.py)
+# A service failing for longer than a call's own retries: the outage retries ride it out.
+c1_engine_more_test(engine_outage engine_outage.py)
