@@ -27,12 +27,7 @@ def snapshot(state):
             "links": sorted((v.get("c1_account_id"), v.get("connector_id")) for v in state.get("visionone_links", []))}
 
 
-first = eng.run("apply", "-j", "5")
-el.check_sanitizers(chk, first, "first apply")
-el.check_report(chk, first, {a: "succeeded" for a in u.ids()}, "first apply", rc=0)
-s1 = eng.state()
-for row in u.rows:
-    el.check_onboarded(chk, s1, u, row, "first apply", deep=False)
+_, s1 = el.apply_all(chk, eng, u, "first apply", "-j", "5")
 
 for label, kw in (("second apply", {}),
                   ("apply with a fresh state dir", {"state_dir": os.path.join(u.root, "state-fresh")})):

@@ -477,6 +477,17 @@ def check_report(chk, run, want, what, rc=None):
     return not wrong
 
 
+def apply_all(chk, eng, u, what, *extra, timeout=120):
+    """Run apply; every account must succeed and be onboarded in c1sim. Returns (run, state)."""
+    run = eng.run("apply", *extra, timeout=timeout)
+    check_sanitizers(chk, run, what)
+    check_report(chk, run, {a: "succeeded" for a in u.ids()}, what, rc=0)
+    state = eng.state()
+    for row in u.rows:
+        check_onboarded(chk, state, u, row, what, deep=False)
+    return run, state
+
+
 def check_sanitizers(chk, run, what):
     chk.check("Sanitizer" not in run.err and "runtime error:" not in run.err,
               "%s: no sanitizer report from c1onboard" % what, run.err[-3000:])

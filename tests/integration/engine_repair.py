@@ -54,12 +54,7 @@ def inject(kind, row, **extra):
 
 
 # ---- onboard all four ------------------------------------------------------
-first = eng.run("apply", "-j", "4")
-el.check_sanitizers(chk, first, "first apply")
-el.check_report(chk, first, {a: "succeeded" for a in u.ids()}, "first apply", rc=0)
-s1 = eng.state()
-for row in u.rows:
-    el.check_onboarded(chk, s1, u, row, "first apply", deep=False)
+_, s1 = el.apply_all(chk, eng, u, "first apply", "-j", "4")
 ws_role = {r["account_id"]: stack_output(s1, r, "-WS", "RoleArn") for r in u.rows}
 c1_role = {r["account_id"]: stack_output(s1, r, "-C1", "CloudOneRoleArn") for r in u.rows}
 chk.check(all(ws_role.values()) and all(c1_role.values()), "every -WS and -C1 stack has its role output",

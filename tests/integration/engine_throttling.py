@@ -19,12 +19,7 @@ plan = {"rate_limits": {"cloudone": 3, "cloudformation": 2},
         "rules": [{"service": "*", "route": "*", "effect": "error", "status": 503, "probability": 0.05}]}
 eng = el.Engine(u, time_scale="0.005", seed="33", faults=plan)
 
-run = eng.run("apply", "-j", "10", timeout=110)
-el.check_sanitizers(chk, run, "apply")
-el.check_report(chk, run, {a: "succeeded" for a in u.ids()}, "apply", rc=0)
-state = eng.state()
-for row in u.rows:
-    el.check_onboarded(chk, state, u, row, "throttled apply", deep=False)
+run, state = el.apply_all(chk, eng, u, "throttled apply", "-j", "10", timeout=110)
 el.check_no_orphans(chk, state, u.ids(), "throttled apply")
 
 throttled, failed = {}, {}
