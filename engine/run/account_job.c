@@ -308,22 +308,28 @@ bool c1_job_step_reached(const struct c1_step_rec *s)
 	return s->attempts > 0 || s->status != C1_STEP_PENDING;
 }
 
+/* How strong a change a step plan is: create > update > adopt > nothing. */
+static int s_plan_rank(enum c1_plan_action a)
+{
+	switch (a) {
+	case C1_PLAN_CREATE: return 3;
+	case C1_PLAN_UPDATE: return 2;
+	case C1_PLAN_ADOPT: return 1;
+	default: return 0;
+	}
+}
+
 void c1_job_plan_outcome(struct c1_account_job *job)
 {
-	static const enum c1_plan_action strongest_first[] = {C1_PLAN_CREATE, C1_PLAN_UPDATE, C1_PLAN_ADOPT};
 	job->outcome.plan_command = true;
 	job->outcome.plan = C1_PLAN_UNCHANGED;
-	bool found = false;
-	for (size_t k = 0; k < sizeof(strongest_first) / sizeof(strongest_first[0]) && !found; k++)
-		for (int i = C1_STEP_NEW_TRAIL; i < C1_STEP_COUNT && !found; i++)
-			if (i != C1_STEP_VISIONONE_LINK && c1_job_step_reached(&job->steps[i]) &&
-			    job->steps[i].plan == strongest_first[k]) {
-				job->outcome.plan = strongest_first[k];
-				found = true;
-			}
-	for (int i = C1_STEP_NEW_TRAIL; i < C1_STEP_COUNT; i++)
-		if (i != C1_STEP_VISIONONE_LINK && job->steps[i].existed)
+	for (int i = C1_STEP_NEW_TRAIL; i < C1_STEP_COUNT; i++) {
+		const struct c1_step_rec *s = &job->steps[i];
+		if (c1_job_step_reached(s) && s_plan_rank(s->plan) > s_plan_rank(job->outcome.plan))
+			job->outcome.plan = s->plan;
+		if (s->existed)
 			job->outcome.found_existing = true;
+	}
 }
 
 void c1_job_reason(struct c1_account_job *job, bool force, const char *fmt, ...)
