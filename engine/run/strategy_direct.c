@@ -488,6 +488,7 @@ static int s_stack_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 								     C1_RESOURCE_STACK, s.name},
 					   d->cur.stack_id);
 		if (s_readonly(job)) {
+			job->steps[job->step].existed = d->cur_found;
 			if (!d->cur_found || a == C1_STACK_CREATE) {
 				if (job->run->mode == C1_MODE_DRIFT)
 					c1_job_add_drift(job, C1_DRIFT_AWS, s.name, "stack_missing",

@@ -159,5 +159,17 @@ el.check_sanitizers(chk, strict, "apply --fail-on-drift")
 el.check_report(chk, strict, {A["account_id"]: "repaired", B["account_id"]: "drifted",
                               C["account_id"]: "unchanged", D["account_id"]: "unchanged"},
                 "apply --fail-on-drift", rc=2)
+
+# ---- plan: an account with only its stacks left is a repair, not a new onboarding ----
+inject("connector_deleted", D)
+inject("cloud_account_deleted", D)
+inject("stack_deleted", D, stack=(D.get("stack_name") or "CloudOne") + "-CTrl")
+plan = eng.run("plan", "-j", "4")
+el.check_sanitizers(chk, plan, "plan")
+el.check_report(chk, plan, {A["account_id"]: "unchanged", B["account_id"]: "drifted",
+                            C["account_id"]: "unchanged", D["account_id"]: "drifted"}, "plan", rc=0)
+chk.eq({a["account_id"]: a.get("plan") for a in plan.report["accounts"]},
+       {A["account_id"]: "unchanged", B["account_id"]: "update", C["account_id"]: "unchanged",
+        D["account_id"]: "create"}, "plan: what apply would do per account")
 eng.stop(chk)
 chk.finish()
