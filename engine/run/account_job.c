@@ -158,6 +158,38 @@ enum c1_check_verdict c1_job_check_bucket(struct c1_account_job *job, struct c1_
 	return C1_CHECK_OK;
 }
 
+enum c1_check_verdict c1_job_preflight_checks(struct c1_account_job *job, struct c1_task_ctx *ctx, char *code,
+					      size_t code_len, char *msg, size_t msg_len)
+{
+	enum c1_check_verdict v;
+	if (!job->aws_ready) {
+		v = c1_job_check_identity(job, ctx, code, code_len, msg, msg_len);
+		if (v != C1_CHECK_OK)
+			return v;
+		/* The bucket check is the next call: in the next task run. */
+		ctx->wake_at_ms = ctx->now_ms;
+		return C1_CHECK_WAIT;
+	}
+	if (!job->bucket_checked && !job->row->create_new_trail && job->run->mode != C1_MODE_OFFBOARD) {
+		v = c1_job_check_bucket(job, ctx, code, code_len, msg, msg_len);
+		if (v != C1_CHECK_OK)
+			return v;
+		job->bucket_checked = true;
+	}
+	return C1_CHECK_OK;
+}
+
+void c1_job_invalid(struct c1_account_job *job, const char *code, const char *msg)
+{
+	struct c1_api_error e = C1_API_ERROR_INIT;
+	snprintf(e.code, sizeof(e.code), "%s", code);
+	snprintf(e.message, sizeof(e.message), "%.*s", (int)sizeof(e.message) - 1,
+		 msg); /* truncation intended */
+	c1_job_step_finish(job, C1_STEP_PREFLIGHT, C1_STEP_FAILED, &e, NULL);
+	c1_job_reason(job, false, "preflight: %s", msg);
+	job->outcome.invalid = true;
+}
+
 static int s_job_run(struct c1_task *t, struct c1_task_ctx *ctx)
 {
 	struct c1_account_job *job = t->data;

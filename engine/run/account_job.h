@@ -130,6 +130,7 @@ struct c1_account_job {
 	char base[16]; /* stack base name */
 	struct c1_aws_context aws;
 	bool aws_ready;
+	bool bucket_checked;
 	int64_t started_ms, finished_ms;
 
 	/* machine */
@@ -194,6 +195,20 @@ enum c1_check_verdict c1_job_check_identity(struct c1_account_job *job, struct c
  */
 enum c1_check_verdict c1_job_check_bucket(struct c1_account_job *job, struct c1_task_ctx *ctx, char *code,
 					  size_t code_len, char *msg, size_t msg_len);
+/**
+ * The account-level preflight both strategies start with: the identity
+ * check, then (for a row that uses an existing trail bucket, outside
+ * offboard) the bucket check, one remote call per task run. OK once all
+ * passed; WAIT (return C1_TASK_WAIT); INVALID with `code` and `msg`.
+ */
+enum c1_check_verdict c1_job_preflight_checks(struct c1_account_job *job, struct c1_task_ctx *ctx, char *code,
+					      size_t code_len, char *msg, size_t msg_len);
+/**
+ * Record that preflight stopped the account: the preflight step failed with
+ * `code`/`msg`, the reason line, outcome `invalid`. The strategy then finishes.
+ */
+void c1_job_invalid(struct c1_account_job *job, const char *code, const char *msg);
+
 /**
  * After a call returned `rc` with `err`: OK (0, or rc in `ok_codes` such as
  * C1_ENOTFOUND passed as ok_alt), RETRY (ctx->wake_at_ms set; the caller

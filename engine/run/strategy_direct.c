@@ -27,7 +27,7 @@ enum {
 };
 
 /* Preflight sub-phases. */
-enum { PF_CREDS = 0, PF_IDENTITY, PF_BUCKET, PF_STACKS };
+enum { PF_CHECKS = 0, PF_STACKS };
 
 /* Stack machine sub-phases. */
 enum {
@@ -181,13 +181,7 @@ static int s_step_fail(struct c1_account_job *job, const struct c1_api_error *er
 
 static int s_invalid(struct c1_account_job *job, const char *code, const char *msg)
 {
-	struct c1_api_error e = C1_API_ERROR_INIT;
-	snprintf(e.code, sizeof(e.code), "%s", code);
-	snprintf(e.message, sizeof(e.message), "%.*s", (int)sizeof(e.message) - 1,
-		 msg); /* truncation intended */
-	c1_job_step_finish(job, C1_STEP_PREFLIGHT, C1_STEP_FAILED, &e, NULL);
-	c1_job_reason(job, false, "preflight: %s", msg);
-	job->outcome.invalid = true;
+	c1_job_invalid(job, code, msg);
 	job->stage = ST_FINISH;
 	return C1_TASK_AGAIN;
 }
@@ -1180,29 +1174,16 @@ static int s_preflight(struct c1_account_job *job, struct c1_task_ctx *ctx)
 	struct c1_api_error err = C1_API_ERROR_INIT;
 	int rc;
 	switch (job->sub) {
-	case PF_CREDS:
-	case PF_IDENTITY: {
+	case PF_CHECKS: {
 		char code[64], why[480];
-		enum c1_check_verdict cv =
-		    c1_job_check_identity(job, ctx, code, sizeof(code), why, sizeof(why));
-		if (cv == C1_CHECK_WAIT)
+		enum c1_check_verdict v =
+		    c1_job_preflight_checks(job, ctx, code, sizeof(code), why, sizeof(why));
+		if (v == C1_CHECK_WAIT)
 			return C1_TASK_WAIT;
-		if (cv == C1_CHECK_INVALID)
-			return s_invalid(job, code, why);
-		job->sub = (job->row->create_new_trail || job->run->mode == C1_MODE_OFFBOARD) ? PF_STACKS
-											      : PF_BUCKET;
-		d->pf_stack = 0;
-		return C1_TASK_AGAIN;
-	}
-	case PF_BUCKET: {
-		char code[64], why[480];
-		enum c1_check_verdict bv =
-		    c1_job_check_bucket(job, ctx, code, sizeof(code), why, sizeof(why));
-		if (bv == C1_CHECK_WAIT)
-			return C1_TASK_WAIT;
-		if (bv == C1_CHECK_INVALID)
+		if (v == C1_CHECK_INVALID)
 			return s_invalid(job, code, why);
 		job->sub = PF_STACKS;
+		d->pf_stack = 0;
 		return C1_TASK_AGAIN;
 	}
 	case PF_STACKS:
@@ -1302,7 +1283,7 @@ static int s_run(struct c1_account_job *job, struct c1_task_ctx *ctx)
 			return s_invalid(job, "Configuration", msg);
 		}
 		job->stage = ST_PREFLIGHT;
-		job->sub = PF_CREDS;
+		job->sub = PF_CHECKS;
 		return C1_TASK_AGAIN;
 	}
 	case ST_PREFLIGHT: return s_preflight(job, ctx);

@@ -18,7 +18,7 @@
 
 enum { ST_START = 0, ST_TENANT, ST_SETUP, ST_PREFLIGHT, ST_STACK, ST_FINISH };
 
-enum { PF_CREDS = 0, PF_IDENTITY, PF_BUCKET, PF_STACK };
+enum { PF_CHECKS = 0, PF_STACK };
 
 enum {
 	SK_DECIDE = 0,
@@ -197,13 +197,7 @@ static int s_finish(struct c1_account_job *job)
 
 static int s_invalid(struct c1_account_job *job, const char *code, const char *msg)
 {
-	struct c1_api_error e = C1_API_ERROR_INIT;
-	snprintf(e.code, sizeof(e.code), "%s", code);
-	snprintf(e.message, sizeof(e.message), "%.*s", (int)sizeof(e.message) - 1,
-		 msg); /* truncation intended */
-	c1_job_step_finish(job, C1_STEP_PREFLIGHT, C1_STEP_FAILED, &e, NULL);
-	c1_job_reason(job, false, "preflight: %s", msg);
-	job->outcome.invalid = true;
+	c1_job_invalid(job, code, msg);
 	return s_finish(job);
 }
 
@@ -295,26 +289,13 @@ static int s_preflight(struct c1_account_job *job, struct c1_task_ctx *ctx)
 	char msg[700];
 	int rc;
 	switch (job->sub) {
-	case PF_CREDS:
-	case PF_IDENTITY: {
+	case PF_CHECKS: {
 		char code[64], why[480];
-		enum c1_check_verdict cv =
-		    c1_job_check_identity(job, ctx, code, sizeof(code), why, sizeof(why));
-		if (cv == C1_CHECK_WAIT)
+		enum c1_check_verdict v =
+		    c1_job_preflight_checks(job, ctx, code, sizeof(code), why, sizeof(why));
+		if (v == C1_CHECK_WAIT)
 			return C1_TASK_WAIT;
-		if (cv == C1_CHECK_INVALID)
-			return s_invalid(job, code, why);
-		job->sub =
-		    job->row->create_new_trail || job->run->mode == C1_MODE_OFFBOARD ? PF_STACK : PF_BUCKET;
-		return C1_TASK_AGAIN;
-	}
-	case PF_BUCKET: {
-		char code[64], why[480];
-		enum c1_check_verdict bv =
-		    c1_job_check_bucket(job, ctx, code, sizeof(code), why, sizeof(why));
-		if (bv == C1_CHECK_WAIT)
-			return C1_TASK_WAIT;
-		if (bv == C1_CHECK_INVALID)
+		if (v == C1_CHECK_INVALID)
 			return s_invalid(job, code, why);
 		job->sub = PF_STACK;
 		return C1_TASK_AGAIN;
@@ -723,7 +704,7 @@ static int s_setup(struct c1_account_job *job)
 		return s_invalid(job, "Configuration", msg);
 	}
 	job->stage = ST_PREFLIGHT;
-	job->sub = PF_CREDS;
+	job->sub = PF_CHECKS;
 	return C1_TASK_AGAIN;
 }
 
