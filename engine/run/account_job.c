@@ -74,6 +74,11 @@ enum c1_call_verdict c1_call_after(struct c1_run_shared *run, struct c1_task_ctx
 		if (spent && tries->outage < run->outage_retries) {
 			int64_t delay = run->outage_delay_ms << tries->outage;
 			tries->outage++;
+			C1_WARN("retry",
+				"%s: %s (HTTP %ld) after %d tries; trying again in %.1f s (outage retry %d "
+				"of %d)",
+				rl_key, err->code[0] ? err->code : "error", err->http_status, tries->attempt,
+				(double)delay / 1000.0, tries->outage, run->outage_retries);
 			tries->last_cost = 0;
 			ctx->wake_at_ms = ctx->now_ms + delay;
 			return C1_CALL_RETRY;
