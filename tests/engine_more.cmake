@@ -27,3 +27,5 @@ c1_engine_more_test(engine_select engine_select.py)
 c1_engine_more_test(engine_repair engine_repair.py)
 # A service failing for longer than a call's own retries: the outage retries ride it out.
 c1_engine_more_test(engine_outage engine_outage.py)
+# Credentials that expire while an account onboards are fetched again in time.
+c1_engine_more_test(engine_credentials_refresh engine_credentials_refresh.py)

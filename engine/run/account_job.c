@@ -40,6 +40,17 @@ int c1_call_gate(struct c1_run_shared *run, struct c1_task_ctx *ctx, const char 
 	return c1_task_wait_for(ctx, wait);
 }
 
+int c1_job_gate(struct c1_account_job *job, struct c1_task_ctx *ctx, const char *rl_key)
+{
+	if (job->aws_ready && c1_aws_context_refresh(&job->aws) != 0 && !job->refresh_warned) {
+		/* Keep the held credentials: they may still work, and the call says if not. */
+		job->refresh_warned = true;
+		C1_WARN("account", "%s: refreshing the credentials of profile \"%s\" failed: %s",
+			job->row->account_id, job->row->profile, c1_error_last());
+	}
+	return c1_call_gate(job->run, ctx, rl_key);
+}
+
 enum c1_call_verdict c1_call_after(struct c1_run_shared *run, struct c1_task_ctx *ctx, const char *rl_key,
 				   int rc, int ok_alt, const struct c1_api_error *err, bool aws,
 				   struct c1_retry_quota *quota, struct c1_call_tries *tries)
@@ -131,7 +142,7 @@ enum c1_check_verdict c1_job_check_bucket(struct c1_account_job *job, struct c1_
 	struct c1_api_error err = C1_API_ERROR_INIT;
 	struct c1_s3_bucket_info info = {0};
 	const char *bucket = job->row->bucket;
-	if (c1_call_gate(job->run, ctx, job->aws.rl_s3))
+	if (c1_job_gate(job, ctx, job->aws.rl_s3))
 		return C1_CHECK_WAIT;
 	int rc = c1_s3_head_bucket(&info, &job->aws.s3, &job->aws.view, bucket, job->aws.s3_path_style, &err);
 	enum c1_call_verdict v = c1_call_after(job->run, ctx, job->aws.rl_s3, rc, C1_ENOTFOUND, &err, true,

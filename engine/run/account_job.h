@@ -130,6 +130,7 @@ struct c1_account_job {
 	char base[16]; /* stack base name */
 	struct c1_aws_context aws;
 	bool aws_ready;
+	bool refresh_warned; /* a failed credentials refresh is logged once */
 	bool bucket_checked;
 	int64_t started_ms, finished_ms;
 
@@ -174,6 +175,12 @@ enum c1_call_verdict { C1_CALL_OK = 0, C1_CALL_RETRY = 1, C1_CALL_FAIL = 2 };
  * C1_TASK_WAIT with ctx->wake_at_ms set to the slot.
  */
 int c1_call_gate(struct c1_run_shared *run, struct c1_task_ctx *ctx, const char *rl_key);
+
+/**
+ * c1_call_gate for a call of this account, after making its AWS credentials
+ * fresh (c1_aws_context_refresh): an account can outlive a role session.
+ */
+int c1_job_gate(struct c1_account_job *job, struct c1_task_ctx *ctx, const char *rl_key);
 
 /* What a preflight check says: go on, wait (return C1_TASK_WAIT: a rate-limit
  * slot or a retry), or the account is invalid (`code` and `msg` say why). */

@@ -26,6 +26,7 @@ struct c1_aws_cache {
 	 * providers make one call per refresh, and a single 5xx or Throttling
 	 * must not turn into "bad credentials". */
 	struct c1_http_transport *sts_transport;
+	int64_t refresh_margin_ms; /* 0: C1_AWS_CREDENTIALS_REFRESH_MARGIN_MS */
 	struct s_entry *items;
 	size_t len, cap;
 };
@@ -47,6 +48,11 @@ int c1_aws_cache_new(struct c1_aws_cache **out, const struct c1_aws_config *cfg,
 	}
 	*out = c;
 	return 0;
+}
+
+void c1_aws_cache_set_refresh_margin(struct c1_aws_cache *cache, int64_t margin_ms)
+{
+	cache->refresh_margin_ms = margin_ms > 0 ? margin_ms : 0;
 }
 
 void c1_aws_cache_free(struct c1_aws_cache *cache)
@@ -77,6 +83,7 @@ int c1_aws_cache_provider(struct c1_aws_cache *cache, const char *profile,
 		}
 	}
 	struct c1_aws_profile_provider_options opts = {0};
+	opts.refresh_margin_ms = cache->refresh_margin_ms;
 	opts.transport = cache->sts_transport;
 	struct c1_aws_credentials_provider *p = NULL;
 	rc = c1_aws_credentials_provider_for_profile(&p, cache->cfg, profile, &opts);
@@ -103,6 +110,8 @@ int c1_aws_context_init(struct c1_aws_context *ctx, struct c1_aws_cache *cache, 
 	ctx->profile = c1_strdup(profile);
 	ctx->region = c1_strdup(region);
 	ctx->account_id = c1_strdup(account_id);
+	ctx->refresh_margin_ms =
+	    cache->refresh_margin_ms > 0 ? cache->refresh_margin_ms : C1_AWS_CREDENTIALS_REFRESH_MARGIN_MS;
 	ctx->rl_sts = c1_ratelimit_key("sts", region, account_id);
 	ctx->rl_cfn = c1_ratelimit_key("cloudformation", region, account_id);
 	ctx->rl_s3 = c1_ratelimit_key("s3", region, account_id);
@@ -136,6 +145,15 @@ int c1_aws_context_credentials(struct c1_aws_context *ctx)
 	ctx->creds = creds;
 	c1_aws_credentials_sigv4_view(creds, &ctx->view);
 	return 0;
+}
+
+int c1_aws_context_refresh(struct c1_aws_context *ctx)
+{
+	const struct c1_clock *clock = c1_clock_system();
+	if (ctx->creds &&
+	    !c1_aws_credentials_expiring(ctx->creds, clock->wall_ms(clock->ctx), ctx->refresh_margin_ms))
+		return 0;
+	return c1_aws_context_credentials(ctx);
 }
 
 void c1_aws_context_dispose(struct c1_aws_context *ctx)

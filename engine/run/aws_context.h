@@ -18,6 +18,8 @@ struct c1_aws_cache;
 int c1_aws_cache_new(struct c1_aws_cache **out, const struct c1_aws_config *cfg,
 		     struct c1_http_transport *transport);
 void c1_aws_cache_free(struct c1_aws_cache *cache);
+/** How long before expiry credentials are fetched again (0: the default, 5 minutes). Before use. */
+void c1_aws_cache_set_refresh_margin(struct c1_aws_cache *cache, int64_t margin_ms);
 /** The provider of `profile` (made once, then shared); *out is acquired. C1_ECONFIG naming the profile. */
 int c1_aws_cache_provider(struct c1_aws_cache *cache, const char *profile,
 			  struct c1_aws_credentials_provider **out);
@@ -33,6 +35,7 @@ struct c1_aws_context {
 	struct c1_aws_credentials *creds; /* current, held */
 	struct c1_sigv4_credentials view; /* borrowed from creds */
 	char *rl_sts, *rl_cfn, *rl_s3;    /* rate-limit keys: service|region|account */
+	int64_t refresh_margin_ms;        /* refresh held credentials this long before expiry */
 };
 
 /**
@@ -44,6 +47,12 @@ int c1_aws_context_init(struct c1_aws_context *ctx, struct c1_aws_cache *cache, 
 			const char *account_id, const char *region);
 /** Fetch (or reuse cached) credentials into ctx->view. Blocking on a first AssumeRole. */
 int c1_aws_context_credentials(struct c1_aws_context *ctx);
+/**
+ * Keep ctx->view usable for a long-lived account: when the held credentials
+ * expire within the provider's refresh margin, fetch them again (the profile's
+ * provider refreshes once for all its accounts). 0 when nothing was needed.
+ */
+int c1_aws_context_refresh(struct c1_aws_context *ctx);
 void c1_aws_context_dispose(struct c1_aws_context *ctx);
 
 #endif

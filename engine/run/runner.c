@@ -190,6 +190,7 @@ int c1_runner_run(const struct c1_runner_input *in)
 	run.outage_retries = 4;
 	run.outage_delay_ms = s_env_ms("C1ONBOARD_OUTAGE_DELAY_MS", 5000);
 	c1_aws_cache_new(&run.aws, in->aws, transport);
+	c1_aws_cache_set_refresh_margin(run.aws, s_env_ms("C1ONBOARD_CREDENTIALS_MARGIN_MS", 0));
 
 	struct c1_scheduler_options so = C1_SCHEDULER_OPTIONS_INIT;
 	so.max_in_flight = opts->concurrency > 0 ? (size_t)opts->concurrency : C1_DEFAULT_CONCURRENCY;

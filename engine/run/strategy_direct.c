@@ -80,20 +80,20 @@ static const char *s_rl_c1(struct c1_account_job *job)
 	return job->tenant->rl_key;
 }
 
-#define GATE(key)                                            \
-	do {                                                 \
-		int g_ = c1_call_gate(job->run, ctx, (key)); \
-		if (g_)                                      \
-			return g_;                           \
+#define GATE(key)                                      \
+	do {                                           \
+		int g_ = c1_job_gate(job, ctx, (key)); \
+		if (g_)                                \
+			return g_;                     \
 	} while (0)
 
-#define GATE_S(key)                                          \
-	do {                                                 \
-		int g_ = c1_call_gate(job->run, ctx, (key)); \
-		if (g_) {                                    \
-			ret = g_;                            \
-			goto out;                            \
-		}                                            \
+#define GATE_S(key)                                    \
+	do {                                           \
+		int g_ = c1_job_gate(job, ctx, (key)); \
+		if (g_) {                              \
+			ret = g_;                      \
+			goto out;                      \
+		}                                      \
 	} while (0)
 
 #define AFTER(key, rc, alt, err, aws) \

@@ -121,11 +121,11 @@ static bool s_readonly(const struct c1_account_job *job)
 	return job->run->mode == C1_MODE_PLAN || job->run->mode == C1_MODE_DRIFT;
 }
 
-#define GATE(key)                                            \
-	do {                                                 \
-		int g_ = c1_call_gate(job->run, ctx, (key)); \
-		if (g_)                                      \
-			return g_;                           \
+#define GATE(key)                                      \
+	do {                                           \
+		int g_ = c1_job_gate(job, ctx, (key)); \
+		if (g_)                                \
+			return g_;                     \
 	} while (0)
 
 #define AFTER(key, rc, alt, err) \
@@ -379,7 +379,7 @@ static int s_create_or_update(struct c1_account_job *job, struct c1_task_ctx *ct
 	in.tags = tags;
 	in.tag_count = ntags;
 	struct c1_resource_key key = s_key(job);
-	ret = c1_call_gate(job->run, ctx, job->aws.rl_cfn);
+	ret = c1_job_gate(job, ctx, job->aws.rl_cfn);
 	if (ret)
 		goto cleanup;
 	if (update) {
