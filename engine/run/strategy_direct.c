@@ -663,6 +663,22 @@ out:
 
 /* ---- Cloud One resources ---- */
 
+/* The verdict on a Cloud One create that alternates with a look-up. Its tries
+ * live in write_call, so the look-up between two creates does not reset them;
+ * a retry looks again first (RS_LOOK), as the create may have gone through. */
+static enum c1_call_verdict s_create_after(struct c1_account_job *job, struct c1_task_ctx *ctx, int rc,
+					   const struct c1_api_error *err)
+{
+	job->call = job->write_call;
+	enum c1_call_verdict v = AFTER(s_rl_c1(job), rc, 0, err, false);
+	job->write_call = job->call;
+	if (v == C1_CALL_RETRY) {
+		job->call = C1_CALL_TRIES_INIT;
+		job->sub = RS_LOOK;
+	}
+	return v;
+}
+
 static int s_connector_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 {
 	struct c1_api_error err = C1_API_ERROR_INIT;
@@ -744,15 +760,9 @@ static int s_connector_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 	struct c1_cloudone_ws_connector c = C1_CLOUDONE_WS_CONNECTOR_INIT;
 	const char *display = job->row->name[0] ? job->row->name : NULL;
 	rc = c1_cloudone_ws_connector_create(&c, &job->tenant->c1, display, acct, job->ws_role_arn, &err);
-	/* The look-up between two creates must not reset the create's attempts. */
-	job->call = job->write_call;
-	enum c1_call_verdict v = AFTER(s_rl_c1(job), rc, 0, &err, false);
-	job->write_call = job->call;
+	enum c1_call_verdict v = s_create_after(job, ctx, rc, &err);
 	if (v == C1_CALL_RETRY) {
 		c1_cloudone_ws_connector_dispose(&c);
-		/* The create may have gone through: look again before re-sending. */
-		job->call = C1_CALL_TRIES_INIT;
-		job->sub = RS_LOOK;
 		return C1_TASK_WAIT;
 	}
 	if (v == C1_CALL_FAIL) {
@@ -847,15 +857,9 @@ static int s_cloud_account_step(struct c1_account_job *job, struct c1_task_ctx *
 		job->write_call = C1_CALL_TRIES_INIT;
 		return C1_TASK_AGAIN;
 	}
-	/* The look-up between two creates must not reset the create's attempts. */
-	job->call = job->write_call;
-	enum c1_call_verdict v = AFTER(s_rl_c1(job), rc, 0, &err, false);
-	job->write_call = job->call;
-	if (v == C1_CALL_RETRY) {
-		job->call = C1_CALL_TRIES_INIT;
-		job->sub = RS_LOOK;
+	enum c1_call_verdict v = s_create_after(job, ctx, rc, &err);
+	if (v == C1_CALL_RETRY)
 		return C1_TASK_WAIT;
-	}
 	if (v == C1_CALL_FAIL)
 		return s_step_fail(job, &err, "registering the AWS account in Cloud One failed");
 	c1_state_resource_created(job->run->state, &key, job->run->run_id, acct, NULL);
