@@ -169,8 +169,10 @@ struct s_entry {
 	bool grouped;
 };
 
+/* Entries are separately allocated: callers keep `struct s_entry *` and borrowed secrets across
+ * later lookups, which append; a flat array would move them on growth. */
 struct c1_secret_store {
-	struct s_entry *entries;
+	struct s_entry **entries;
 	size_t count;
 	size_t cap;
 };
@@ -185,27 +187,28 @@ void c1_secret_store_free(struct c1_secret_store *store)
 	if (!store)
 		return;
 	for (size_t i = 0; i < store->count; i++) {
-		free(store->entries[i].ref);
-		free(store->entries[i].message);
-		c1_secret_dispose(&store->entries[i].secret);
+		free(store->entries[i]->ref);
+		free(store->entries[i]->message);
+		c1_secret_dispose(&store->entries[i]->secret);
+		free(store->entries[i]);
 	}
 	free(store->entries);
 	free(store);
 }
 
-/* Distinct references are few (one pair per tenant), so a linear scan is enough. */
+/* Distinct references are one pair per tenant (hundreds at most): a linear scan is enough. */
 static struct s_entry *s_entry(struct c1_secret_store *store, const char *ref, const char *where)
 {
 	for (size_t i = 0; i < store->count; i++) {
-		if (strcmp(store->entries[i].ref, ref) == 0)
-			return &store->entries[i];
+		if (strcmp(store->entries[i]->ref, ref) == 0)
+			return store->entries[i];
 	}
 	if (store->count == store->cap) {
 		store->cap = store->cap ? store->cap * 2 : 8;
 		store->entries = c1_realloc(store->entries, store->cap * sizeof(*store->entries));
 	}
-	struct s_entry *e = &store->entries[store->count++];
-	memset(e, 0, sizeof(*e));
+	struct s_entry *e = c1_calloc(1, sizeof(*e));
+	store->entries[store->count++] = e;
 	e->ref = c1_strdup(ref);
 	e->rc = c1_secret_resolve(&e->secret, ref, where);
 	if (e->rc)
