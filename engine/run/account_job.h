@@ -12,6 +12,7 @@
 #include "engine/net/ratelimit.h"
 #include "engine/net/retry.h"
 #include "engine/run/aws_context.h"
+#include "engine/run/cloud_index.h"
 #include "engine/run/scheduler.h"
 #include "engine/run/state.h"
 #include "engine/run/steps.h"
@@ -102,6 +103,16 @@ struct c1_tenant {
 		int attempts;
 		int64_t started_ms, finished_ms;
 	} steps[2]; /* cloudone_account, visionone_link */
+	/* The tenant's cloud accounts, listed once when an account first needs
+	 * them (c1_tenant_cloud_index); filled by index_task, page by page. */
+	struct c1_cloud_index *cloud_index;
+	struct c1_task index_task;
+	struct c1_sched_event *index_ready;
+	atomic_int index_state; /* enum c1_tenant_index_state */
+	struct c1_call_tries index_call;
+	char *index_cursor;
+	int index_pages;
+	struct c1_api_error index_err; /* why the listing failed */
 };
 
 /** Per-step record of an account. */

@@ -43,7 +43,7 @@ enum {
 };
 
 /* Connector / cloud account sub-phases (RS_UPDATE: point the connector at the ws_role stack's role). */
-enum { RS_LOOK = 0, RS_CREATE, RS_DELETE, RS_UPDATE };
+enum { RS_LOOK = 0, RS_CREATE, RS_DELETE, RS_UPDATE, RS_RECHECK };
 
 #define N_STACK_STEPS 4
 static const enum c1_step_id s_stack_steps[N_STACK_STEPS] = {C1_STEP_NEW_TRAIL, C1_STEP_WS_ROLE,
@@ -61,6 +61,12 @@ struct direct {
 	bool ct_in_sync;
 	int64_t op_started_ms; /* for event reasons */
 	bool undo_ok;
+	/* cloud account: a claim in the tenant's index, and the re-check after an
+	 * uncertain or refused create */
+	bool ca_claimed, ca_recheck, ca_conflict;
+	long ca_conflict_status;
+	char *ca_cursor;
+	int ca_pages;
 };
 
 static struct direct *D(struct c1_account_job *job)
@@ -781,65 +787,151 @@ static int s_connector_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 	return s_step_done(job, C1_PLAN_CREATE);
 }
 
+/* The cloud account found registered: adopt it, and judge its role. */
+static int s_cloud_account_found(struct c1_account_job *job, const char *role_arn)
+{
+	const char *acct = job->row->account_id;
+	struct c1_resource_key key = s_key(job, C1_RESOURCE_CLOUD_ACCOUNT, acct);
+	free(job->cloud_account_id);
+	job->cloud_account_id = c1_strdup(acct);
+	free(job->steps[job->step].resource);
+	job->steps[job->step].resource = c1_strdup(acct);
+	job->steps[job->step].owned = s_ledger_owned(job, &key, acct);
+	job->steps[job->step].existed = true;
+	bool role_ok = !job->c1_role_arn || !role_arn || strcmp(job->c1_role_arn, role_arn) == 0;
+	/* Cloud One documents no call that changes a cloud account's role, and
+	 * deleting it to create it again loses the customer's Conformity
+	 * settings: apply reports the drift and leaves the record alone. */
+	if (!role_ok && job->run->mode != C1_MODE_PLAN)
+		c1_job_add_drift(job, C1_DRIFT_CLOUDONE, "cloud_account", "role_changed", job->c1_role_arn,
+				 role_arn);
+	if (!role_ok && !s_readonly(job)) {
+		char msg[sizeof(job->reason)];
+		snprintf(msg, sizeof(msg),
+			 "Cloud One cloud account %s uses role %s, not %s; fix it in the Cloud One console "
+			 "or offboard and apply again",
+			 acct, role_arn, job->c1_role_arn);
+		c1_job_reason(job, false, "%s", msg);
+		C1_WARN("account", "%s %s: %s", acct, job->region, msg);
+	}
+	return s_step_done(job, role_ok ? C1_PLAN_UNCHANGED : C1_PLAN_UPDATE);
+}
+
+/* RS_RECHECK: this account's own pass over the list, after a create that may
+ * have gone through (lost reply) or that Cloud One refused as a conflict.
+ * One page per task run; stops at the page that shows the account. */
+static int s_cloud_account_recheck(struct c1_account_job *job, struct c1_task_ctx *ctx)
+{
+	struct direct *d = D(job);
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	const char *acct = job->row->account_id;
+	struct c1_cloud_index *idx = job->tenant->cloud_index;
+	GATE(s_rl_c1(job));
+	struct c1_cloudone_cloud_account_list page = C1_CLOUDONE_CLOUD_ACCOUNT_LIST_INIT;
+	char *next = NULL;
+	int rc = c1_cloudone_cloud_account_page(&page, &next, &job->tenant->c1, d->ca_cursor, &err);
+	enum c1_call_verdict v = AFTER(s_rl_c1(job), rc, 0, &err, false);
+	if (v != C1_CALL_OK) {
+		free(next);
+		if (v == C1_CALL_RETRY)
+			return C1_TASK_WAIT;
+		return s_step_fail(job, &err, "listing Cloud One cloud accounts failed");
+	}
+	c1_cloud_index_merge(idx, &page);
+	c1_cloudone_cloud_account_list_dispose(&page);
+	free(d->ca_cursor);
+	d->ca_cursor = NULL;
+	char *role = NULL;
+	if (c1_cloud_index_lookup(idx, acct, job, &role) == C1_CLOUD_PRESENT) {
+		free(next);
+		d->ca_claimed = false; /* the listing settled it */
+		d->ca_recheck = false;
+		int r = s_cloud_account_found(job, role);
+		free(role);
+		return r;
+	}
+	if (next && ++d->ca_pages < C1_CLOUDONE_MAX_PAGES) {
+		d->ca_cursor = next;
+		return C1_TASK_AGAIN;
+	}
+	free(next);
+	d->ca_recheck = false;
+	d->ca_pages = 0;
+	if (d->ca_conflict) {
+		snprintf(err.code, sizeof(err.code), "UnconfirmedConflict");
+		snprintf(err.message, sizeof(err.message),
+			 "Cloud One refused to register AWS account %s as a conflict (HTTP %ld), but its "
+			 "list of cloud accounts does not show the account; check Cloud Account Management "
+			 "in the Cloud One console",
+			 acct, d->ca_conflict_status);
+		err.http_status = d->ca_conflict_status;
+		c1_error_set("%s", err.message);
+		if (d->ca_claimed)
+			c1_cloud_index_unclaim(idx, acct, job);
+		d->ca_claimed = false;
+		return s_step_fail(job, &err, "registering the AWS account in Cloud One failed");
+	}
+	/* The earlier create did not go through: send it again under the same claim. */
+	if (!c1_cloud_index_claim(idx, acct, job)) {
+		job->sub = RS_LOOK;
+		return C1_TASK_AGAIN;
+	}
+	d->ca_claimed = true;
+	job->sub = RS_CREATE;
+	return C1_TASK_AGAIN;
+}
+
+/* The adopt-or-create decision reads the tenant's index (one listing per
+ * tenant and run), not the tenant's list (pages proportional to its size). */
 static int s_cloud_account_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 {
+	struct direct *d = D(job);
 	struct c1_api_error err = C1_API_ERROR_INIT;
 	const char *acct = job->row->account_id;
 	struct c1_resource_key key = s_key(job, C1_RESOURCE_CLOUD_ACCOUNT, acct);
+	struct c1_cloud_index *idx = job->tenant->cloud_index;
 	int rc;
 	if (job->sub == RS_LOOK) {
-		GATE(s_rl_c1(job));
-		struct c1_cloudone_cloud_account_list list = C1_CLOUDONE_CLOUD_ACCOUNT_LIST_INIT;
-		rc = c1_cloudone_cloud_account_list(&list, &job->tenant->c1, &err);
-		enum c1_call_verdict v = AFTER(s_rl_c1(job), rc, 0, &err, false);
-		if (v != C1_CALL_OK) {
-			c1_cloudone_cloud_account_list_dispose(&list);
-			if (v == C1_CALL_RETRY)
-				return C1_TASK_WAIT;
+		rc = c1_tenant_cloud_index(job->tenant, ctx, &err);
+		if (rc == C1_TASK_BLOCK)
+			return rc;
+		if (rc)
 			return s_step_fail(job, &err, "listing Cloud One cloud accounts failed");
+		if (d->ca_recheck) {
+			job->sub = RS_RECHECK;
+			return C1_TASK_AGAIN;
 		}
-		const struct c1_cloudone_cloud_account *found = NULL;
-		for (size_t i = 0; i < list.count; i++)
-			if (list.items[i].id && strcmp(list.items[i].id, acct) == 0)
-				found = &list.items[i];
-		if (found) {
-			free(job->cloud_account_id);
-			job->cloud_account_id = c1_strdup(acct);
-			free(job->steps[job->step].resource);
-			job->steps[job->step].resource = c1_strdup(acct);
-			job->steps[job->step].owned = s_ledger_owned(job, &key, acct);
-			job->steps[job->step].existed = true;
-			bool role_ok = !job->c1_role_arn || !found->role_arn ||
-				       strcmp(job->c1_role_arn, found->role_arn) == 0;
-			/* Cloud One documents no call that changes a cloud account's role, and
-			 * deleting it to create it again loses the customer's Conformity
-			 * settings: apply reports the drift and leaves the record alone. */
-			if (!role_ok && job->run->mode != C1_MODE_PLAN)
-				c1_job_add_drift(job, C1_DRIFT_CLOUDONE, "cloud_account", "role_changed",
-						 job->c1_role_arn, found->role_arn);
-			if (!role_ok && !s_readonly(job)) {
-				char msg[sizeof(job->reason)];
-				snprintf(msg, sizeof(msg),
-					 "Cloud One cloud account %s uses role %s, not %s; fix it in the "
-					 "Cloud One console or offboard and apply again",
-					 acct, found->role_arn, job->c1_role_arn);
-				c1_job_reason(job, false, "%s", msg);
-				C1_WARN("account", "%s %s: %s", acct, job->region, msg);
-			}
-			c1_cloudone_cloud_account_list_dispose(&list);
-			return s_step_done(job, role_ok ? C1_PLAN_UNCHANGED : C1_PLAN_UPDATE);
+		char *role = NULL;
+		switch (c1_cloud_index_lookup(idx, acct, job, &role)) {
+		case C1_CLOUD_PRESENT: {
+			d->ca_claimed = false;
+			int r = s_cloud_account_found(job, role);
+			free(role);
+			return r;
 		}
-		c1_cloudone_cloud_account_list_dispose(&list);
+		case C1_CLOUD_CLAIMED:
+			/* Another row of this AWS account (another region) is registering it. */
+			return c1_task_wait_for(ctx, 200);
+		case C1_CLOUD_ABSENT:
+		default: break;
+		}
 		if (s_readonly(job)) {
 			if (job->run->mode == C1_MODE_DRIFT)
 				c1_job_add_drift(job, C1_DRIFT_CLOUDONE, "cloud_account", "missing", acct,
 						 NULL);
 			return s_step_done(job, C1_PLAN_CREATE);
 		}
+		if (!c1_cloud_index_claim(idx, acct, job))
+			return C1_TASK_AGAIN;
+		d->ca_claimed = true;
 		job->sub = RS_CREATE;
 		return C1_TASK_AGAIN;
 	}
+	if (job->sub == RS_RECHECK)
+		return s_cloud_account_recheck(job, ctx);
 	if (!job->c1_role_arn) {
+		c1_cloud_index_unclaim(idx, acct, job);
+		d->ca_claimed = false;
 		c1_error_set("the c1_role stack gave no CloudOneRoleArn output");
 		return s_step_fail(job, NULL, "missing role");
 	}
@@ -852,16 +944,27 @@ static int s_cloud_account_step(struct c1_account_job *job, struct c1_task_ctx *
 					      &err);
 	c1_cloudone_cloud_account_dispose(&ca);
 	if (rc == C1_EAPI && err.http_status == 409) {
-		job->sub = RS_LOOK; /* created by an earlier attempt: adopt it */
+		/* Registered already (an earlier attempt, or someone else): find it in the list. */
+		d->ca_recheck = true;
+		d->ca_conflict = true;
+		d->ca_conflict_status = err.http_status;
+		job->sub = RS_LOOK;
 		job->call = C1_CALL_TRIES_INIT;
 		job->write_call = C1_CALL_TRIES_INIT;
 		return C1_TASK_AGAIN;
 	}
 	enum c1_call_verdict v = s_create_after(job, ctx, rc, &err);
-	if (v == C1_CALL_RETRY)
+	if (v == C1_CALL_RETRY) {
+		d->ca_recheck = true; /* the create may have gone through */
 		return C1_TASK_WAIT;
-	if (v == C1_CALL_FAIL)
+	}
+	if (v == C1_CALL_FAIL) {
+		c1_cloud_index_unclaim(idx, acct, job);
+		d->ca_claimed = false;
 		return s_step_fail(job, &err, "registering the AWS account in Cloud One failed");
+	}
+	c1_cloud_index_put(idx, acct, job->c1_role_arn);
+	d->ca_claimed = false;
 	c1_state_resource_created(job->run->state, &key, job->run->run_id, acct, NULL);
 	free(job->cloud_account_id);
 	job->cloud_account_id = c1_strdup(acct);
@@ -1026,19 +1129,13 @@ static int s_undo(struct c1_account_job *job, struct c1_task_ctx *ctx, enum c1_s
 		struct c1_resource_key key = s_key(job, C1_RESOURCE_CLOUD_ACCOUNT, job->row->account_id);
 		snprintf(name, sizeof(name), "%s", job->row->account_id);
 		if (job->sub == 0 && offboard) {
-			GATE(s_rl_c1(job));
-			struct c1_cloudone_cloud_account_list list = C1_CLOUDONE_CLOUD_ACCOUNT_LIST_INIT;
-			rc = c1_cloudone_cloud_account_list(&list, &job->tenant->c1, &err);
-			bool found = false;
-			for (size_t i = 0; rc == 0 && i < list.count; i++)
-				found = found || (list.items[i].id && strcmp(list.items[i].id, name) == 0);
-			c1_cloudone_cloud_account_list_dispose(&list);
-			switch (AFTER(s_rl_c1(job), rc, 0, &err, false)) {
-			case C1_CALL_RETRY: return C1_TASK_WAIT;
-			case C1_CALL_FAIL: goto failed;
-			default: break;
-			}
-			if (!found) {
+			rc = c1_tenant_cloud_index(job->tenant, ctx, &err);
+			if (rc == C1_TASK_BLOCK)
+				return rc;
+			if (rc)
+				goto failed;
+			if (c1_cloud_index_lookup(job->tenant->cloud_index, name, job, NULL) !=
+			    C1_CLOUD_PRESENT) {
 				d->undo_ok = true;
 				job->sub = 99;
 				job->steps[id].status = C1_STEP_SKIPPED;
@@ -1055,6 +1152,7 @@ static int s_undo(struct c1_account_job *job, struct c1_task_ctx *ctx, enum c1_s
 		case C1_CALL_FAIL: goto failed;
 		default: break;
 		}
+		c1_cloud_index_remove(job->tenant->cloud_index, name);
 		job->outcome.wrote = true;
 		c1_state_resource_deleted(job->run->state, &key, job->run->run_id);
 		c1_job_add_rollback(job, def->name, name, C1_STEP_UNDONE, NULL);
@@ -1313,6 +1411,9 @@ static int s_run(struct c1_account_job *job, struct c1_task_ctx *ctx)
 			c1_cfn_stack_dispose(&d->pre[i]);
 		}
 		c1_cfn_stack_dispose(&d->cur);
+		if (d->ca_claimed)
+			c1_cloud_index_unclaim(job->tenant->cloud_index, job->row->account_id, job);
+		free(d->ca_cursor);
 		if (job->run->mode == C1_MODE_DRIFT || job->run->mode == C1_MODE_PLAN)
 			job->outcome.drift_command = true;
 		if (job->run->mode == C1_MODE_PLAN)

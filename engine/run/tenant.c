@@ -211,6 +211,81 @@ static int s_run(struct c1_task *task, struct c1_task_ctx *ctx)
 	}
 }
 
+/* ---- the cloud-account index ---- */
+
+static int s_index_end(struct c1_tenant *t, enum c1_tenant_index_state state)
+{
+	atomic_store(&t->index_state, state);
+	free(t->index_cursor);
+	t->index_cursor = NULL;
+	c1_sched_event_signal(t->index_ready);
+	return C1_TASK_DONE;
+}
+
+static int s_index_run(struct c1_task *task, struct c1_task_ctx *ctx)
+{
+	struct c1_tenant *t = task->data;
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	if (ctx->cancelled) {
+		snprintf(t->index_err.code, sizeof(t->index_err.code), "Cancelled");
+		snprintf(t->index_err.message, sizeof(t->index_err.message), "the run was interrupted");
+		return s_index_end(t, C1_INDEX_FAILED);
+	}
+	if (t->index_pages >= C1_CLOUDONE_MAX_PAGES) {
+		snprintf(t->index_err.code, sizeof(t->index_err.code), "UnexpectedReplyShape");
+		snprintf(t->index_err.message, sizeof(t->index_err.message),
+			 "GET /api/cloudaccounts/aws answered more than %d pages, each with a next cursor; "
+			 "stopping for this tenant rather than guessing",
+			 C1_CLOUDONE_MAX_PAGES);
+		return s_index_end(t, C1_INDEX_FAILED);
+	}
+	GATE();
+	struct c1_cloudone_cloud_account_list page = C1_CLOUDONE_CLOUD_ACCOUNT_LIST_INIT;
+	char *next = NULL;
+	int rc = c1_cloudone_cloud_account_page(&page, &next, &t->c1, t->index_cursor, &err);
+	switch (c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->run->quota, &t->index_call)) {
+	case C1_CALL_RETRY: free(next); return C1_TASK_WAIT;
+	case C1_CALL_FAIL:
+		free(next);
+		t->index_err = err;
+		return s_index_end(t, C1_INDEX_FAILED);
+	default: break;
+	}
+	c1_cloud_index_merge(t->cloud_index, &page);
+	c1_cloudone_cloud_account_list_dispose(&page);
+	t->index_pages++;
+	free(t->index_cursor);
+	t->index_cursor = next;
+	if (next)
+		return C1_TASK_AGAIN;
+	C1_DEBUG("tenant", "Cloud One account %s: %zu cloud accounts in %d page(s)", t->c1_account_id,
+		 c1_cloud_index_count(t->cloud_index), t->index_pages);
+	return s_index_end(t, C1_INDEX_READY);
+}
+
+int c1_tenant_cloud_index(struct c1_tenant *t, struct c1_task_ctx *ctx, struct c1_api_error *err)
+{
+	int state = atomic_load(&t->index_state);
+	if (state == C1_INDEX_EMPTY) {
+		int expected = C1_INDEX_EMPTY;
+		if (atomic_compare_exchange_strong(&t->index_state, &expected, C1_INDEX_FILLING) &&
+		    c1_scheduler_submit_unbounded(t->run->sched, &t->index_task) != 0) {
+			snprintf(t->index_err.code, sizeof(t->index_err.code), "Cancelled");
+			snprintf(t->index_err.message, sizeof(t->index_err.message), "the run was interrupted");
+			s_index_end(t, C1_INDEX_FAILED);
+		}
+		state = atomic_load(&t->index_state);
+	}
+	if (state == C1_INDEX_READY)
+		return 0;
+	if (state == C1_INDEX_FAILED) {
+		*err = t->index_err;
+		c1_error_set("%s", t->index_err.message);
+		return C1_ERROR;
+	}
+	return c1_task_block_on(ctx, t->index_ready);
+}
+
 struct c1_tenant *c1_tenant_new(struct c1_run_shared *run, const struct c1_secret *api_key,
 				const struct c1_secret *v1_token)
 {
@@ -226,6 +301,10 @@ struct c1_tenant *c1_tenant_new(struct c1_run_shared *run, const struct c1_secre
 	t->visionone = C1_V1_UNKNOWN;
 	c1_sched_event_new(&t->ready, run->sched);
 	c1_task_init(&t->task, s_run, NULL, t);
+	t->cloud_index = c1_cloud_index_new();
+	c1_sched_event_new(&t->index_ready, run->sched);
+	c1_task_init(&t->index_task, s_index_run, NULL, t);
+	t->index_err = (struct c1_api_error)C1_API_ERROR_INIT;
 	struct c1_cloudone_config cc = {run->transport, api_key, NULL, getenv("C1_ENDPOINT_URL"), 0};
 	if (c1_cloudone_client_init(&t->c1, &cc) != 0) {
 		s_fail(t, C1_STEP_CLOUDONE_ACCOUNT, NULL, "Cloud One client");
@@ -253,6 +332,9 @@ void c1_tenant_free(struct c1_tenant *tenant)
 	c1_cloudone_client_dispose(&tenant->c1);
 	c1_visionone_client_dispose(&tenant->v1);
 	c1_sched_event_free(tenant->ready);
+	c1_sched_event_free(tenant->index_ready);
+	c1_cloud_index_free(tenant->cloud_index);
+	free(tenant->index_cursor);
 	free(tenant->external_id);
 	free(tenant->rl_key);
 	free(tenant);

@@ -710,12 +710,51 @@ static int s_unexpected_shape(struct c1_api_error *err, long status)
 	return C1_ERROR;
 }
 
+int c1_cloudone_cloud_account_page(struct c1_cloudone_cloud_account_list *out, char **next_cursor,
+				   const struct c1_cloudone_client *client, const char *cursor,
+				   struct c1_api_error *err)
+{
+	struct c1_trend_response resp = C1_TREND_RESPONSE_INIT;
+	char *enc = cursor && *cursor ? c1_url_encode(cursor, true) : NULL;
+	char *path = enc ? c1_asprintf("/api/cloudaccounts/aws?cursor=%s", enc) : c1_strdup("/api/cloudaccounts/aws");
+	int rc;
+
+	*out = (struct c1_cloudone_cloud_account_list)C1_CLOUDONE_CLOUD_ACCOUNT_LIST_INIT;
+	*next_cursor = NULL;
+	rc = s_call(&resp, client, "GET", "cloudaccounts", path, "/api/cloudaccounts/aws", NULL, err);
+	if (rc)
+		goto cleanup;
+	json_t *arr = resp.json ? json_object_get(resp.json, "cloudAccounts") : NULL;
+	json_t *next = resp.json ? json_object_get(resp.json, "next") : NULL;
+	if (!json_is_array(arr) || (next && !json_is_string(next) && !json_is_null(next))) {
+		rc = s_unexpected_shape(err, resp.status);
+		goto cleanup;
+	}
+	/* exact size up front: the page is parsed into the array with no growth */
+	if (json_array_size(arr))
+		out->items = c1_calloc(json_array_size(arr), sizeof(*out->items));
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		if (!s_account_from_json(&out->items[out->count], json_array_get(arr, i))) {
+			rc = s_unexpected_shape(err, resp.status);
+			goto cleanup;
+		}
+		out->count++;
+	}
+	if (json_is_string(next) && json_string_length(next))
+		*next_cursor = c1_strdup(json_string_value(next));
+cleanup:
+	if (rc)
+		c1_cloudone_cloud_account_list_dispose(out);
+	free(enc);
+	free(path);
+	c1_trend_response_dispose(&resp);
+	return rc;
+}
+
 int c1_cloudone_cloud_account_list(struct c1_cloudone_cloud_account_list *out,
 				   const struct c1_cloudone_client *client, struct c1_api_error *err)
 {
-	struct c1_trend_response resp = C1_TREND_RESPONSE_INIT;
 	char *cursor = NULL;
-	size_t cap = 0;
 	int rc = 0;
 
 	*out = (struct c1_cloudone_cloud_account_list)C1_CLOUDONE_CLOUD_ACCOUNT_LIST_INIT;
@@ -724,46 +763,28 @@ int c1_cloudone_cloud_account_list(struct c1_cloudone_cloud_account_list *out,
 			c1_error_set("Cloud One GET /api/cloudaccounts/aws returned more than %d pages; the "
 				     "server keeps answering with a next cursor",
 				     C1_CLOUDONE_MAX_PAGES);
-			rc = s_unexpected_shape(err, resp.status);
-			goto cleanup;
+			rc = s_unexpected_shape(err, 200);
+			break;
 		}
-		char *enc = cursor ? c1_url_encode(cursor, true) : NULL;
-		char *path = enc ? c1_asprintf("/api/cloudaccounts/aws?cursor=%s", enc)
-				 : c1_strdup("/api/cloudaccounts/aws");
-		c1_trend_response_dispose(&resp);
-		rc = s_call(&resp, client, "GET", "cloudaccounts", path, "/api/cloudaccounts/aws", NULL, err);
-		free(enc);
-		free(path);
-		if (rc)
-			goto cleanup;
-		json_t *arr = resp.json ? json_object_get(resp.json, "cloudAccounts") : NULL;
-		json_t *next = resp.json ? json_object_get(resp.json, "next") : NULL;
-		if (!json_is_array(arr) || (next && !json_is_string(next) && !json_is_null(next))) {
-			rc = s_unexpected_shape(err, resp.status);
-			goto cleanup;
-		}
-		for (size_t i = 0; i < json_array_size(arr); i++) {
-			if (out->count == cap) {
-				cap = cap ? cap * 2 : 16;
-				out->items = c1_realloc(out->items, cap * sizeof(*out->items));
-			}
-			if (!s_account_from_json(&out->items[out->count], json_array_get(arr, i))) {
-				rc = s_unexpected_shape(err, resp.status);
-				goto cleanup;
-			}
-			out->count++;
-		}
+		struct c1_cloudone_cloud_account_list one = C1_CLOUDONE_CLOUD_ACCOUNT_LIST_INIT;
+		char *next = NULL;
+		rc = c1_cloudone_cloud_account_page(&one, &next, client, cursor, err);
 		free(cursor);
-		cursor = json_is_string(next) && json_string_length(next) ? c1_strdup(json_string_value(next))
-									  : NULL;
+		cursor = next;
+		if (rc)
+			break;
+		if (one.count) {
+			out->items = c1_realloc(out->items, (out->count + one.count) * sizeof(*out->items));
+			memcpy(out->items + out->count, one.items, one.count * sizeof(*one.items));
+			out->count += one.count;
+		}
+		free(one.items);
 		if (!cursor)
 			break;
 	}
-cleanup:
 	if (rc)
 		c1_cloudone_cloud_account_list_dispose(out);
 	free(cursor);
-	c1_trend_response_dispose(&resp);
 	return rc;
 }
 

@@ -222,6 +222,15 @@ int c1_cloudone_cloud_account_create(struct c1_cloudone_cloud_account *out,
  */
 int c1_cloudone_cloud_account_list(struct c1_cloudone_cloud_account_list *out,
 				   const struct c1_cloudone_client *client, struct c1_api_error *err);
+/**
+ * One page of GET /api/cloudaccounts/aws: `cursor` NULL or empty for the
+ * first page; `*next_cursor` (caller frees) is the page's non-empty `next`,
+ * or NULL on the last page. Same shape rule as the full list. For callers
+ * that pace every page through a rate limiter (the per-tenant index).
+ */
+int c1_cloudone_cloud_account_page(struct c1_cloudone_cloud_account_list *out, char **next_cursor,
+				   const struct c1_cloudone_client *client, const char *cursor,
+				   struct c1_api_error *err);
 /** GET /api/cloudaccounts/aws/{aws account id}; C1_ENOTFOUND when absent. */
 int c1_cloudone_cloud_account_get(struct c1_cloudone_cloud_account *out,
 				  const struct c1_cloudone_client *client, const char *aws_account_id,
