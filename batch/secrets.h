@@ -32,8 +32,10 @@ void c1_secret_store_free(struct c1_secret_store *store);
 
 /**
  * The secret for `ref`, resolved on first use (a failure is remembered too, so an unset
- * variable is read and reported once). `*out` is borrowed from the store. Returns 0 or the
- * C1_ECONFIG of the first resolution, with its message in c1_error_last().
+ * variable is read and reported once). `*out` is borrowed from the store and stays where it is
+ * until the store is freed: later lookups add entries without moving earlier ones (tenants keep
+ * their key and token pointers for the whole run). Returns 0 or the C1_ECONFIG of the first
+ * resolution, with its message in c1_error_last().
  */
 int c1_secret_store_get(struct c1_secret_store *store, const struct c1_secret **out, const char *ref,
 			const char *where);

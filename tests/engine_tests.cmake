@@ -17,6 +17,7 @@ function(c1_engine_test name script)
 endfunction()
 
 c1_engine_test(engine_onboard_50 engine_onboard_50.py)
+c1_engine_test(engine_tenants_60 engine_tenants_60.py)
 foreach(step new_trail ws_role ws_connector c1_role c1_cloud_account cloudtrail_token cloudtrail_stack
     delete_fail)
   c1_engine_test(engine_targeted_failure_${step} engine_targeted_failure.py ${step})

@@ -28,7 +28,10 @@ int c1_trend_origin(char **out, const char *override, const char *var, const cha
 		return 0;
 	}
 	if (c1_url_check_transport_allowed(override) != 0 || c1_url_parse(&u, override) != 0) {
-		c1_error_set("%s: %s", var, c1_error_last());
+		/* c1_error_set writes the slot c1_error_last() points at: copy the reason first. */
+		char why[512];
+		snprintf(why, sizeof(why), "%s", c1_error_last());
+		c1_error_set("%s: %s", var, why);
 		rc = C1_ECONFIG;
 		goto cleanup;
 	}

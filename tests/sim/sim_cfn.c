@@ -376,6 +376,10 @@ static void restore_snapshot(struct cfn_stack *st, struct cfn_fxq *fx)
 static void apply_step(struct cfn_stack *st, struct cfn_step *sp, struct cfn_fxq *fx)
 {
 	struct cfn_resource *r;
+	/* STEP_PREV_RES indexes the previous version (until the restore makes it current). */
+	bool prev = sp->kind == STEP_PREV_RES && st->prev.valid;
+	struct cfn_resource *res = prev ? st->prev.res : st->res;
+	size_t nres = prev ? st->prev.nres : st->nres;
 
 	switch (sp->kind) {
 	case STEP_STACK:
@@ -394,9 +398,9 @@ static void apply_step(struct cfn_stack *st, struct cfn_step *sp, struct cfn_fxq
 		break;
 	case STEP_RES:
 	case STEP_PREV_RES:
-		if (sp->res < 0 || (size_t)sp->res >= st->nres)
+		if (sp->res < 0 || (size_t)sp->res >= nres)
 			break;
-		r = &st->res[sp->res];
+		r = &res[sp->res];
 		snprintf(r->status, sizeof(r->status), "%s", sp->status);
 		set_str(&r->reason, sp->reason);
 		r->status_ms = sp->at_ms;

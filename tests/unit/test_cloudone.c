@@ -8,6 +8,7 @@
 #include "engine/core/error.h"
 #include "engine/net/http_script.h"
 #include "engine/trend/cloudone.h"
+#include "engine/trend/trend_http.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,22 @@ C1_TEST(client_init_checks_key_region_and_override)
 	c1_cloudone_client_dispose(&c);
 	c1_secret_dispose(&key);
 	c1_http_script_free(script);
+}
+
+/* The refusal names the variable and keeps the reason whole: the message used to be formatted
+ * into the error slot it was read from ("C1_ENDPOINT_URL: C1_ENDPOINT_URL: owed only for ..."). */
+C1_TEST(override_refusal_keeps_the_reason)
+{
+	char *origin = NULL;
+	C1_CHECK_INT(c1_trend_origin(&origin, "http://cloudone.example.com", "C1_ENDPOINT_URL", NULL), ==,
+		     C1_ECONFIG);
+	C1_CHECK(origin == NULL);
+	C1_CHECK_CONTAINS(c1_error_last(),
+			  "C1_ENDPOINT_URL: refusing plain http to 'cloudone.example.com': only loopback");
+	C1_CHECK_NOT_CONTAINS(c1_error_last(), "C1_ENDPOINT_URL: C1_ENDPOINT_URL");
+	C1_CHECK_INT(c1_trend_origin(&origin, "not a url", "V1_ENDPOINT_URL", NULL), ==, C1_ECONFIG);
+	C1_CHECK(strncmp(c1_error_last(), "V1_ENDPOINT_URL: ", 17) == 0);
+	C1_CHECK_NOT_CONTAINS(c1_error_last() + 17, "V1_ENDPOINT_URL");
 }
 
 C1_TEST(urls_real_hosts_and_override)

@@ -229,3 +229,115 @@ C1_TEST(rows_same_key_value_need_same_token_value)
 	c1_account_list_dispose(&list);
 	c1_intake_errors_dispose(&errors);
 }
+
+/* The users' shape: 100 tenants, so 200 distinct references. The store grows many times while
+ * resolve_rows holds entries of earlier rows (a flat array moved them: heap-use-after-free past
+ * 8 references). Tenant 99's key reference holds tenant 50's key with another token: reported on
+ * its own line, naming tenant 50's; tenant 98's holds tenant 10's key and token: fine. */
+C1_TEST(rows_two_hundred_references_pairing_on_the_right_line)
+{
+	struct c1_account_list list;
+	struct c1_intake_errors errors = C1_INTAKE_ERRORS_INIT;
+	struct c1_buf csv = C1_BUF_INIT;
+	char name[64], value[64];
+
+	c1_buf_puts(&csv, "account_id,profile,bucket,cloudone_api_key,visionone_token\n");
+	for (int t = 0; t < 100; t++) {
+		int key_of = t == 99 ? 50 : t == 98 ? 10 : t;
+		int token_of = t == 98 ? 10 : t;
+		snprintf(name, sizeof(name), "C1TEST_MANY_K%02d", t);
+		snprintf(value, sizeof(value), "tenant-%02d-key", key_of);
+		setenv(name, value, 1);
+		snprintf(name, sizeof(name), "C1TEST_MANY_T%02d", t);
+		snprintf(value, sizeof(value), "tenant-%02d-token", token_of);
+		setenv(name, value, 1);
+		/* one row per tenant, on line t + 2 */
+		c1_buf_printf(&csv, "1111%08d,p,b-1,env:C1TEST_MANY_K%02d,env:C1TEST_MANY_T%02d\n", t, t, t);
+	}
+	s_load(&list, &errors, c1_buf_cstr(&csv));
+	C1_CHECK_INT(errors.count, ==, 0);
+	struct c1_secret_store *store = c1_secret_store_new();
+	C1_CHECK_INT(c1_secret_store_resolve_rows(store, &list, &errors), ==, C1_ECONFIG);
+	C1_CHECK_INT(errors.count, ==, 1);
+	C1_CHECK_INT(errors.items[0].line, ==, 101);
+	C1_CHECK_INT(errors.items[0].column, ==, 5);
+	C1_CHECK_CONTAINS(errors.items[0].message,
+			  "(env:C1TEST_MANY_K99) is the same key as on line 52 (env:C1TEST_MANY_K50)");
+	C1_CHECK_CONTAINS(errors.items[0].message,
+			  "(env:C1TEST_MANY_T99) is a different token from line 52's "
+			  "(env:C1TEST_MANY_T50)");
+	C1_CHECK_NOT_CONTAINS(errors.items[0].message, "tenant-50-key");
+	C1_CHECK_NOT_CONTAINS(errors.items[0].message, "tenant-99-token");
+	C1_CHECK_INT(c1_account_list_valid_count(&list), ==, 99);
+	C1_CHECK(!list.rows[99]->valid);
+
+	/* every reference was resolved once and stays where resolve_rows left it */
+	const struct c1_secret *first = NULL, *again = NULL;
+	C1_CHECK_INT(c1_secret_store_get(store, &first, "env:C1TEST_MANY_K00", "x"), ==, 0);
+	for (int t = 0; t < 100; t++) {
+		const struct c1_secret *s = NULL;
+		snprintf(name, sizeof(name), "env:C1TEST_MANY_T%02d", t);
+		C1_CHECK_INT(c1_secret_store_get(store, &s, name, "x"), ==, 0);
+	}
+	C1_CHECK_INT(c1_secret_store_get(store, &again, "env:C1TEST_MANY_K00", "x"), ==, 0);
+	C1_CHECK(first == again);
+	C1_CHECK_STR(c1_secret_reveal(first), "tenant-00-key");
+
+	for (int t = 0; t < 100; t++) {
+		snprintf(name, sizeof(name), "C1TEST_MANY_K%02d", t);
+		unsetenv(name);
+		snprintf(name, sizeof(name), "C1TEST_MANY_T%02d", t);
+		unsetenv(name);
+	}
+	c1_secret_store_free(store);
+	c1_account_list_dispose(&list);
+	c1_intake_errors_dispose(&errors);
+	c1_buf_dispose(&csv);
+}
+
+/* Unset variables among many references: each reported once, at the first row using it. */
+C1_TEST(rows_many_references_each_failure_reported_once)
+{
+	struct c1_account_list list;
+	struct c1_intake_errors errors = C1_INTAKE_ERRORS_INIT;
+	struct c1_buf csv = C1_BUF_INIT;
+	char name[64];
+
+	c1_buf_puts(&csv, "account_id,profile,bucket,cloudone_api_key,visionone_token\n");
+	for (int t = 0; t < 60; t++) {
+		snprintf(name, sizeof(name), "C1TEST_SOME_K%02d", t);
+		setenv(name, name + 7, 1);
+		snprintf(name, sizeof(name), "C1TEST_SOME_T%02d", t);
+		setenv(name, name + 7, 1);
+	}
+	unsetenv("C1TEST_SOME_K07");
+	unsetenv("C1TEST_SOME_T41");
+	/* two rows per tenant: tenant t on lines 2t + 2 and 2t + 3 */
+	for (int t = 0; t < 60; t++)
+		for (int k = 0; k < 2; k++)
+			c1_buf_printf(&csv, "22%02d%08d,p,b-1,env:C1TEST_SOME_K%02d,env:C1TEST_SOME_T%02d\n",
+				      k, t, t, t);
+	s_load(&list, &errors, c1_buf_cstr(&csv));
+	C1_CHECK_INT(errors.count, ==, 0);
+	struct c1_secret_store *store = c1_secret_store_new();
+	C1_CHECK_INT(c1_secret_store_resolve_rows(store, &list, &errors), ==, C1_ECONFIG);
+	C1_CHECK_INT(errors.count, ==, 2);
+	C1_CHECK_INT(errors.items[0].line, ==, 16);
+	C1_CHECK_INT(errors.items[0].column, ==, 4);
+	C1_CHECK_CONTAINS(errors.items[0].message, "env:C1TEST_SOME_K07 (accounts.csv:16 cloudone_api_key)");
+	C1_CHECK_INT(errors.items[1].line, ==, 84);
+	C1_CHECK_INT(errors.items[1].column, ==, 5);
+	C1_CHECK_CONTAINS(errors.items[1].message, "env:C1TEST_SOME_T41 (accounts.csv:84 visionone_token)");
+	C1_CHECK_INT(c1_account_list_valid_count(&list), ==, 116);
+
+	for (int t = 0; t < 60; t++) {
+		snprintf(name, sizeof(name), "C1TEST_SOME_K%02d", t);
+		unsetenv(name);
+		snprintf(name, sizeof(name), "C1TEST_SOME_T%02d", t);
+		unsetenv(name);
+	}
+	c1_secret_store_free(store);
+	c1_account_list_dispose(&list);
+	c1_intake_errors_dispose(&errors);
+	c1_buf_dispose(&csv);
+}

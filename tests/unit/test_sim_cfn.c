@@ -571,6 +571,52 @@ C1_TEST(update_rollback_failed_then_continue)
 	call_dispose(&c);
 }
 
+/* The rollback's first step names the failed resource of the previous version by its index in
+ * that version: an update that adds a resource ahead of it shifts the indexes, and the step used
+ * to be applied to the new version's array (an event for the wrong resource). */
+C1_TEST(update_rollback_events_name_the_failed_resource)
+{
+	static const char v1[] =
+	    "{\"Resources\":{"
+	    "\"Alpha\":{\"Type\":\"AWS::SNS::Topic\",\"Properties\":{\"TopicName\":\"a\"}},"
+	    "\"Beta\":{\"Type\":\"AWS::SNS::Topic\",\"Properties\":{\"TopicName\":\"b\"}}}}";
+	static const char v2[] =
+	    "{\"Resources\":{"
+	    "\"Added\":{\"Type\":\"AWS::SNS::Topic\",\"Properties\":{\"TopicName\":\"n\"}},"
+	    "\"Alpha\":{\"Type\":\"AWS::SNS::Topic\",\"Properties\":{\"TopicName\":\"a\"}},"
+	    "\"Beta\":{\"Type\":\"AWS::SNS::Topic\",\"Properties\":{\"TopicName\":\"b2\"}}}}";
+	const char *kv_create[] = {"StackName", "H-Idx", "TemplateBody", v1, NULL};
+	const char *kv_upd[] = {"StackName", "H-Idx", "TemplateBody", v2, NULL};
+	const char *kv_name[] = {"StackName", "H-Idx", NULL};
+	struct cfn_call c;
+	int k = -1;
+
+	setup();
+	c = cfn("CreateStack", kv_create);
+	C1_CHECK_INT(c.status, ==, 200);
+	call_dispose(&c);
+	pass(300);
+	CHECK_STATUS("H-Idx", "CREATE_COMPLETE");
+	sim_cfn_test_force_fault("stack_fail"); /* Beta, the first changed resource, fails */
+	c = cfn("UpdateStack", kv_upd);
+	C1_CHECK_INT(c.status, ==, 200);
+	call_dispose(&c);
+	pass(300);
+	CHECK_STATUS("H-Idx", "UPDATE_ROLLBACK_COMPLETE");
+	c = cfn("DescribeStackEvents", kv_name); /* newest first */
+	for (int i = 0; k < 0 && *xml_nth(c.text, "ResourceStatus", i); i++)
+		if (strcmp(xml_nth(c.text, "ResourceStatus", i), "UPDATE_ROLLBACK_IN_PROGRESS") == 0)
+			k = i;
+	C1_CHECK(k > 0);
+	C1_CHECK_STR(xml_nth(c.text, "ResourceStatus", k + 1), "UPDATE_FAILED");
+	C1_CHECK_STR(xml_nth(c.text, "LogicalResourceId", k + 1), "Beta");
+	C1_CHECK_STR(xml_nth(c.text, "ResourceStatus", k - 1), "UPDATE_IN_PROGRESS");
+	C1_CHECK_STR(xml_nth(c.text, "LogicalResourceId", k - 1), "Beta");
+	C1_CHECK_STR(xml_nth(c.text, "ResourceStatus", k - 2), "UPDATE_COMPLETE");
+	C1_CHECK_STR(xml_nth(c.text, "LogicalResourceId", k - 2), "Beta");
+	call_dispose(&c);
+}
+
 C1_TEST(names_unique_per_account_and_region)
 {
 	const char *kv[] = {"StackName", "F-Trail", "TemplateBody", s_trail_tmpl, NULL};
