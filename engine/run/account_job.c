@@ -384,10 +384,13 @@ void c1_job_reason(struct c1_account_job *job, bool force, const char *fmt, ...)
 {
 	if (job->reason[0] && !force)
 		return;
+	/* Format aside first: callers may pass job->reason itself as an argument. */
+	char line[sizeof(job->reason)];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(job->reason, sizeof(job->reason), fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	memcpy(job->reason, line, sizeof(line));
 }
 
 static void s_err_copy(struct c1_report_error *out, const struct c1_api_error *err)

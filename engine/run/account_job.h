@@ -262,7 +262,7 @@ bool c1_job_step_reached(const struct c1_step_rec *s);
  * whether any step found its resource in place.
  */
 void c1_job_plan_outcome(struct c1_account_job *job);
-/** Set the account's reason line (first one wins unless `force`). */
+/** Set the account's reason line (first one wins unless `force`); job->reason may be an argument. */
 void c1_job_reason(struct c1_account_job *job, bool force, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /** Append a rollback entry to the report. */

@@ -545,11 +545,7 @@ static void s_delete_failed(struct c1_account_job *job, const struct c1_api_erro
 	if (t->del_why == DEL_ROLLBACK) {
 		c1_job_add_rollback(job, C1_TEMPLATE_STEP_NAME, t->name, C1_STEP_UNDO_FAILED, err);
 		job->outcome.rollback_clean = false;
-		/* c1_job_reason formats into job->reason: passing it as an argument as well
-		 * wiped the failure (the reason read "; rollback left stack X behind"). */
-		char was[sizeof(job->reason)];
-		snprintf(was, sizeof(was), "%s", job->reason);
-		c1_job_reason(job, true, "%s; rollback left stack %s behind", was, t->name);
+		c1_job_reason(job, true, "%s; rollback left stack %s behind", job->reason, t->name);
 	} else if (t->del_why == DEL_OFFBOARD) {
 		job->outcome.failed = true;
 		s_step_finish(job, C1_STEP_UNDO_FAILED, err);

@@ -88,5 +88,9 @@ else:
     listed = " ".join("%s %s" % (r.get("resource"), r.get("step")) for r in left)
     for name in leftover:
         chk.check(name in listed, "report: leftover stack %s is listed in rollback" % name, rollback)
+    # The reason keeps the failure that started the rollback, not only what it left.
+    reason = a.get("reason") or ""
+    chk.check("cloudtrail_stack" in reason and "rollback left" in reason,
+              "report: the reason names the failed step and what the rollback left", reason)
 eng.stop(chk)
 chk.finish()
