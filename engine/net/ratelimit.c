@@ -46,6 +46,7 @@ struct s_service {
 	char *name;
 	double rate;
 	double burst;
+	double start; /* > 0: new keys begin here and grow toward `rate` (CUBIC) */
 };
 
 struct c1_ratelimit {
@@ -191,6 +192,16 @@ static struct s_entry *s_get(struct c1_ratelimit *rl, const char *key, int64_t n
 	e->fill = e->ceiling;
 	e->tokens = e->burst;
 	e->last_refill_ms = now_ms;
+	if (svc && svc->start > 0 && svc->start < e->ceiling) {
+		/* As if just recovered to `start`: CUBIC regrowth takes it toward the
+		 * ceiling while the service answers without throttling. */
+		e->fill = svc->start;
+		e->tokens = s_capacity(e);
+		e->recovering = true;
+		e->w_max = svc->start;
+		e->k = 0;
+		e->last_fail_ms = now_ms;
+	}
 	e->last_bucket_ms = now_ms - now_ms % C1_RATELIMIT_MEASURE_MS;
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
@@ -398,6 +409,7 @@ int c1_ratelimit_set_service_rate(struct c1_ratelimit *rl, const char *service, 
 	}
 	svc->rate = rate;
 	svc->burst = burst;
+	svc->start = 0;
 	int64_t now = c1_clock_monotonic_ms(rl->clock);
 	for (size_t i = 0; i < rl->nbuckets; i++) {
 		for (struct s_entry *e = rl->buckets[i]; e; e = e->next) {
@@ -410,6 +422,22 @@ int c1_ratelimit_set_service_rate(struct c1_ratelimit *rl, const char *service, 
 		}
 	}
 	pthread_mutex_unlock(&rl->lock);
+	return 0;
+}
+
+int c1_ratelimit_set_service_start(struct c1_ratelimit *rl, const char *service, double start)
+{
+	size_t len = service ? strlen(service) : 0;
+	pthread_mutex_lock(&rl->lock);
+	struct s_service *svc = (struct s_service *)s_find_service(rl, service, len);
+	if (svc && start > 0 && start <= svc->rate)
+		svc->start = start;
+	pthread_mutex_unlock(&rl->lock);
+	if (!svc || !(start > 0) || start > svc->rate) {
+		c1_error_set("start rate %g/s for '%.64s' needs a configured ceiling at or above it", start,
+			     service ? service : "");
+		return C1_EINVALID;
+	}
 	return 0;
 }
 

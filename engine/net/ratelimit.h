@@ -39,6 +39,15 @@ void c1_ratelimit_free(struct c1_ratelimit *rl);
 int c1_ratelimit_set_service_rate(struct c1_ratelimit *rl, const char *service, double rate, double burst);
 
 /**
+ * Keys of `service` created from now on start at `start` req/s instead of the
+ * ceiling and grow toward it (CUBIC, as after a throttle) while the service
+ * does not throttle: for services whose real limit is not published. Set the
+ * ceiling first; set_service_rate clears it (a user's --rate is a fixed
+ * ceiling). C1_EINVALID when start is not in (0, ceiling].
+ */
+int c1_ratelimit_set_service_start(struct c1_ratelimit *rl, const char *service, double start);
+
+/**
  * Apply one `--rate SERVICE=N/s` option ("cloudformation=2/s", "cloudone=20",
  * "s3=0.5/s"). C1_EINVALID with a message saying the expected form.
  */

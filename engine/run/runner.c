@@ -109,6 +109,23 @@ static void s_print_plan(struct c1_account_job *job, struct c1_report_account *a
 	}
 }
 
+/* Default client-side ceilings, per rate-limit key (docs/rate-limits.md has
+ * the source of each). Keys: AWS services per account and region (each
+ * account's own principal), Cloud One per API key (its tenant; Vision One
+ * calls of a tenant share it). Where the service publishes no number the
+ * limiter starts at `start` and grows toward `ceiling` until the service
+ * throttles. `--rate SERVICE=N` sets a fixed ceiling instead. */
+struct s_default_rate {
+	const char *service;
+	double start, ceiling; /* req/s */
+};
+static const struct s_default_rate s_default_rates[] = {
+    {"cloudformation", 4, 4}, /* unpublished; ~5 DescribeStacks/s reported; polls are seconds apart */
+    {"sts", 10, 10},          /* GetCallerIdentity: one per account */
+    {"s3", 10, 10},           /* HeadBucket: one per account; S3 allows 5,500 GET/HEAD/s per prefix */
+    {"cloudone", 8, 50},      /* SaaS unpublished; 8/s = DSM's default 500 calls/min per API key */
+};
+
 int c1_runner_run(const struct c1_runner_input *in)
 {
 	const struct c1_options *opts = in->opts;
@@ -173,10 +190,12 @@ int c1_runner_run(const struct c1_runner_input *in)
 	run.transport = transport;
 	struct c1_ratelimit_options rlo = C1_RATELIMIT_OPTIONS_INIT;
 	c1_ratelimit_new(&run.rl, &rlo);
-	c1_ratelimit_set_service_rate(run.rl, "cloudformation", 4, 4);
-	c1_ratelimit_set_service_rate(run.rl, "sts", 10, 10);
-	c1_ratelimit_set_service_rate(run.rl, "s3", 10, 10);
-	c1_ratelimit_set_service_rate(run.rl, "cloudone", 20, 20);
+	for (size_t i = 0; i < sizeof(s_default_rates) / sizeof(s_default_rates[0]); i++) {
+		const struct s_default_rate *d = &s_default_rates[i];
+		c1_ratelimit_set_service_rate(run.rl, d->service, d->ceiling, d->ceiling);
+		if (d->start < d->ceiling)
+			c1_ratelimit_set_service_start(run.rl, d->service, d->start);
+	}
 	for (size_t i = 0; i < opts->rate_count; i++)
 		c1_ratelimit_set_service_rate(run.rl, opts->rates[i].service, opts->rates[i].per_second, 0);
 	c1_retry_policy_init(&run.retry_aws, C1_RETRY_STANDARD_2026);

@@ -178,6 +178,38 @@ C1_TEST(service_rates_and_option_parsing)
 	c1_ratelimit_free(rl);
 }
 
+C1_TEST(start_below_ceiling_grows_until_throttled)
+{
+	struct c1_fake_clock fc;
+	c1_fake_clock_init(&fc, 0);
+	struct c1_ratelimit *rl = s_new(&fc, 10);
+	const char *key = "cloudone|tenant-key-1";
+	C1_CHECK_INT(c1_ratelimit_set_service_rate(rl, "cloudone", 50, 50), ==, 0);
+	C1_CHECK_INT(c1_ratelimit_set_service_start(rl, "cloudone", 8), ==, 0);
+	int64_t t = fc.clock.monotonic_ms(fc.clock.ctx);
+	C1_CHECK(s_near(c1_ratelimit_rate(rl, key), 8));
+	C1_CHECK(s_near(c1_ratelimit_ceiling(rl, key), 50));
+	/* answered without throttling: the rate grows, and never past the ceiling */
+	double last = 8;
+	for (int s = 1; s <= 10; s++) {
+		c1_ratelimit_on_success(rl, key, t + s * 1000);
+		double r = c1_ratelimit_rate(rl, key);
+		C1_CHECK(r >= last && r <= 50);
+		last = r;
+	}
+	C1_CHECK(s_near(last, 50));
+	/* a throttle cuts it as usual */
+	c1_ratelimit_on_throttle(rl, key, t + 11000);
+	C1_CHECK(c1_ratelimit_rate(rl, key) < 50);
+	/* a user's --rate is a fixed ceiling: new keys start there */
+	C1_CHECK_INT(c1_ratelimit_apply_option(rl, "cloudone=30"), ==, 0);
+	C1_CHECK(s_near(c1_ratelimit_rate(rl, "cloudone|tenant-key-2"), 30));
+	/* a start above the ceiling, or for an unknown service, is refused */
+	C1_CHECK_INT(c1_ratelimit_set_service_start(rl, "cloudone", 31), ==, C1_EINVALID);
+	C1_CHECK_INT(c1_ratelimit_set_service_start(rl, "nosuch", 1), ==, C1_EINVALID);
+	c1_ratelimit_free(rl);
+}
+
 C1_TEST(key_builder)
 {
 	char *k = c1_ratelimit_key("cloudformation", "us-east-1", "111122223333");
