@@ -25,7 +25,7 @@ static void s_offline_destroy(struct c1_http_transport *self)
 	(void)self;
 }
 
-static struct c1_http_transport s_offline = {s_offline_send, s_offline_destroy};
+static struct c1_http_transport s_offline = {s_offline_send, s_offline_destroy, NULL};
 
 static const char *const s_aws_services[] = {"sts", "cloudformation", "s3", "cloudtrail"};
 

@@ -16,7 +16,8 @@ enum c1_error_code {
 	C1_ETRANSPORT = -9,  /* connection-level failure (DNS, TLS, reset) */
 	C1_EAPI = -10,       /* the remote API answered with an error */
 	C1_ECANCELLED = -11, /* stopped on purpose (signal, circuit breaker) */
-	C1_EBUSY = -12       /* another process holds the state-dir lock (CLI exit 75) */
+	C1_EBUSY = -12,      /* another process holds the state-dir lock (CLI exit 75) */
+	C1_EINPROGRESS = -13 /* a request was sent and its task parks until the answer (engine/run/io_park) */
 };
 
 /** Set this thread's last error message (printf-style). Never pass a secret. */

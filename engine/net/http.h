@@ -45,10 +45,27 @@ void c1_http_response_dispose(struct c1_http_response *resp);
  * C1_ETIMEOUT / C1_ETRANSPORT / C1_ETOOBIG / C1_EINVALID with c1_error_set().
  * Implementations must be thread-safe: workers share one transport.
  */
+/**
+ * The end of a submitted request, called once on the transport's I/O thread:
+ * rc as send() would return it, `resp` to take from (move its fields out; the
+ * transport disposes what is left), `error` the message send() would have set
+ * (NULL when rc is 0). Keep it short: other transfers wait meanwhile.
+ */
+typedef void (*c1_http_done_fn)(void *arg, int rc, struct c1_http_response *resp, const char *error);
+
 struct c1_http_transport {
 	int (*send)(struct c1_http_transport *self, const struct c1_http_request *req,
 		    struct c1_http_response *out);
 	void (*destroy)(struct c1_http_transport *self);
+	/**
+	 * Optional (NULL: only send). Start the request and return at once; the
+	 * request is copied. `body_max` caps the response body as out->body.max
+	 * does for send (0: the transport's cap). Returns 0 once the request is
+	 * on its way (`done` will run exactly once), or the error send() would
+	 * give for a request it refuses (nothing sent, `done` never runs).
+	 */
+	int (*submit)(struct c1_http_transport *self, const struct c1_http_request *req, size_t body_max,
+		      c1_http_done_fn done, void *arg);
 };
 
 static inline int c1_http_send(struct c1_http_transport *t, const struct c1_http_request *req,

@@ -28,6 +28,13 @@ struct s_curl {
 	long connect_timeout_ms;
 	long timeout_ms;
 	size_t max_body;
+	/* The I/O loop (submit): started on first use, one thread for every transfer. */
+	CURLM *multi;
+	pthread_mutex_t loop_lock;
+	pthread_t loop_thread;
+	bool loop_started, loop_stop;
+	struct s_xfer *submitted; /* handed to the loop, not yet added */
+	struct s_xfer *active;    /* in the multi handle; loop thread only */
 };
 
 /* Per-transfer state handed to the write/header callbacks. */
@@ -203,40 +210,55 @@ static void s_handle_put(struct s_curl *c, CURL *h)
 		}                                                                                       \
 	} while (0)
 
-static int s_send(struct c1_http_transport *self, const struct c1_http_request *req,
-		  struct c1_http_response *out)
-{
-	struct s_curl *c = (struct s_curl *)self;
-	struct c1_url url = C1_URL_INIT;
-	struct curl_slist *headers = NULL;
-	CURL *h = NULL;
+/* One request's libcurl state: the handle and what its options point at. */
+struct s_xfer {
+	struct s_xfer *next; /* submit queue, then the loop's list of active transfers */
+	struct s_xfer *prev;
+	CURL *h;
+	struct curl_slist *headers;
+	struct s_transfer t;
+	struct c1_http_response resp; /* async: the response being received */
 	char errbuf[CURL_ERROR_SIZE];
+	char method[16];
+	char host[256];
+	c1_http_done_fn done;
+	void *arg;
+};
+
+/* Checks the request and sets up x->h for it (headers, limits, callbacks
+ * into x->t). `copy_body`: the body is copied into the handle (submit, where
+ * the caller's buffer does not outlive the call). */
+static int s_prepare(struct s_curl *c, struct s_xfer *x, const struct c1_http_request *req,
+		     struct c1_http_response *out, size_t body_max, bool copy_body)
+{
+	struct c1_url url = C1_URL_INIT;
 	int rc = 0;
 	const char *method = req->method ? req->method : "GET";
-	struct s_transfer t = {out, c->max_body, 0, false, false};
 
-	errbuf[0] = '\0';
-	if (out->body.max && out->body.max < t.body_cap)
-		t.body_cap = out->body.max;
-
+	x->t = (struct s_transfer){out, c->max_body, 0, false, false};
+	if (body_max && body_max < x->t.body_cap)
+		x->t.body_cap = body_max;
+	x->errbuf[0] = '\0';
 	/* Parse first so every later message can name the host, and check the
 	 * transport rule before anything touches the network. */
 	rc = c1_url_parse(&url, req->url);
 	if (rc)
 		goto cleanup;
+	snprintf(x->host, sizeof(x->host), "%s", url.host);
 	rc = c1_url_check_transport_allowed(req->url);
 	if (rc)
 		goto cleanup;
-	if (!*method || s_has_crlf(method) || strchr(method, ' ')) {
+	if (!*method || s_has_crlf(method) || strchr(method, ' ') || strlen(method) >= sizeof(x->method)) {
 		c1_error_set("invalid HTTP method '%.32s'", method);
 		rc = C1_EINVALID;
 		goto cleanup;
 	}
-	rc = s_build_headers(&headers, &req->headers);
+	snprintf(x->method, sizeof(x->method), "%s", method);
+	rc = s_build_headers(&x->headers, &req->headers);
 	if (rc)
 		goto cleanup;
 
-	h = s_handle_get(c);
+	CURL *h = x->h = s_handle_get(c);
 	S_SETOPT(h, CURLOPT_SHARE, c->share);
 	S_SETOPT(h, CURLOPT_URL, req->url);
 	S_SETOPT(h, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -250,14 +272,15 @@ static int s_send(struct c1_http_transport *self, const struct c1_http_request *
 	S_SETOPT(h, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms);
 	S_SETOPT(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : c->timeout_ms);
 	S_SETOPT(h, CURLOPT_USERAGENT, c->user_agent);
-	S_SETOPT(h, CURLOPT_HTTPHEADER, headers);
-	S_SETOPT(h, CURLOPT_ERRORBUFFER, errbuf);
+	S_SETOPT(h, CURLOPT_HTTPHEADER, x->headers);
+	S_SETOPT(h, CURLOPT_ERRORBUFFER, x->errbuf);
 	S_SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	S_SETOPT(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t.body_cap);
+	S_SETOPT(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->t.body_cap);
 	S_SETOPT(h, CURLOPT_WRITEFUNCTION, s_on_body);
-	S_SETOPT(h, CURLOPT_WRITEDATA, &t);
+	S_SETOPT(h, CURLOPT_WRITEDATA, &x->t);
 	S_SETOPT(h, CURLOPT_HEADERFUNCTION, s_on_header);
-	S_SETOPT(h, CURLOPT_HEADERDATA, &t);
+	S_SETOPT(h, CURLOPT_HEADERDATA, &x->t);
+	S_SETOPT(h, CURLOPT_PRIVATE, x);
 	if (c1_url_host_is_loopback(url.host))
 		S_SETOPT(h, CURLOPT_PROXY, ""); /* a proxy must never see loopback traffic */
 
@@ -271,47 +294,209 @@ static int s_send(struct c1_http_transport *self, const struct c1_http_request *
 		    strcmp(method, "PATCH") == 0) {
 			/* Always give POSTFIELDS: without it curl would read stdin. */
 			S_SETOPT(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(has_body ? req->body_len : 0));
-			S_SETOPT(h, CURLOPT_POSTFIELDS, has_body ? req->body : "");
+			if (copy_body)
+				S_SETOPT(h, CURLOPT_COPYPOSTFIELDS, has_body ? req->body : "");
+			else
+				S_SETOPT(h, CURLOPT_POSTFIELDS, has_body ? req->body : "");
 		}
 		if (strcmp(method, "POST") != 0)
 			S_SETOPT(h, CURLOPT_CUSTOMREQUEST, method);
 	}
-
 	c1_headers_dispose(&out->headers);
 	c1_buf_clear(&out->body);
 	out->status = 0;
-	CURLcode cc = curl_easy_perform(h);
-	long status = 0;
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	out->status = status;
-	const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(cc);
-	if (cc == CURLE_OK) {
-		rc = 0;
-	} else if (t.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
-		c1_error_set("%s %s: response body larger than the %zu-byte limit; transfer aborted", method,
-			     url.host, t.body_cap);
-		rc = C1_ETOOBIG;
-	} else if (t.headers_too_big) {
-		c1_error_set("%s %s: response headers larger than %zu bytes; transfer aborted", method,
-			     url.host, C1_CURL_MAX_HEADER_BYTES);
-		rc = C1_ETOOBIG;
-	} else if (cc == CURLE_OPERATION_TIMEDOUT) {
-		c1_error_set("%s %s: timed out (%s)", method, url.host, detail);
-		rc = C1_ETIMEOUT;
-	} else {
-		c1_error_set("%s %s: %s (curl %d)", method, url.host, detail, (int)cc);
-		rc = C1_ETRANSPORT;
-	}
 cleanup:
-	if (h) {
-		/* Detach pointers into this stack frame before pooling the handle. */
-		curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
-		curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-		s_handle_put(c, h);
-	}
-	s_slist_free_secure(headers);
 	c1_url_dispose(&url);
 	return rc;
+}
+
+/* The transfer ended with `cc`: the response status and the return code. */
+static int s_finished(struct s_xfer *x, CURLcode cc)
+{
+	long status = 0;
+	curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &status);
+	x->t.out->status = status;
+	const char *detail = x->errbuf[0] ? x->errbuf : curl_easy_strerror(cc);
+	if (cc == CURLE_OK)
+		return 0;
+	if (x->t.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+		c1_error_set("%s %s: response body larger than the %zu-byte limit; transfer aborted",
+			     x->method, x->host, x->t.body_cap);
+		return C1_ETOOBIG;
+	}
+	if (x->t.headers_too_big) {
+		c1_error_set("%s %s: response headers larger than %zu bytes; transfer aborted", x->method,
+			     x->host, C1_CURL_MAX_HEADER_BYTES);
+		return C1_ETOOBIG;
+	}
+	if (cc == CURLE_OPERATION_TIMEDOUT) {
+		c1_error_set("%s %s: timed out (%s)", x->method, x->host, detail);
+		return C1_ETIMEOUT;
+	}
+	c1_error_set("%s %s: %s (curl %d)", x->method, x->host, detail, (int)cc);
+	return C1_ETRANSPORT;
+}
+
+/* Pools the handle (pointers into `x` detached first) and frees the headers. */
+static void s_xfer_release(struct s_curl *c, struct s_xfer *x)
+{
+	if (x->h) {
+		curl_easy_setopt(x->h, CURLOPT_ERRORBUFFER, NULL);
+		curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, NULL);
+		curl_easy_setopt(x->h, CURLOPT_PRIVATE, NULL);
+		s_handle_put(c, x->h);
+		x->h = NULL;
+	}
+	s_slist_free_secure(x->headers);
+	x->headers = NULL;
+}
+
+static int s_send(struct c1_http_transport *self, const struct c1_http_request *req,
+		  struct c1_http_response *out)
+{
+	struct s_curl *c = (struct s_curl *)self;
+	struct s_xfer x;
+	memset(&x, 0, sizeof(x));
+	int rc = s_prepare(c, &x, req, out, out->body.max, false);
+	if (rc == 0)
+		rc = s_finished(&x, curl_easy_perform(x.h));
+	s_xfer_release(c, &x);
+	return rc;
+}
+
+/* ---- the I/O loop: every submitted transfer on one thread (curl multi) ---- */
+
+static void s_complete(struct s_curl *c, struct s_xfer *x, CURLcode cc)
+{
+	int rc = s_finished(x, cc);
+	x->done(x->arg, rc, &x->resp, rc ? c1_error_last() : NULL);
+	s_xfer_release(c, x);
+	c1_http_response_dispose(&x->resp);
+	free(x);
+}
+
+static void s_unlink(struct s_curl *c, struct s_xfer *x)
+{
+	if (x->prev)
+		x->prev->next = x->next;
+	else
+		c->active = x->next;
+	if (x->next)
+		x->next->prev = x->prev;
+	x->next = x->prev = NULL;
+}
+
+static void *s_loop_main(void *arg)
+{
+	struct s_curl *c = arg;
+	for (;;) {
+		pthread_mutex_lock(&c->loop_lock);
+		struct s_xfer *incoming = c->submitted;
+		c->submitted = NULL;
+		bool stop = c->loop_stop;
+		pthread_mutex_unlock(&c->loop_lock);
+		while (incoming) {
+			struct s_xfer *x = incoming;
+			incoming = x->next;
+			x->next = NULL;
+			CURLMcode mc = curl_multi_add_handle(c->multi, x->h);
+			if (mc != CURLM_OK) {
+				c1_error_set("%s %s: libcurl could not start the transfer: %s", x->method,
+					     x->host, curl_multi_strerror(mc));
+				x->done(x->arg, C1_ETRANSPORT, &x->resp, c1_error_last());
+				s_xfer_release(c, x);
+				c1_http_response_dispose(&x->resp);
+				free(x);
+				continue;
+			}
+			x->next = c->active;
+			if (c->active)
+				c->active->prev = x;
+			c->active = x;
+		}
+		if (stop)
+			break;
+		int running = 0;
+		curl_multi_perform(c->multi, &running);
+		CURLMsg *msg;
+		int left = 0;
+		while ((msg = curl_multi_info_read(c->multi, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			struct s_xfer *x = NULL;
+			CURL *h = msg->easy_handle;
+			CURLcode cc = msg->data.result;
+			curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&x);
+			curl_multi_remove_handle(c->multi, h);
+			s_unlink(c, x);
+			s_complete(c, x, cc);
+		}
+		curl_multi_poll(c->multi, NULL, 0, 1000, NULL);
+	}
+	/* Stopping: whatever is still in flight ends as cancelled. */
+	while (c->active) {
+		struct s_xfer *x = c->active;
+		s_unlink(c, x);
+		curl_multi_remove_handle(c->multi, x->h);
+		c1_error_set("%s %s: the run is stopping; request abandoned", x->method, x->host);
+		x->done(x->arg, C1_ECANCELLED, &x->resp, c1_error_last());
+		s_xfer_release(c, x);
+		c1_http_response_dispose(&x->resp);
+		free(x);
+	}
+	return NULL;
+}
+
+static int s_submit(struct c1_http_transport *self, const struct c1_http_request *req, size_t body_max,
+		    c1_http_done_fn done, void *arg)
+{
+	struct s_curl *c = (struct s_curl *)self;
+	struct s_xfer *x = c1_calloc(1, sizeof(*x));
+	x->resp = (struct c1_http_response)C1_HTTP_RESPONSE_INIT;
+	int rc = s_prepare(c, x, req, &x->resp, body_max, true);
+	x->done = done;
+	x->arg = arg;
+	pthread_mutex_lock(&c->loop_lock);
+	if (rc == 0 && c->loop_stop) {
+		c1_error_set("%s %s: the run is stopping; request not sent", x->method, x->host);
+		rc = C1_ECANCELLED;
+	}
+	if (rc == 0 && !c->loop_started) {
+		int prc = pthread_create(&c->loop_thread, NULL, s_loop_main, c);
+		if (prc != 0) {
+			c1_error_set("cannot start the HTTP I/O thread: %s", strerror(prc));
+			rc = C1_ETRANSPORT;
+		} else {
+			c->loop_started = true;
+		}
+	}
+	if (rc == 0) {
+		x->next = c->submitted;
+		c->submitted = x;
+	}
+	pthread_mutex_unlock(&c->loop_lock);
+	if (rc) {
+		s_xfer_release(c, x);
+		c1_http_response_dispose(&x->resp);
+		free(x);
+		return rc;
+	}
+	curl_multi_wakeup(c->multi);
+	return 0;
+}
+
+void c1_http_curl_quiesce(struct c1_http_transport *t)
+{
+	struct s_curl *c = (struct s_curl *)t;
+	pthread_mutex_lock(&c->loop_lock);
+	c->loop_stop = true;
+	bool started = c->loop_started;
+	c->loop_started = false;
+	pthread_mutex_unlock(&c->loop_lock);
+	if (!started)
+		return;
+	curl_multi_wakeup(c->multi);
+	pthread_join(c->loop_thread, NULL);
 }
 
 static void s_destroy(struct c1_http_transport *self)
@@ -319,6 +504,11 @@ static void s_destroy(struct c1_http_transport *self)
 	struct s_curl *c = (struct s_curl *)self;
 	if (!c)
 		return;
+	if (c->multi) {
+		c1_http_curl_quiesce(self);
+		curl_multi_cleanup(c->multi);
+	}
+	pthread_mutex_destroy(&c->loop_lock);
 	for (size_t i = 0; i < c->nidle; i++)
 		curl_easy_cleanup(c->idle[i]);
 	if (c->share)
@@ -348,6 +538,8 @@ int c1_http_curl_new(struct c1_http_transport **out, const struct c1_http_curl_o
 	c = c1_calloc(1, sizeof(*c));
 	c->base.send = s_send;
 	c->base.destroy = s_destroy;
+	c->base.submit = s_submit;
+	pthread_mutex_init(&c->loop_lock, NULL);
 	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_init(&c->share_locks[i], NULL);
 	pthread_mutex_init(&c->pool_lock, NULL);
@@ -378,6 +570,10 @@ int c1_http_curl_new(struct c1_http_transport **out, const struct c1_http_curl_o
 		rc = C1_ETRANSPORT;
 		goto cleanup;
 	}
+	c->multi = curl_multi_init();
+	if (!c->multi)
+		abort();
+	/* Submitted transfers reuse the share's connections, DNS and TLS sessions. */
 	*out = &c->base;
 	c = NULL;
 cleanup:

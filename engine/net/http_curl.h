@@ -36,4 +36,20 @@ struct c1_http_curl_options {
  */
 int c1_http_curl_new(struct c1_http_transport **out, const struct c1_http_curl_options *opts);
 
+/*
+ * submit() (http.h) runs every submitted transfer on one I/O thread through
+ * libcurl's multi interface, started on the first submit: thousands of
+ * requests can be in flight while the callers' threads do other work. The
+ * handle is set up (headers, body copy) on the submitting thread; the I/O
+ * thread only moves bytes and calls `done`.
+ */
+
+/**
+ * Stop the I/O thread: transfers still in flight end at once with
+ * C1_ECANCELLED (their `done` runs on this thread), later submits are refused.
+ * send() keeps working. destroy() does it too; call it earlier when the
+ * callbacks' targets are about to be freed. `t` must come from c1_http_curl_new.
+ */
+void c1_http_curl_quiesce(struct c1_http_transport *t);
+
 #endif

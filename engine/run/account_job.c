@@ -8,6 +8,7 @@
 #include "engine/core/clock.h"
 #include "engine/core/error.h"
 #include "engine/core/log.h"
+#include "engine/run/io_park.h"
 #include "reports/report_json.h"
 
 #include <stdarg.h>
@@ -34,14 +35,19 @@ int64_t c1_job_next_poll(struct c1_account_job *job)
 
 int c1_call_gate(struct c1_run_shared *run, struct c1_task_ctx *ctx, const char *rl_key)
 {
-	int64_t wait = c1_ratelimit_try_acquire(run->rl, rl_key, ctx->now_ms);
-	if (wait <= 0)
-		return 0;
-	return c1_task_wait_for(ctx, wait);
+	/* A run repeating a call whose answer arrived passed this gate when it sent it. */
+	if (!c1_io_replaying(ctx)) {
+		int64_t wait = c1_ratelimit_try_acquire(run->rl, rl_key, ctx->now_ms);
+		if (wait > 0)
+			return c1_task_wait_for(ctx, wait);
+	}
+	c1_io_arm(ctx);
+	return 0;
 }
 
 int c1_job_gate(struct c1_account_job *job, struct c1_task_ctx *ctx, const char *rl_key)
 {
+	c1_io_disarm(); /* a credentials refresh (AssumeRole) is sent synchronously */
 	if (job->aws_ready && c1_aws_context_refresh(&job->aws) != 0 && !job->refresh_warned) {
 		/* Keep the held credentials: they may still work, and the call says if not. */
 		job->refresh_warned = true;
@@ -56,6 +62,12 @@ enum c1_call_verdict c1_call_after(struct c1_run_shared *run, struct c1_task_ctx
 				   struct c1_retry_quota *quota, struct c1_call_tries *tries)
 {
 	const struct c1_retry_policy *policy = aws ? &run->retry_aws : &run->retry_trend;
+	if (rc == C1_EINPROGRESS) {
+		/* Sent, not answered: the task parks on the request and repeats the call
+		 * when the answer is in. Nothing is counted: the answer will be. */
+		ctx->wake_at_ms = ctx->now_ms;
+		return C1_CALL_RETRY;
+	}
 	tries->attempt++;
 	if (rc == 0 || (ok_alt != 0 && rc == ok_alt)) {
 		c1_ratelimit_on_success(run->rl, rl_key, ctx->now_ms);
@@ -278,6 +290,7 @@ void c1_account_job_free(struct c1_account_job *job)
 {
 	if (!job)
 		return;
+	c1_io_slot_free(&job->task);
 	c1_aws_context_dispose(&job->aws);
 	for (int i = 0; i < C1_STEP_COUNT; i++) {
 		free(job->steps[i].resource);

@@ -9,6 +9,7 @@
 #include "engine/core/log.h"
 #include "engine/core/sha256.h"
 #include "engine/net/http_curl.h"
+#include "engine/run/io_park.h"
 #include "engine/run/lock.h"
 #include "engine/run/progress.h"
 #include "engine/run/strategy_direct.h"
@@ -131,6 +132,7 @@ int c1_runner_run(const struct c1_runner_input *in)
 	const struct c1_options *opts = in->opts;
 	struct c1_lock *lock = NULL;
 	struct c1_http_transport *transport = NULL;
+	struct c1_http_transport *parked = NULL;
 	struct c1_report *report = NULL;
 	struct c1_tenant **tenants = NULL;
 	struct c1_account_job **jobs = NULL;
@@ -187,7 +189,9 @@ int c1_runner_run(const struct c1_runner_input *in)
 		fprintf(stderr, "c1onboard: %s\n", c1_error_last());
 		goto cleanup;
 	}
-	run.transport = transport;
+	/* Gated calls of tasks park their task on the I/O loop (engine/run/io_park). */
+	c1_io_transport_new(&parked, transport);
+	run.transport = parked;
 	struct c1_ratelimit_options rlo = C1_RATELIMIT_OPTIONS_INIT;
 	c1_ratelimit_new(&run.rl, &rlo);
 	for (size_t i = 0; i < sizeof(s_default_rates) / sizeof(s_default_rates[0]); i++) {
@@ -208,7 +212,7 @@ int c1_runner_run(const struct c1_runner_input *in)
 	run.poll_max_ms = s_env_ms("C1ONBOARD_POLL_MAX_MS", 30000);
 	run.outage_retries = 4;
 	run.outage_delay_ms = s_env_ms("C1ONBOARD_OUTAGE_DELAY_MS", 5000);
-	c1_aws_cache_new(&run.aws, in->aws, transport);
+	c1_aws_cache_new(&run.aws, in->aws, parked);
 	c1_aws_cache_set_refresh_margin(run.aws, s_env_ms("C1ONBOARD_CREDENTIALS_MARGIN_MS", 0));
 
 	struct c1_scheduler_options so = C1_SCHEDULER_OPTIONS_INIT;
@@ -359,6 +363,9 @@ cleanup:
 	}
 	if (run_begun && run.state)
 		c1_state_run_finish(run.state, run.run_id, C1_RUN_CRASHED, NULL);
+	/* Requests still out (an early exit) end before the tasks they would wake go away. */
+	if (transport)
+		c1_http_curl_quiesce(transport);
 	if (sched_ok)
 		c1_scheduler_free(run.sched);
 	for (size_t i = 0; i < njobs; i++)
@@ -370,6 +377,8 @@ cleanup:
 	c1_report_free(report);
 	c1_aws_cache_free(run.aws);
 	c1_ratelimit_free(run.rl);
+	if (parked)
+		parked->destroy(parked);
 	if (transport)
 		transport->destroy(transport);
 	c1_state_close(run.state);

@@ -17,7 +17,14 @@
 /* Longest single timed wait; a later timer is simply waited for again. */
 #define C1_SCHED_MAX_WAIT_MS     (3600 * 1000)
 
-enum s_state { S_IDLE = 0, S_QUEUED, S_READY, S_RUNNING, S_TIMER, S_BLOCKED };
+enum s_state { S_IDLE = 0, S_QUEUED, S_READY, S_RUNNING, S_TIMER, S_BLOCKED, S_IO };
+
+static _Thread_local struct c1_task_ctx *s_current_ctx;
+
+struct c1_task_ctx *c1_task_current_ctx(void)
+{
+	return s_current_ctx;
+}
 
 /* Intrusive FIFO through c1_task.next: submitting never allocates. */
 struct s_queue {
@@ -63,6 +70,7 @@ struct c1_scheduler {
 
 	size_t running;
 	size_t parked;
+	size_t io_parked; /* S_IO: not moved by cancel or unpark_all */
 	size_t in_flight;
 	size_t outstanding; /* submitted and not yet released */
 	uint64_t submitted;
@@ -274,16 +282,35 @@ static void s_run_task(struct c1_scheduler *s, struct c1_task *t, unsigned worke
 	ctx.cancelled = atomic_load(&s->cancelled);
 	ctx.runs = t->runs;
 	ctx.worker = worker;
+	ctx.task = t;
 	t->state = S_RUNNING;
+	t->io_began = false;
 	s->running++;
 	pthread_mutex_unlock(&s->lock);
 
+	s_current_ctx = &ctx;
 	int r = t->run(t, &ctx);
+	s_current_ctx = NULL;
 
 	pthread_mutex_lock(&s->lock);
 	s->running--;
 	if (t->runs < UINT32_MAX)
 		t->runs++;
+	if (t->io_began) {
+		t->io_began = false;
+		if (t->io_pending) {
+			/* Whatever the run answered, its request is still out: park until it ends. */
+			t->state = S_IO;
+			t->io_then_done = r == C1_TASK_DONE;
+			s->io_parked++;
+			return;
+		}
+		/* The answer came while the run was returning: run again at once. */
+		if (r != C1_TASK_DONE) {
+			s_make_ready(s, t);
+			return;
+		}
+	}
 	switch (r) {
 	case C1_TASK_AGAIN: s_make_ready(s, t); break;
 	case C1_TASK_WAIT: {
@@ -326,6 +353,41 @@ static void s_run_task(struct c1_scheduler *s, struct c1_task *t, unsigned worke
 		s_finish(s, t);
 		break;
 	}
+}
+
+void c1_task_io_begin(struct c1_task_ctx *ctx)
+{
+	struct c1_scheduler *s = ctx->sched;
+	pthread_mutex_lock(&s->lock);
+	ctx->task->io_began = true;
+	ctx->task->io_pending = true;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void c1_task_io_cancel(struct c1_task_ctx *ctx)
+{
+	struct c1_scheduler *s = ctx->sched;
+	pthread_mutex_lock(&s->lock);
+	ctx->task->io_began = false;
+	ctx->task->io_pending = false;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void c1_task_io_done(struct c1_scheduler *s, struct c1_task *t)
+{
+	pthread_mutex_lock(&s->lock);
+	t->io_pending = false;
+	if (t->state == S_IO) {
+		s->io_parked--;
+		if (t->io_then_done) {
+			t->io_then_done = false;
+			s_finish(s, t);
+		} else {
+			s_make_ready(s, t);
+			s_wake_one(s);
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
 }
 
 /* Caller holds the lock. */
@@ -713,7 +775,7 @@ void c1_scheduler_stats(struct c1_scheduler *s, struct c1_scheduler_stats *out)
 	out->queued = s->pending.len;
 	out->ready = s->ready.len;
 	out->running = s->running;
-	out->parked = s->parked;
+	out->parked = s->parked + s->io_parked;
 	out->in_flight = s->in_flight;
 	pthread_mutex_unlock(&s->lock);
 }

@@ -40,8 +40,9 @@ struct c1_task_ctx {
 	 * parked task is woken early by cancel, so with `cancelled` set a WAIT may
 	 * not have elapsed and a BLOCK event may not be signalled. */
 	bool cancelled;
-	uint32_t runs;   /* earlier runs of this task (0 on its first run) */
-	unsigned worker; /* index of the running worker (0 in manual mode) */
+	uint32_t runs;        /* earlier runs of this task (0 on its first run) */
+	unsigned worker;      /* index of the running worker (0 in manual mode) */
+	struct c1_task *task; /* the task being run */
 	/* Answers: */
 	int64_t wake_at_ms;              /* for C1_TASK_WAIT; at or before now = run again at once */
 	struct c1_sched_event *block_on; /* for C1_TASK_BLOCK */
@@ -65,8 +66,13 @@ struct c1_task {
 	void (*release)(struct c1_task *t, enum c1_task_end end);
 	void *data; /* the caller's: step state, errors, results */
 
+	void *io; /* the owner's: what engine/run/io_park keeps for a call in flight */
+
 	/* Private to the scheduler. */
 	struct c1_task *next;
+	bool io_began;     /* this run started I/O (c1_task_io_begin) */
+	bool io_pending;   /* that I/O has not ended yet */
+	bool io_then_done; /* the run returned DONE: release once the I/O ended */
 	struct c1_sched_event *waiting_on;
 	int64_t wake_at_ms;
 	uint32_t runs;
@@ -206,6 +212,23 @@ int c1_scheduler_wait_timeout(struct c1_scheduler *s, int64_t timeout_ms);
  * for a scheduler with worker threads. One driving thread at a time.
  */
 int c1_scheduler_run_until_idle(struct c1_scheduler *s);
+
+/*
+ * Parking on I/O: a run that sends a request without waiting for it calls
+ * c1_task_io_begin; whatever the run then returns, the task parks (holding no
+ * worker, not woken by cancel: its request is still out) until
+ * c1_task_io_done, and then runs again, or is released if the run had
+ * returned DONE. So a request in flight is never abandoned under its task.
+ */
+
+/** The context of the run executing on this thread, NULL outside a run. */
+struct c1_task_ctx *c1_task_current_ctx(void);
+/** From inside ctx's run: the run has sent a request whose answer will come through c1_task_io_done. */
+void c1_task_io_begin(struct c1_task_ctx *ctx);
+/** From inside ctx's run: the request announced by c1_task_io_begin was not sent after all. */
+void c1_task_io_cancel(struct c1_task_ctx *ctx);
+/** From any thread (the I/O loop): the request of `t` ended. */
+void c1_task_io_done(struct c1_scheduler *s, struct c1_task *t);
 
 /** A snapshot of the counters. Thread-safe. */
 void c1_scheduler_stats(struct c1_scheduler *s, struct c1_scheduler_stats *out);

@@ -5,6 +5,7 @@
 #include "engine/core/alloc.h"
 #include "engine/core/error.h"
 #include "engine/core/log.h"
+#include "engine/run/io_park.h"
 #include "engine/trend/regions.h"
 
 #include <stdio.h>
@@ -271,7 +272,8 @@ int c1_tenant_cloud_index(struct c1_tenant *t, struct c1_task_ctx *ctx, struct c
 		if (atomic_compare_exchange_strong(&t->index_state, &expected, C1_INDEX_FILLING) &&
 		    c1_scheduler_submit_unbounded(t->run->sched, &t->index_task) != 0) {
 			snprintf(t->index_err.code, sizeof(t->index_err.code), "Cancelled");
-			snprintf(t->index_err.message, sizeof(t->index_err.message), "the run was interrupted");
+			snprintf(t->index_err.message, sizeof(t->index_err.message),
+				 "the run was interrupted");
 			s_index_end(t, C1_INDEX_FAILED);
 		}
 		state = atomic_load(&t->index_state);
@@ -329,6 +331,8 @@ void c1_tenant_free(struct c1_tenant *tenant)
 {
 	if (!tenant)
 		return;
+	c1_io_slot_free(&tenant->task);
+	c1_io_slot_free(&tenant->index_task);
 	c1_cloudone_client_dispose(&tenant->c1);
 	c1_visionone_client_dispose(&tenant->v1);
 	c1_sched_event_free(tenant->ready);

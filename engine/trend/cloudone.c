@@ -716,7 +716,8 @@ int c1_cloudone_cloud_account_page(struct c1_cloudone_cloud_account_list *out, c
 {
 	struct c1_trend_response resp = C1_TREND_RESPONSE_INIT;
 	char *enc = cursor && *cursor ? c1_url_encode(cursor, true) : NULL;
-	char *path = enc ? c1_asprintf("/api/cloudaccounts/aws?cursor=%s", enc) : c1_strdup("/api/cloudaccounts/aws");
+	char *path =
+	    enc ? c1_asprintf("/api/cloudaccounts/aws?cursor=%s", enc) : c1_strdup("/api/cloudaccounts/aws");
 	int rc;
 
 	*out = (struct c1_cloudone_cloud_account_list)C1_CLOUDONE_CLOUD_ACCOUNT_LIST_INIT;

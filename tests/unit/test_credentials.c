@@ -701,7 +701,7 @@ C1_TEST(concurrent_callers_make_one_sts_call)
 {
 	struct c1_aws_config *cfg = parse_ok(s_role_config, s_mgmt_creds);
 	struct c1_http_script *script = c1_http_script_new();
-	struct slow_transport slow = {{slow_send, NULL}, c1_http_script_transport(script)};
+	struct slow_transport slow = {{slow_send, NULL, NULL}, c1_http_script_transport(script)};
 	struct c1_fake_clock fc;
 	c1_fake_clock_init(&fc, T0_MS);
 	struct c1_aws_profile_provider_options opts = {

@@ -730,3 +730,110 @@ C1_TEST(tls_verification_is_on_and_ca_bundle_works)
 	X509_free(cert);
 	EVP_PKEY_free(key);
 }
+
+/* ---- submit: the event-driven path ---------------------------------- */
+
+struct done_log {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int calls;
+	int rc[32];
+	long status[32];
+	char body[32][64];
+	char error[32][200];
+};
+
+struct done_arg {
+	struct done_log *log;
+	int i;
+};
+
+static void s_on_done_test(void *arg, int rc, struct c1_http_response *resp, const char *error)
+{
+	struct done_arg *a = arg;
+	struct done_log *l = a->log;
+	pthread_mutex_lock(&l->lock);
+	l->rc[a->i] = rc;
+	l->status[a->i] = resp->status;
+	snprintf(l->body[a->i], sizeof(l->body[a->i]), "%s", c1_buf_cstr(&resp->body));
+	snprintf(l->error[a->i], sizeof(l->error[a->i]), "%s", error ? error : "");
+	l->calls++;
+	pthread_cond_broadcast(&l->cond);
+	pthread_mutex_unlock(&l->lock);
+}
+
+static void s_wait_calls(struct done_log *l, int n)
+{
+	pthread_mutex_lock(&l->lock);
+	while (l->calls < n)
+		pthread_cond_wait(&l->cond, &l->lock);
+	pthread_mutex_unlock(&l->lock);
+}
+
+C1_TEST(submit_runs_requests_concurrently_and_copies_the_body)
+{
+	struct srv s;
+	s_srv_start(&s);
+	struct c1_http_transport *t = s_transport(NULL);
+	struct done_log log = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
+	struct done_arg args[16];
+	enum { N = 12 };
+	for (int i = 0; i < N; i++) {
+		struct c1_http_request req = C1_HTTP_REQUEST_INIT;
+		char *body = c1_asprintf("request-%d", i);
+		req.method = "POST";
+		req.url = s_url(&s, "/echo");
+		req.body = body;
+		req.body_len = strlen(body);
+		args[i] = (struct done_arg){&log, i};
+		C1_CHECK_INT(t->submit(t, &req, 0, s_on_done_test, &args[i]), ==, 0);
+		memset(body, 'X', strlen(body)); /* the transport must have its own copy */
+		free(body);
+		c1_http_request_dispose(&req);
+	}
+	s_wait_calls(&log, N);
+	for (int i = 0; i < N; i++) {
+		char want[64];
+		snprintf(want, sizeof(want), "POST request-%d", i);
+		C1_CHECK_INT(log.rc[i], ==, 0);
+		C1_CHECK_INT(log.status[i], ==, 200);
+		C1_CHECK_STR(log.body[i], want);
+	}
+
+	/* a timeout comes back through the callback, classified as send() would */
+	struct c1_http_request slow = C1_HTTP_REQUEST_INIT;
+	slow.method = "GET";
+	slow.url = s_url(&s, "/slow?X-Amz-Signature=0123456789abcdef");
+	slow.timeout_ms = 300;
+	args[N] = (struct done_arg){&log, N};
+	C1_CHECK_INT(t->submit(t, &slow, 0, s_on_done_test, &args[N]), ==, 0);
+	s_wait_calls(&log, N + 1);
+	C1_CHECK_INT(log.rc[N], ==, C1_ETIMEOUT);
+	C1_CHECK_CONTAINS(log.error[N], "GET 127.0.0.1");
+	C1_CHECK_NOT_CONTAINS(log.error[N], "0123456789abcdef");
+
+	/* a request refused before the network is refused by submit, no callback */
+	struct c1_http_request bad = C1_HTTP_REQUEST_INIT;
+	bad.method = "GET";
+	bad.url = "http://192.0.2.1/x";
+	C1_CHECK_INT(t->submit(t, &bad, 0, s_on_done_test, &args[N + 1]), ==, C1_EINVALID);
+
+	/* quiesce ends what is in flight as cancelled, and refuses what comes after */
+	slow.timeout_ms = 10000;
+	args[N + 1] = (struct done_arg){&log, N + 1};
+	C1_CHECK_INT(t->submit(t, &slow, 0, s_on_done_test, &args[N + 1]), ==, 0);
+	c1_http_curl_quiesce(t);
+	C1_CHECK_INT(log.calls, ==, N + 2);
+	C1_CHECK_INT(log.rc[N + 1], ==, C1_ECANCELLED);
+	C1_CHECK_INT(t->submit(t, &slow, 0, s_on_done_test, &args[N + 1]), ==, C1_ECANCELLED);
+	C1_CHECK_INT(log.calls, ==, N + 2);
+	/* send still works after quiesce */
+	struct c1_http_response r = C1_HTTP_RESPONSE_INIT;
+	C1_CHECK_INT(s_do(t, "GET", s_url(&s, "/ok"), NULL, &r), ==, 0);
+	C1_CHECK_INT(r.status, ==, 200);
+	c1_http_response_dispose(&r);
+	c1_http_request_dispose(&slow);
+	c1_http_request_dispose(&bad);
+	t->destroy(t);
+	s_srv_stop(&s);
+}

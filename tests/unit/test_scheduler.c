@@ -816,3 +816,92 @@ C1_TEST(waiting_tasks_cost_little_cpu)
 	c1_scheduler_free(s);
 	free(sl);
 }
+
+/* ---- parking on I/O -------------------------------------------------------
+ * A task whose run starts I/O parks until c1_task_io_done, whatever the run
+ * returned; an answer that arrives while the run is still returning makes it
+ * run again at once; a run that returned DONE is released only after its I/O
+ * ended; cancel does not wake a task whose request is out. */
+
+struct io_task {
+	struct c1_task task;
+	struct c1_scheduler *s;
+	atomic_int runs;
+	atomic_int released;
+	int mode;         /* 0: park WAIT far; 1: answer before returning; 2: DONE with I/O out */
+	int64_t done_at;  /* real ms when the "I/O thread" answered */
+	int64_t rerun_at; /* real ms of the run after the answer */
+	pthread_t io;
+	bool io_started;
+};
+
+static void *s_io_thread(void *arg)
+{
+	struct io_task *it = arg;
+	s_sleep_ms(80);
+	it->done_at = s_real_ms();
+	c1_task_io_done(it->s, &it->task);
+	return NULL;
+}
+
+static int s_io_run(struct c1_task *t, struct c1_task_ctx *ctx)
+{
+	struct io_task *it = t->data;
+	int n = atomic_fetch_add(&it->runs, 1);
+	if (n > 0) {
+		it->rerun_at = s_real_ms();
+		return C1_TASK_DONE;
+	}
+	c1_task_io_begin(ctx);
+	if (it->mode == 1) {
+		c1_task_io_done(it->s, t); /* the answer beats the return */
+		return c1_task_wait_for(ctx, 3600 * 1000);
+	}
+	it->io_started = pthread_create(&it->io, NULL, s_io_thread, it) == 0;
+	if (it->mode == 2)
+		return C1_TASK_DONE;
+	/* The step asks for an hour: the I/O must decide, not this. */
+	return c1_task_wait_for(ctx, 3600 * 1000);
+}
+
+static void s_io_release(struct c1_task *t, enum c1_task_end end)
+{
+	struct io_task *it = t->data;
+	(void)end;
+	atomic_fetch_add(&it->released, 1);
+}
+
+C1_TEST(io_parks_until_the_answer_whatever_the_run_returned)
+{
+	for (int mode = 0; mode < 3; mode++) {
+		struct c1_scheduler_options o = C1_SCHEDULER_OPTIONS_INIT;
+		o.threads = 2;
+		struct c1_scheduler *s = NULL;
+		C1_CHECK_INT(c1_scheduler_new(&s, &o), ==, 0);
+		struct io_task it;
+		memset(&it, 0, sizeof(it));
+		it.s = s;
+		it.mode = mode;
+		c1_task_init(&it.task, s_io_run, s_io_release, &it);
+		C1_CHECK_INT(c1_scheduler_submit(s, &it.task), ==, 0);
+		if (mode == 0) {
+			/* parked on its request: cancel must not run it early */
+			struct c1_scheduler_stats st;
+			WAIT_FOR_STATS(s, st, st.parked == 1);
+			c1_scheduler_cancel(s);
+			C1_CHECK_INT(atomic_load(&it.runs), ==, 1);
+		}
+		C1_CHECK_INT(c1_scheduler_wait(s), ==, 0);
+		if (it.io_started)
+			pthread_join(it.io, NULL);
+		C1_CHECK_INT(atomic_load(&it.released), ==, 1);
+		if (mode == 2) {
+			C1_CHECK_INT(atomic_load(&it.runs), ==, 1); /* released, not run again */
+		} else {
+			C1_CHECK_INT(atomic_load(&it.runs), ==, 2);
+			if (mode == 0)
+				C1_CHECK(it.rerun_at >= it.done_at);
+		}
+		c1_scheduler_free(s);
+	}
+}
