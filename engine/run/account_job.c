@@ -251,18 +251,22 @@ static void s_job_release(struct c1_task *t, enum c1_task_end end)
 			job->outcome.failed = true;
 			c1_job_reason(job, false, "the run was interrupted before this account finished");
 		}
-		return;
-	}
-	atomic_fetch_add(&run->finished, 1);
-	if (job->outcome.failed) {
-		long n = atomic_fetch_add(&run->failures, 1) + 1;
-		if (run->max_failures >= 0 && n > run->max_failures) {
-			C1_WARN("run",
-				"%ld accounts failed, more than --max-failures allows: no new account starts",
-				n);
-			c1_scheduler_stop_admission(run->sched);
+	} else {
+		atomic_fetch_add(&run->finished, 1);
+		if (job->outcome.failed) {
+			long n = atomic_fetch_add(&run->failures, 1) + 1;
+			if (run->max_failures >= 0 && n > run->max_failures) {
+				C1_WARN(
+				    "run",
+				    "%ld accounts failed, more than --max-failures allows: no new account "
+				    "starts",
+				    n);
+				c1_scheduler_stop_admission(run->sched);
+			}
 		}
 	}
+	if (run->job_ended)
+		run->job_ended(job); /* may free the job */
 }
 
 struct c1_account_job *c1_account_job_new(struct c1_run_shared *run, const struct c1_account_row *row,

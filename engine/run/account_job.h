@@ -73,6 +73,11 @@ struct c1_run_shared {
 	pthread_mutex_t out_lock; /* plan lines */
 	FILE *plan_out;
 	bool verbose;
+	/* Called last when a job's task ends, however it ended (its outcome is
+	 * final): the runner turns the job into its report entry, frees it and
+	 * starts the next row, so only -j jobs exist at a time. May be NULL. */
+	void (*job_ended)(struct c1_account_job *job);
+	void *feed; /* the runner's */
 };
 
 /** One Cloud One tenant (API key) of the run. */
@@ -135,7 +140,8 @@ struct c1_account_job {
 	struct c1_task task;
 	struct c1_run_shared *run;
 	const struct c1_account_row *row;
-	int row_no; /* 1-based input row */
+	int row_no;  /* 1-based input row */
+	size_t slot; /* index among the run's selected rows (the report's order) */
 	struct c1_tenant *tenant;
 	char region[32];
 	char base[16]; /* stack base name */

@@ -89,25 +89,90 @@ static int64_t s_env_ms(const char *name, int64_t def)
 	return (end && *end == '\0' && n > 0) ? (int64_t)n : def;
 }
 
-static void s_print_plan(struct c1_account_job *job, struct c1_report_account *acct)
+/* ---- rows to jobs: only -j jobs exist at a time ----
+ * A job (about 11 KB with its strategy's data) is made when a slot frees and
+ * turned into its report entry (about 1 KB) when it ends, so memory follows
+ * -j, not the number of rows. */
+
+struct s_row_slot {
+	const struct c1_account_row *row;
+	int row_no;
+	struct c1_tenant *tenant;
+	char *plan_text; /* plan runs: the lines printed in row order at the end */
+};
+
+struct s_feed {
+	struct c1_run_shared *run;
+	struct s_row_slot *slots;
+	size_t n;
+	size_t next; /* under lock */
+	pthread_mutex_t lock;
+	struct c1_report *report; /* accounts[i] is slot i's entry */
+};
+
+/* Rows owed by this thread's feeding loop: a submit refused after a cancel
+ * releases its job at once, and that release asks for the next row from
+ * inside the loop; counting instead of recursing keeps the stack flat. */
+static _Thread_local size_t s_owed;
+static _Thread_local bool s_feeding;
+
+static void s_feed_more(struct s_feed *f, size_t k)
 {
+	s_owed += k;
+	if (s_feeding)
+		return;
+	s_feeding = true;
+	while (s_owed > 0) {
+		s_owed--;
+		pthread_mutex_lock(&f->lock);
+		size_t i = f->next < f->n ? f->next++ : f->n;
+		pthread_mutex_unlock(&f->lock);
+		if (i >= f->n) {
+			s_owed = 0;
+			break;
+		}
+		const struct s_row_slot *sl = &f->slots[i];
+		struct c1_account_job *job = c1_account_job_new(f->run, sl->row, sl->row_no, sl->tenant);
+		job->slot = i;
+		c1_scheduler_submit(f->run->sched, &job->task);
+	}
+	s_feeding = false;
+}
+
+static char *s_plan_text(struct c1_account_job *job, struct c1_report_account *acct);
+
+static void s_job_ended(struct c1_account_job *job)
+{
+	struct s_feed *f = job->run->feed;
+	struct c1_report_account *acct = &f->report->accounts[job->slot];
+	c1_account_job_report(job, acct);
+	if (job->run->mode == C1_MODE_PLAN)
+		f->slots[job->slot].plan_text = s_plan_text(job, acct);
+	c1_account_job_free(job);
+	s_feed_more(f, 1);
+}
+
+static char *s_plan_text(struct c1_account_job *job, struct c1_report_account *acct)
+{
+	struct c1_buf b = C1_BUF_INIT;
 	const char *verdict = acct->status == C1_ACCOUNT_INVALID ? "invalid"
 			      : job->outcome.failed              ? "failed"
 								 : c1_plan_action_name(job->outcome.plan);
-	printf("%s %s (row %d): %s\n", job->row->account_id, job->region[0] ? job->region : "-", job->row_no,
-	       verdict);
+	c1_buf_printf(&b, "%s %s (row %d): %s\n", job->row->account_id, job->region[0] ? job->region : "-",
+		      job->row_no, verdict);
 	if (acct->status == C1_ACCOUNT_INVALID || job->outcome.failed) {
-		printf("  %s: %s\n", verdict, acct->reason ? acct->reason : "");
-		return;
+		c1_buf_printf(&b, "  %s: %s\n", verdict, acct->reason ? acct->reason : "");
+		return c1_buf_detach(&b);
 	}
 	for (int i = C1_STEP_NEW_TRAIL; i < C1_STEP_COUNT; i++) {
 		const struct c1_step_rec *s = &job->steps[i];
 		if (i == C1_STEP_VISIONONE_LINK || s->plan == C1_PLAN_SKIP || !c1_job_step_reached(s))
 			continue;
 		const char *name = c1_step_def((enum c1_step_id)i)->name;
-		printf("  %-18s %s%s%s\n", name, c1_plan_action_name(s->plan), s->plan_note ? "  " : "",
-		       s->plan_note ? s->plan_note : "");
+		c1_buf_printf(&b, "  %-18s %s%s%s\n", name, c1_plan_action_name(s->plan),
+			      s->plan_note ? "  " : "", s->plan_note ? s->plan_note : "");
 	}
+	return c1_buf_detach(&b);
 }
 
 /* Default client-side ceilings, per rate-limit key (docs/rate-limits.md has
@@ -135,7 +200,9 @@ int c1_runner_run(const struct c1_runner_input *in)
 	struct c1_http_transport *parked = NULL;
 	struct c1_report *report = NULL;
 	struct c1_tenant **tenants = NULL;
-	struct c1_account_job **jobs = NULL;
+	struct s_feed feed;
+	memset(&feed, 0, sizeof(feed));
+	pthread_mutex_init(&feed.lock, NULL);
 	size_t ntenants = 0, njobs = 0;
 	struct c1_run_shared run;
 	bool run_begun = false, sched_ok = false;
@@ -228,9 +295,9 @@ int c1_runner_run(const struct c1_runner_input *in)
 	}
 	sched_ok = true;
 
-	/* Jobs and tenants for the selected rows. */
+	/* Tenants and the selected rows; jobs are made as slots free (s_feed_more). */
 	const struct c1_account_list *list = in->list;
-	jobs = c1_calloc(list->count + 1, sizeof(*jobs));
+	feed.slots = c1_calloc(list->count + 1, sizeof(*feed.slots));
 	tenants = c1_calloc(list->count + 1, sizeof(*tenants));
 	for (size_t i = 0; i < list->count; i++) {
 		const struct c1_account_row *row = list->rows[i];
@@ -250,8 +317,16 @@ int c1_runner_run(const struct c1_runner_input *in)
 			t = c1_tenant_new(&run, key, token);
 			tenants[ntenants++] = t;
 		}
-		jobs[njobs++] = c1_account_job_new(&run, row, (int)(i + 1), t);
+		feed.slots[njobs++] = (struct s_row_slot){row, (int)(i + 1), t, NULL};
 	}
+	feed.n = njobs;
+	feed.run = &run;
+	report = c1_report_new();
+	report->accounts = c1_calloc(njobs + 1, sizeof(*report->accounts));
+	report->accounts_len = njobs;
+	feed.report = report;
+	run.feed = &feed;
+	run.job_ended = s_job_ended;
 	if (opts->max_failures < 0)
 		run.max_failures = -1;
 	else if (opts->max_failures_percent)
@@ -270,8 +345,7 @@ int c1_runner_run(const struct c1_runner_input *in)
 
 	for (size_t k = 0; k < ntenants; k++)
 		c1_tenant_start(tenants[k]);
-	for (size_t i = 0; i < njobs; i++)
-		c1_scheduler_submit(run.sched, &jobs[i]->task);
+	s_feed_more(&feed, so.max_in_flight < njobs ? so.max_in_flight : njobs);
 
 	struct c1_progress prog;
 	const struct c1_clock *clk = c1_clock_system();
@@ -279,6 +353,7 @@ int c1_runner_run(const struct c1_runner_input *in)
 			 clk->monotonic_ms(NULL));
 	bool cancelled = false;
 	while (c1_scheduler_wait_timeout(run.sched, 200) == C1_ETIMEOUT) {
+		c1_state_flush(run.state);
 		if (s_signalled && !cancelled) {
 			C1_WARN("run", "signal %d: stopping; accounts in flight stop at a safe point",
 				(int)s_signalled);
@@ -294,8 +369,7 @@ int c1_runner_run(const struct c1_runner_input *in)
 	if (s_signalled)
 		cancelled = true;
 
-	/* The report. */
-	report = c1_report_new();
+	/* The report: the accounts' entries were made as their jobs ended. */
 	char ts[32];
 	report->run.id = c1_strdup(run.run_id);
 	report->run.command = c1_strdup(s_mode_name(in->mode));
@@ -311,12 +385,9 @@ int c1_runner_run(const struct c1_runner_input *in)
 	report->run.options_json = c1_strdup(options_json);
 	for (size_t k = 0; k < ntenants; k++)
 		c1_tenant_report(tenants[k], c1_report_add_tenant(report));
-	for (size_t i = 0; i < njobs; i++) {
-		struct c1_report_account *acct = c1_report_add_account(report);
-		c1_account_job_report(jobs[i], acct);
-		if (in->mode == C1_MODE_PLAN)
-			s_print_plan(jobs[i], acct);
-	}
+	for (size_t i = 0; i < njobs && in->mode == C1_MODE_PLAN; i++)
+		if (feed.slots[i].plan_text)
+			fputs(feed.slots[i].plan_text, stdout);
 	c1_report_compute_summary(report);
 	char *summary = NULL;
 	{
@@ -369,10 +440,11 @@ cleanup:
 	if (sched_ok)
 		c1_scheduler_free(run.sched);
 	for (size_t i = 0; i < njobs; i++)
-		c1_account_job_free(jobs[i]);
+		free(feed.slots[i].plan_text);
+	free(feed.slots);
+	pthread_mutex_destroy(&feed.lock);
 	for (size_t k = 0; k < ntenants; k++)
 		c1_tenant_free(tenants[k]);
-	free(jobs);
 	free(tenants);
 	c1_report_free(report);
 	c1_aws_cache_free(run.aws);

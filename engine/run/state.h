@@ -21,11 +21,21 @@
  * (adopt what exists) covers the gap. FULL would fsync every commit, which
  * costs seconds across thousands of accounts for no gain against process death.
  *
+ * Grouping: step, account and tenant rows join one transaction that commits
+ * within 250 ms (at the next write after that, at c1_state_flush, at a
+ * ledger or run write, or at close). Ledger writes (intent before a remote
+ * create or delete, outcome after) and run rows commit before returning, so
+ * the crash-safety above holds for them; a process killed mid-run may lose
+ * the last 250 ms of step bookkeeping, never a ledger row.
+ *
  * Threads: one connection per store, guarded by a mutex, so every function
- * may be called from any worker thread; each call is one transaction. Do not
- * use a store across fork(): open a new one in the child.
+ * may be called from any worker thread. Do not use a store across fork():
+ * open a new one in the child.
  */
 struct c1_state;
+
+/** Commit grouped step/account/tenant rows now (the runner calls it while it waits). */
+int c1_state_flush(struct c1_state *st);
 
 /**
  * Open (creating) `state_dir` (mode 0700) and `state_dir`/state.db (0600),
