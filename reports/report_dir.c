@@ -84,55 +84,95 @@ cleanup:
 	return rc;
 }
 
-int c1_report_dir_write_file(const char *dir, const char *name, const void *data, size_t len)
-{
-	int rc = C1_ERROR;
-	char *path = c1_asprintf("%s/%s", dir, name);
-	char *tmp = c1_asprintf("%s/.%s.tmp.%ld", dir, name, (long)getpid());
-	int fd = -1;
-	const char *p = data;
-	size_t left = len;
+struct c1_report_file {
+	char *path;
+	char *tmp;
+	int fd;
+};
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		c1_error_set("cannot create %s: %s", tmp, strerror(errno));
-		goto cleanup;
+int c1_report_file_open(struct c1_report_file **out, const char *dir, const char *name)
+{
+	struct c1_report_file *f = c1_calloc(1, sizeof(*f));
+	f->path = c1_asprintf("%s/%s", dir, name);
+	f->tmp = c1_asprintf("%s/.%s.tmp.%ld", dir, name, (long)getpid());
+	f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	*out = NULL;
+	if (f->fd < 0) {
+		c1_error_set("cannot create %s: %s", f->tmp, strerror(errno));
+		free(f->tmp);
+		free(f->path);
+		free(f);
+		return C1_ERROR;
 	}
-	while (left > 0) {
-		ssize_t n = write(fd, p, left);
+	*out = f;
+	return 0;
+}
+
+int c1_report_file_write(struct c1_report_file *f, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len > 0) {
+		ssize_t n = write(f->fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			c1_error_set("cannot write %s: %s", tmp, strerror(errno));
-			goto cleanup;
+			c1_error_set("cannot write %s: %s", f->tmp, strerror(errno));
+			return C1_ERROR;
 		}
 		p += n;
-		left -= (size_t)n;
+		len -= (size_t)n;
 	}
+	return 0;
+}
+
+void c1_report_file_abort(struct c1_report_file *f)
+{
+	if (!f)
+		return;
+	if (f->fd >= 0)
+		close(f->fd);
+	unlink(f->tmp);
+	free(f->tmp);
+	free(f->path);
+	free(f);
+}
+
+int c1_report_file_commit(struct c1_report_file *f)
+{
 	/* The umask may have narrowed the create mode; reports are for readers. */
-	if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
-		c1_error_set("cannot finish %s: %s", tmp, strerror(errno));
-		goto cleanup;
+	if (fchmod(f->fd, 0644) != 0 || fsync(f->fd) != 0) {
+		c1_error_set("cannot finish %s: %s", f->tmp, strerror(errno));
+		c1_report_file_abort(f);
+		return C1_ERROR;
 	}
+	int fd = f->fd;
+	f->fd = -1;
 	if (close(fd) != 0) {
-		fd = -1;
-		c1_error_set("cannot write %s: %s", tmp, strerror(errno));
-		goto cleanup;
+		c1_error_set("cannot write %s: %s", f->tmp, strerror(errno));
+		c1_report_file_abort(f);
+		return C1_ERROR;
 	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		c1_error_set("cannot replace %s: %s", path, strerror(errno));
-		goto cleanup;
+	if (rename(f->tmp, f->path) != 0) {
+		c1_error_set("cannot replace %s: %s", f->path, strerror(errno));
+		c1_report_file_abort(f);
+		return C1_ERROR;
 	}
-	rc = 0;
-cleanup:
-	if (fd >= 0)
-		close(fd);
-	if (rc != 0)
-		unlink(tmp);
-	free(tmp);
-	free(path);
-	return rc;
+	free(f->tmp);
+	free(f->path);
+	free(f);
+	return 0;
+}
+
+int c1_report_dir_write_file(const char *dir, const char *name, const void *data, size_t len)
+{
+	struct c1_report_file *f = NULL;
+	if (c1_report_file_open(&f, dir, name) != 0)
+		return C1_ERROR;
+	if (c1_report_file_write(f, data, len) != 0) {
+		c1_report_file_abort(f);
+		return C1_ERROR;
+	}
+	return c1_report_file_commit(f);
 }
 
 int c1_report_dir_point_latest(const char *reports_dir, const char *run_id)

@@ -20,6 +20,15 @@ int c1_report_dir_prepare(char **out_dir, const char *reports_dir, const char *r
  */
 int c1_report_dir_write_file(const char *dir, const char *name, const void *data, size_t len);
 
+/** The same, written in pieces: open, write any number of times, then commit (or abort). */
+struct c1_report_file;
+int c1_report_file_open(struct c1_report_file **out, const char *dir, const char *name);
+int c1_report_file_write(struct c1_report_file *f, const void *data, size_t len);
+/** fsync, chmod 0644, rename over the target; frees `f` either way. 0 or C1_ERROR. */
+int c1_report_file_commit(struct c1_report_file *f);
+/** Remove the temp file and free `f`. NULL is fine. */
+void c1_report_file_abort(struct c1_report_file *f);
+
 /**
  * Point `reports_dir`/latest at `run_id` (relative target, so the reports
  * dir can be moved): a new symlink renamed over the old one. Run ids sort by

@@ -180,7 +180,8 @@ static json_t *s_account_json(const struct c1_report_account *a)
 	return o;
 }
 
-int c1_report_to_json(json_t **out, const struct c1_report *r)
+/* The document; without the accounts when `with_accounts` is false (streamed apart). */
+static int s_doc(json_t **out, const struct c1_report *r, bool with_accounts)
 {
 	int rc = C1_EINVALID;
 	json_t *doc = NULL;
@@ -241,10 +242,12 @@ int c1_report_to_json(json_t **out, const struct c1_report *r)
 	}
 	s_set(doc, "tenants", tenants);
 
-	accounts = json_array();
-	for (size_t i = 0; i < r->accounts_len; i++)
-		json_array_append_new(accounts, s_account_json(&r->accounts[i]));
-	s_set(doc, "accounts", accounts);
+	if (with_accounts) {
+		accounts = json_array();
+		for (size_t i = 0; i < r->accounts_len; i++)
+			json_array_append_new(accounts, s_account_json(&r->accounts[i]));
+		s_set(doc, "accounts", accounts);
+	}
 
 	*out = doc;
 	doc = NULL;
@@ -255,36 +258,84 @@ cleanup:
 	return rc;
 }
 
+int c1_report_to_json(json_t **out, const struct c1_report *r)
+{
+	return s_doc(out, r, true);
+}
+
+/* Appends `text` to `buf`, each line after the first indented by `indent`
+ * spaces: an account's own pretty dump placed inside the accounts array. */
+static void s_put_indented(struct c1_buf *buf, const char *text, int indent)
+{
+	for (const char *p = text; *p; p++) {
+		c1_buf_putc(buf, *p);
+		if (*p == '\n')
+			for (int i = 0; i < indent; i++)
+				c1_buf_putc(buf, ' ');
+	}
+}
+
+/* The document is written account by account, so a run of 10,000 accounts
+ * never holds its whole JSON tree or text (tens of MB) at once. */
 int c1_report_write_json(const struct c1_report *r, const char *reports_dir)
 {
 	int rc = C1_ERROR;
 	json_t *doc = NULL;
 	char *text = NULL;
 	char *dir = NULL;
+	struct c1_report_file *f = NULL;
 	struct c1_buf buf = C1_BUF_INIT;
 
-	rc = c1_report_to_json(&doc, r);
+	rc = s_doc(&doc, r, false);
 	if (rc != 0)
 		goto cleanup;
 	rc = c1_report_dir_prepare(&dir, reports_dir, r->run.id);
 	if (rc != 0)
 		goto cleanup;
 	text = json_dumps(doc, JSON_INDENT(2));
-	if (!text) {
+	size_t len = text ? strlen(text) : 0;
+	if (!text || len < 2 || text[len - 1] != '}') {
 		c1_error_set("cannot render report.json of run %s", r->run.id);
 		rc = C1_ERROR;
 		goto cleanup;
 	}
-	buf.max = SIZE_MAX;
-	if (c1_buf_puts(&buf, text) != 0 || c1_buf_putc(&buf, '\n') != 0) {
-		rc = C1_ERROR;
+	rc = c1_report_file_open(&f, dir, "report.json");
+	if (rc != 0)
 		goto cleanup;
+	buf.max = SIZE_MAX;
+	/* the head without its closing brace, then "accounts" as the last member */
+	c1_buf_put(&buf, text, len - 2);
+	c1_buf_puts(&buf, ",\n  \"accounts\": [");
+	for (size_t i = 0; i < r->accounts_len && rc == 0; i++) {
+		json_t *a = s_account_json(&r->accounts[i]);
+		char *one = json_dumps(a, JSON_INDENT(2));
+		json_decref(a);
+		if (!one) {
+			c1_error_set("cannot render account %zu of report.json", i + 1);
+			rc = C1_ERROR;
+			break;
+		}
+		c1_buf_puts(&buf, i ? ",\n    " : "\n    ");
+		s_put_indented(&buf, one, 4);
+		free(one);
+		if (buf.len >= 64 * 1024) {
+			rc = c1_report_file_write(f, buf.ptr, buf.len);
+			c1_buf_clear(&buf);
+		}
 	}
-	rc = c1_report_dir_write_file(dir, "report.json", buf.ptr, buf.len);
+	if (rc != 0)
+		goto cleanup;
+	c1_buf_puts(&buf, r->accounts_len ? "\n  ]\n}\n" : "]\n}\n");
+	rc = c1_report_file_write(f, buf.ptr, buf.len);
+	if (rc != 0)
+		goto cleanup;
+	rc = c1_report_file_commit(f);
+	f = NULL;
 	if (rc != 0)
 		goto cleanup;
 	rc = c1_report_dir_point_latest(reports_dir, r->run.id);
 cleanup:
+	c1_report_file_abort(f);
 	c1_buf_dispose(&buf);
 	free(text);
 	free(dir);
