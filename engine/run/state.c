@@ -938,12 +938,15 @@ static int s_resource_write(struct c1_state *st, const struct c1_resource_key *k
 	s_bind_text(stmt, 8, run_id);
 	s_bind_text(stmt, 9, now);
 	s_bind_text(stmt, 10, detail_json);
+	s_group_join(st);
 	rc = s_step_done(st, stmt, "writing the resource ledger");
-	/* Durable before the remote call it announces (and with it the group). */
+	/* An intent is durable before the remote call it announces (and the group
+	 * with it). An outcome may wait for the group: lost in a crash, it leaves
+	 * the intent, which the next run resolves by looking the resource up. */
 	s_finalize(st, stmt);
 	stmt = NULL;
 	if (rc == 0)
-		rc = s_group_commit(st, true);
+		rc = s_group_commit(st, state == C1_RESOURCE_INTENT || state == C1_RESOURCE_DELETE_INTENT);
 cleanup:
 	s_finalize(st, stmt);
 	s_unlock(st);

@@ -21,12 +21,14 @@
  * (adopt what exists) covers the gap. FULL would fsync every commit, which
  * costs seconds across thousands of accounts for no gain against process death.
  *
- * Grouping: step, account and tenant rows join one transaction that commits
- * within 250 ms (at the next write after that, at c1_state_flush, at a
- * ledger or run write, or at close). Ledger writes (intent before a remote
- * create or delete, outcome after) and run rows commit before returning, so
- * the crash-safety above holds for them; a process killed mid-run may lose
- * the last 250 ms of step bookkeeping, never a ledger row.
+ * Grouping: step, account and tenant rows and ledger outcomes join one
+ * transaction that commits within 250 ms (at the next write after that, at
+ * c1_state_flush, at a ledger intent or run write, or at close). Ledger
+ * intents (written before a remote create or delete) and run rows commit
+ * before returning, so the crash-safety above holds for them; a process
+ * killed mid-run may lose the last 250 ms of bookkeeping and outcomes, never
+ * an intent: a lost outcome leaves its intent, which the next run resolves
+ * by looking the resource up.
  *
  * Threads: one connection per store, guarded by a mutex, so every function
  * may be called from any worker thread. Do not use a store across fork():
