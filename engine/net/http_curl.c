@@ -5,7 +5,14 @@
 #include "engine/net/url.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +42,9 @@ struct s_curl {
 	bool loop_started, loop_stop;
 	struct s_xfer *submitted; /* handed to the loop, not yet added */
 	struct s_xfer *active;    /* in the multi handle; loop thread only */
+	int epfd;                 /* the sockets curl watches, and wakefd */
+	int wakefd;               /* eventfd: a submit or a stop */
+	int64_t timer_at_ms;      /* curl's timer (monotonic ms), -1 none; loop thread only */
 };
 
 /* Per-transfer state handed to the write/header callbacks. */
@@ -386,9 +396,66 @@ static void s_unlink(struct s_curl *c, struct s_xfer *x)
 	x->next = x->prev = NULL;
 }
 
+/* curl tells which sockets to watch for what: kept in epoll, so each event
+ * costs the same however many transfers are open (curl_multi_perform and
+ * poll() would walk all of them every time). Loop thread only. */
+static int s_on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+	(void)easy;
+	(void)socketp;
+	struct s_curl *c = userp;
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(c->epfd, EPOLL_CTL_DEL, fd, NULL);
+		return 0;
+	}
+	struct epoll_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = (what == CURL_POLL_IN || what == CURL_POLL_INOUT ? EPOLLIN : 0) |
+		    (what == CURL_POLL_OUT || what == CURL_POLL_INOUT ? EPOLLOUT : 0);
+	ev.data.fd = fd;
+	if (epoll_ctl(c->epfd, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT)
+		epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev);
+	return 0;
+}
+
+static int64_t s_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* curl's one timer: when it wants to be called with CURL_SOCKET_TIMEOUT. */
+static int s_on_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+	(void)multi;
+	struct s_curl *c = userp;
+	c->timer_at_ms = timeout_ms < 0 ? -1 : s_mono_ms() + timeout_ms;
+	return 0;
+}
+
+static void s_collect(struct s_curl *c)
+{
+	CURLMsg *msg;
+	int left = 0;
+	while ((msg = curl_multi_info_read(c->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		struct s_xfer *x = NULL;
+		CURL *h = msg->easy_handle;
+		CURLcode cc = msg->data.result;
+		curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&x);
+		curl_multi_remove_handle(c->multi, h);
+		s_unlink(c, x);
+		s_complete(c, x, cc);
+	}
+}
+
 static void *s_loop_main(void *arg)
 {
 	struct s_curl *c = arg;
+	struct epoll_event events[256];
+	int running = 0;
 	for (;;) {
 		pthread_mutex_lock(&c->loop_lock);
 		struct s_xfer *incoming = c->submitted;
@@ -416,22 +483,31 @@ static void *s_loop_main(void *arg)
 		}
 		if (stop)
 			break;
-		int running = 0;
-		curl_multi_perform(c->multi, &running);
-		CURLMsg *msg;
-		int left = 0;
-		while ((msg = curl_multi_info_read(c->multi, &left)) != NULL) {
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			struct s_xfer *x = NULL;
-			CURL *h = msg->easy_handle;
-			CURLcode cc = msg->data.result;
-			curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&x);
-			curl_multi_remove_handle(c->multi, h);
-			s_unlink(c, x);
-			s_complete(c, x, cc);
+		int64_t now = s_mono_ms();
+		if (c->timer_at_ms >= 0 && c->timer_at_ms <= now) {
+			c->timer_at_ms = -1;
+			curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+			s_collect(c);
+			continue; /* the action may have asked for another timer at once */
 		}
-		curl_multi_poll(c->multi, NULL, 0, 1000, NULL);
+		int wait = c->timer_at_ms < 0 ? 1000 : (int)(c->timer_at_ms - now);
+		if (wait > 1000)
+			wait = 1000;
+		int n = epoll_wait(c->epfd, events, (int)(sizeof(events) / sizeof(events[0])), wait);
+		for (int i = 0; i < n; i++) {
+			if (events[i].data.fd == c->wakefd) {
+				uint64_t v;
+				if (read(c->wakefd, &v, sizeof(v)) < 0) {
+					/* nothing to drain: another read took it */
+				}
+				continue;
+			}
+			int flags = ((events[i].events & EPOLLIN) ? CURL_CSELECT_IN : 0) |
+				    ((events[i].events & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
+				    ((events[i].events & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR : 0);
+			curl_multi_socket_action(c->multi, events[i].data.fd, flags, &running);
+		}
+		s_collect(c);
 	}
 	/* Stopping: whatever is still in flight ends as cancelled. */
 	while (c->active) {
@@ -445,6 +521,14 @@ static void *s_loop_main(void *arg)
 		free(x);
 	}
 	return NULL;
+}
+
+static void s_wake_loop(struct s_curl *c)
+{
+	uint64_t one = 1;
+	if (write(c->wakefd, &one, sizeof(one)) < 0) {
+		/* the counter is full: the loop is awake already */
+	}
 }
 
 static int s_submit(struct c1_http_transport *self, const struct c1_http_request *req, size_t body_max,
@@ -481,7 +565,7 @@ static int s_submit(struct c1_http_transport *self, const struct c1_http_request
 		free(x);
 		return rc;
 	}
-	curl_multi_wakeup(c->multi);
+	s_wake_loop(c);
 	return 0;
 }
 
@@ -495,7 +579,7 @@ void c1_http_curl_quiesce(struct c1_http_transport *t)
 	pthread_mutex_unlock(&c->loop_lock);
 	if (!started)
 		return;
-	curl_multi_wakeup(c->multi);
+	s_wake_loop(c);
 	pthread_join(c->loop_thread, NULL);
 }
 
@@ -508,6 +592,10 @@ static void s_destroy(struct c1_http_transport *self)
 		c1_http_curl_quiesce(self);
 		curl_multi_cleanup(c->multi);
 	}
+	if (c->epfd >= 0)
+		close(c->epfd);
+	if (c->wakefd >= 0)
+		close(c->wakefd);
 	pthread_mutex_destroy(&c->loop_lock);
 	for (size_t i = 0; i < c->nidle; i++)
 		curl_easy_cleanup(c->idle[i]);
@@ -539,6 +627,7 @@ int c1_http_curl_new(struct c1_http_transport **out, const struct c1_http_curl_o
 	c->base.send = s_send;
 	c->base.destroy = s_destroy;
 	c->base.submit = s_submit;
+	c->epfd = c->wakefd = -1;
 	pthread_mutex_init(&c->loop_lock, NULL);
 	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
 		pthread_mutex_init(&c->share_locks[i], NULL);
@@ -573,6 +662,23 @@ int c1_http_curl_new(struct c1_http_transport **out, const struct c1_http_curl_o
 	c->multi = curl_multi_init();
 	if (!c->multi)
 		abort();
+	c->timer_at_ms = -1;
+	c->epfd = epoll_create1(EPOLL_CLOEXEC);
+	c->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->epfd < 0 || c->wakefd < 0) {
+		c1_error_set("cannot set up the HTTP I/O loop: %s", strerror(errno));
+		rc = C1_ETRANSPORT;
+		goto cleanup;
+	}
+	struct epoll_event wev;
+	memset(&wev, 0, sizeof(wev));
+	wev.events = EPOLLIN;
+	wev.data.fd = c->wakefd;
+	epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->wakefd, &wev);
+	curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, s_on_socket);
+	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
+	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, s_on_timer);
+	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
 	/* Submitted transfers reuse the share's connections, DNS and TLS sessions. */
 	*out = &c->base;
 	c = NULL;
