@@ -648,8 +648,12 @@ int c1_http_curl_new(struct c1_http_transport **out, const struct c1_http_curl_o
 		sc = curl_share_setopt(c->share, CURLSHOPT_UNLOCKFUNC, s_share_unlock);
 	if (sc == CURLSHE_OK)
 		sc = curl_share_setopt(c->share, CURLSHOPT_USERDATA, c);
-	if (sc == CURLSHE_OK)
-		sc = curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	/* Not the connection cache: libcurl does not support sharing connections
+	 * between concurrent threads (CURLSHOPT_SHARE), and doing it let a
+	 * worker's transfer and the I/O loop's read one connection at once
+	 * (a 200 reply cut short: "Premature end of data"). Submitted transfers
+	 * reuse connections through the multi handle (one thread); send() through
+	 * the connections each pooled easy handle keeps. */
 	if (sc == CURLSHE_OK)
 		sc = curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
 	if (sc == CURLSHE_OK)
@@ -679,7 +683,6 @@ int c1_http_curl_new(struct c1_http_transport **out, const struct c1_http_curl_o
 	curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c);
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, s_on_timer);
 	curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c);
-	/* Submitted transfers reuse the share's connections, DNS and TLS sessions. */
 	*out = &c->base;
 	c = NULL;
 cleanup:

@@ -1,6 +1,7 @@
 /* The real HTTP transport on libcurl: TLS verification always on, plain
- * http only to loopback, no redirects, capped bodies, connections/DNS/TLS
- * sessions shared by every thread through one curl share handle. */
+ * http only to loopback, no redirects, capped bodies; DNS and TLS sessions
+ * shared by every thread through one curl share handle; connections reused
+ * by the I/O loop's multi handle and by each pooled easy handle. */
 #ifndef C1_NET_HTTP_CURL_H
 #define C1_NET_HTTP_CURL_H
 

@@ -480,8 +480,8 @@ C1_TEST(connections_are_reused_across_requests_and_threads)
 	C1_CHECK_INT(atomic_load(&s.requests), ==, 5);
 	C1_CHECK_INT(atomic_load(&s.accepted), ==, 1);
 
-	/* Another thread, one after the other: the shared connection cache
-	 * hands it the same connection. */
+	/* Another thread, one after the other: the pooled handle (with its
+	 * connection) is handed to it. */
 	struct reuse_arg ra = {t, &s, 0};
 	pthread_t th;
 	pthread_create(&th, NULL, s_reuse_thread, &ra);
