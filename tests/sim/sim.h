@@ -35,6 +35,7 @@ struct sim_response {
 	int status;
 	struct c1_headers headers;
 	struct c1_buf body;
+	int delay_ms; /* send the answer this much later (the fault plan's latency); 0 = at once */
 };
 
 /** A service module: routes one request family and owns its state. */

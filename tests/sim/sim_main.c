@@ -26,6 +26,8 @@ static const char s_usage[] =
     "       c1sim gen N DIR [--tenants T] [--seed S] [--endpoint URL]\n"
     "Serves AWS (STS, CloudFormation, S3, CloudTrail), Cloud One and Vision One on 127.0.0.1\n"
     "until SIGTERM. --port 0 picks a free port; --port-file receives it once listening.\n"
+    "--threads N: N epoll worker threads (default 4); a request's injected latency parks its\n"
+    "connection, not a thread. --threads 0: one thread per connection (it sleeps the latency).\n"
     "--skip-role-verification: Cloud One accepts any IAM role ARN of the right account (for\n"
     "tests where another server, e.g. moto, plays AWS and c1sim only Cloud One/Vision One).\n";
 
