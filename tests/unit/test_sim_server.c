@@ -401,6 +401,57 @@ C1_TEST(cloudone_throttle_has_retry_after)
 	sim_faults_set(NULL, NULL, 0);
 }
 
+/* CloudFormation's throttle answer is its Query XML error, counted as throttled. */
+C1_TEST(cloudformation_throttle_is_query_xml)
+{
+	struct s_exchange x;
+	char err[128];
+	char akid[21], secret[64];
+	sim_reset_all();
+	json_t *plan = json_loads("{\"rate_limits\":{\"cloudformation\":1}}", 0, NULL);
+	C1_CHECK_INT(sim_faults_set(plan, err, sizeof(err)), ==, 0);
+	json_decref(plan);
+	s_keys(akid, secret, S_ACCOUNT);
+	static const char body[] = "Action=DescribeStacks&Version=2010-05-15";
+	s_aws(&x, "POST", "http://127.0.0.1:1/", body, akid, secret, NULL, "cloudformation", "us-east-1", s_now,
+	      NULL);
+	C1_CHECK_INT(x.resp.status, ==, 200);
+	s_done(&x);
+	s_aws(&x, "POST", "http://127.0.0.1:1/", body, akid, secret, NULL, "cloudformation", "us-east-1", s_now,
+	      NULL);
+	C1_CHECK_INT(x.resp.status, ==, 400);
+	C1_CHECK_STR(c1_headers_get(&x.resp.headers, "Content-Type"), "text/xml");
+	C1_CHECK_CONTAINS(s_body(&x),
+			  "<ErrorResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\">");
+	C1_CHECK_CONTAINS(s_body(&x), "<Type>Sender</Type>");
+	C1_CHECK_CONTAINS(s_body(&x), "<Code>Throttling</Code>");
+	C1_CHECK_CONTAINS(s_body(&x), "<Message>Rate exceeded</Message>");
+	C1_CHECK(c1_headers_get(&x.resp.headers, "x-amzn-RequestId") != NULL);
+	s_done(&x);
+	/* Another region of the same account has its own bucket. */
+	s_aws(&x, "POST", "http://127.0.0.1:1/", body, akid, secret, NULL, "cloudformation", "eu-west-2", s_now,
+	      NULL);
+	C1_CHECK_INT(x.resp.status, ==, 200);
+	s_done(&x);
+
+	json_t *state = json_object();
+	sim_counters_dump(state);
+	json_t *requests = json_object_get(state, "requests");
+	bool seen = false;
+	for (size_t i = 0; i < json_array_size(requests); i++) {
+		json_t *r = json_array_get(requests, i);
+		if (strcmp(json_string_value(json_object_get(r, "route")), "DescribeStacks") != 0)
+			continue;
+		C1_CHECK_INT(json_integer_value(json_object_get(r, "count")), ==, 3);
+		C1_CHECK_INT(json_integer_value(json_object_get(r, "throttled")), ==, 1);
+		C1_CHECK_INT(json_integer_value(json_object_get(r, "failed")), ==, 0);
+		seen = true;
+	}
+	C1_CHECK(seen);
+	json_decref(state);
+	sim_faults_set(NULL, NULL, 0);
+}
+
 C1_TEST(serves_over_a_real_socket)
 {
 	struct sim_server *srv = NULL;
