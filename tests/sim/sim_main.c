@@ -13,7 +13,10 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include "sim_cfn.h"
 #include "sim_trend.h"
+
+#include "engine/run/templates.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +28,7 @@ static const char s_usage[] =
     "             [--latency-ms MS] [--rate-limit SERVICE=RATE[:BURST]]... [--threads N]\n"
     "             [--skip-role-verification] [-v]\n"
     "       c1sim gen N DIR [--tenants T] [--seed S] [--endpoint URL]\n"
+    "       c1sim durations   (simulated seconds a create of each c1onboard stack takes, JSON)\n"
     "Serves AWS (STS, CloudFormation, S3, CloudTrail), Cloud One and Vision One on 127.0.0.1\n"
     "until SIGTERM. --port 0 picks a free port; --port-file receives it once listening.\n"
     "--latency-ms and --rate-limit set the fault plan's latency_ms and rate_limits (over the\n"
@@ -244,9 +248,50 @@ cleanup:
 	return rc;
 }
 
+/* Simulated seconds a create of each stack c1onboard deploys takes in this
+ * c1sim (the benchmark's lower bound is computed from these). */
+static int s_durations(void)
+{
+	static const struct {
+		const char *name;
+		const char *url;
+	} stacks[] = {
+	    {"ws_role", NULL},
+	    {"new_trail", NULL},
+	    {"c1_role", "https://cloud-one-cloud-accounts-us-east-1.s3.us-east-1.amazonaws.com/templates/aws/"
+			"cloud-account-management-role.template"},
+	    {"cloudtrail_stack", "https://cloud-trail-client-stack-template-prod-us-east-1.s3.us-east-1."
+				 "amazonaws.com/templates/cloudtrail-forwarder.template"},
+	    {"template", "https://cloudone-community.s3.us-east-1.amazonaws.com/templates/"
+			 "trend-cloudone-onboard/main.template.yaml"},
+	};
+	json_t *out = json_object();
+	char err[256];
+	int rc = 0;
+	for (size_t i = 0; i < sizeof(stacks) / sizeof(stacks[0]); i++) {
+		struct cfn_template t;
+		const char *body = i == 0 ? c1_template_ws_role() : i == 1 ? c1_template_new_trail() : NULL;
+		if (cfn_template_load(&t, body, stacks[i].url, err, sizeof(err)) != 0) {
+			fprintf(stderr, "c1sim durations: %s: %s\n", stacks[i].name, err);
+			rc = 70;
+			continue;
+		}
+		json_object_set_new(out, stacks[i].name, json_real(cfn_template_duration(&t, 0)));
+		cfn_template_dispose(&t);
+	}
+	char *text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (text && rc == 0)
+		printf("%s\n", text);
+	free(text);
+	json_decref(out);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "gen") == 0)
 		return sim_gen_main(argc - 1, argv + 1);
+	if (argc == 2 && strcmp(argv[1], "durations") == 0)
+		return s_durations();
 	return s_serve(argc, argv);
 }
