@@ -267,9 +267,9 @@ aws cloudformation create-stack "${p[@]}" --stack-name "$STACK" --template-url "
 if [ "$MODE" = wait ]; then
 	aws cloudformation wait stack-create-complete "${p[@]}" --stack-name "$STACK" || exit 1
 else
-	delay=$POLL_MIN
+	delay=$POLL_MIN_MS
 	while :; do
-		sleep "$delay"
+		sleep "$((delay / 1000)).$(printf %03d $((delay % 1000)))"
 		s=$(aws cloudformation describe-stacks "${p[@]}" --stack-name "$STACK" \
 			--query 'Stacks[0].StackStatus' --output text) || exit 1
 		case $s in
@@ -277,7 +277,7 @@ else
 		*_IN_PROGRESS) ;;
 		*) exit 1 ;;
 		esac
-		delay=$(python3 -c "print(min($delay * 2, $POLL_MAX))" 2>/dev/null || echo "$POLL_MAX")
+		delay=$((delay * 2 > POLL_MAX_MS ? POLL_MAX_MS : delay * 2))
 	done
 fi
 echo "ok $acct"
@@ -294,7 +294,7 @@ def awscli_run(args, sim, work, udir, mode, poll):
     env.update({"HOME": home, "STACK": "CloudOne", "MODE": mode,
                 "TEMPLATE_URL": "https://cloudone-community.s3.us-east-1.amazonaws.com/templates/"
                                 "trend-cloudone-onboard/main.template.yaml",
-                "POLL_MIN": f"{poll[0] / 1000:.3f}", "POLL_MAX": f"{poll[1] / 1000:.3f}"})
+                "POLL_MIN_MS": str(poll[0]), "POLL_MAX_MS": str(poll[1])})
     lines = []
     with open(f"{udir}/accounts.csv") as f:
         header = f.readline().strip().split(",")
