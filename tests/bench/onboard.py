@@ -416,6 +416,9 @@ def main():
             text = json.dumps(line)
             print(text, flush=True)
             lines.append(text)
+            if args.out:
+                with open(args.out, "a") as f:
+                    f.write(text + "\n")
 
         direct = c1_line("direct")
         emit(direct)
@@ -451,9 +454,6 @@ def main():
                 log(f"c1sim exited {src}; see {work}/c1sim.log")
                 rc = rc or 1
                 args.keep = True
-        if args.out and lines:
-            with open(args.out, "a") as f:
-                f.write("\n".join(lines) + "\n")
         if args.keep or rc != 0:
             log(f"work dir kept: {work}")
         else:
