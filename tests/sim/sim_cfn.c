@@ -800,7 +800,8 @@ static void settle_locked(int64_t now, bool run_hooks, struct cfn_fxq *fx)
 		if (st->hook_busy || st->step_next >= st->nsteps || st->steps[st->step_next].at_ms > now)
 			continue; /* stale: a hook or a newer entry owns it */
 		if (!stack_advance(st, now, run_hooks, fx, &hook)) {
-			if (!run_hooks && st->step_next < st->nsteps && st->steps[st->step_next].at_ms <= now) {
+			if (!run_hooks && st->step_next < st->nsteps &&
+			    st->steps[st->step_next].at_ms <= now) {
 				if (nheld == capheld) {
 					capheld = capheld ? capheld * 2 : 8;
 					held = c1_realloc(held, capheld * sizeof(*held));
@@ -1907,7 +1908,8 @@ static void do_describe_stacks(struct sim_request *req, struct sim_response *res
 	} else {
 		for (size_t i = acct ? acct->n : 0; i-- > 0;) {
 			struct cfn_stack *st = acct->v[i];
-			if (strcmp(st->region, req->region) == 0 && strcmp(st->status, "DELETE_COMPLETE") != 0)
+			if (strcmp(st->region, req->region) == 0 &&
+			    strcmp(st->status, "DELETE_COMPLETE") != 0)
 				list[n++] = st;
 		}
 	}
@@ -2061,7 +2063,8 @@ static void do_list_stacks(struct sim_request *req, struct sim_response *resp, i
 	}
 	for (size_t i = acct ? acct->n : 0; i-- > 0;) {
 		struct cfn_stack *st = acct->v[i];
-		if (strcmp(st->region, req->region) == 0 && (nfilter == 0 || has_str(filter, nfilter, st->status)))
+		if (strcmp(st->region, req->region) == 0 &&
+		    (nfilter == 0 || has_str(filter, nfilter, st->status)))
 			list[n++] = st;
 	}
 	x_begin(&b, "ListStacks", true);

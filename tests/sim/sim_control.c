@@ -167,7 +167,8 @@ void sim_control_handle(struct sim_request *req, struct sim_response *resp)
 		sim_respond_json(resp, 200, json_pack("{s:b}", "ok", 1));
 	} else {
 		s_error(resp, 404,
-			"unknown control route; use GET /_sim/state, /_sim/requests or /_sim/health, POST /_sim/faults, "
+			"unknown control route; use GET /_sim/state, /_sim/requests or /_sim/health, POST "
+			"/_sim/faults, "
 			"/_sim/drift, /_sim/buckets or /_sim/reset");
 	}
 }

@@ -201,10 +201,11 @@ static int s_parse_plan(struct s_plan *out, const json_t *plan, char *err, size_
 			json_t *burst = json_is_object(v) ? json_object_get(v, "burst") : NULL;
 			if (!json_is_number(rate) || json_number_value(rate) <= 0 ||
 			    (burst && (!json_is_number(burst) || json_number_value(burst) < 1))) {
-				snprintf(err, err_len,
-					 "rate_limits.%s must be a positive number of requests per second, or "
-					 "{\"per_second\": N, \"burst\": B} with B >= 1",
-					 key);
+				snprintf(
+				    err, err_len,
+				    "rate_limits.%s must be a positive number of requests per second, or "
+				    "{\"per_second\": N, \"burst\": B} with B >= 1",
+				    key);
 				return -1;
 			}
 			struct s_rate *r = &out->rates[out->rate_count++];

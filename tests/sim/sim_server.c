@@ -26,7 +26,7 @@
 
 struct sim_server {
 	struct MHD_Daemon *daemon;
-	struct sim_delay *delay; /* NULL in thread-per-connection mode */
+	struct sim_delay *delay;   /* NULL in thread-per-connection mode */
 	_Atomic long delayed_open; /* delayed exchanges not yet completed (sent or closed) */
 	int port;
 	size_t max_body;

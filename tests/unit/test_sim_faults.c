@@ -177,8 +177,10 @@ C1_TEST(rate_limit_keys_and_burst)
 	s_plan("{\"rate_limits\":{\"cloudformation\":{\"per_second\":1,\"burst\":3},\"cloudone\":2}}");
 	int64_t t = 2000000;
 	for (int i = 0; i < 3; i++)
-		C1_CHECK_INT(s_check_at("cloudformation", "111122223333", "us-east-1", "", t), ==, SIM_FAULT_NONE);
-	C1_CHECK_INT(s_check_at("cloudformation", "111122223333", "us-east-1", "", t), ==, SIM_FAULT_THROTTLE);
+		C1_CHECK_INT(s_check_at("cloudformation", "111122223333", "us-east-1", "", t), ==,
+			     SIM_FAULT_NONE);
+	C1_CHECK_INT(s_check_at("cloudformation", "111122223333", "us-east-1", "", t), ==,
+		     SIM_FAULT_THROTTLE);
 	/* Same account, another region: its own bucket. */
 	C1_CHECK_INT(s_check_at("cloudformation", "111122223333", "eu-west-2", "", t), ==, SIM_FAULT_NONE);
 	/* One second refills one token at 1/s. */

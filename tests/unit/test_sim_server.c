@@ -413,12 +413,12 @@ C1_TEST(cloudformation_throttle_is_query_xml)
 	json_decref(plan);
 	s_keys(akid, secret, S_ACCOUNT);
 	static const char body[] = "Action=DescribeStacks&Version=2010-05-15";
-	s_aws(&x, "POST", "http://127.0.0.1:1/", body, akid, secret, NULL, "cloudformation", "us-east-1", s_now,
-	      NULL);
+	s_aws(&x, "POST", "http://127.0.0.1:1/", body, akid, secret, NULL, "cloudformation", "us-east-1",
+	      s_now, NULL);
 	C1_CHECK_INT(x.resp.status, ==, 200);
 	s_done(&x);
-	s_aws(&x, "POST", "http://127.0.0.1:1/", body, akid, secret, NULL, "cloudformation", "us-east-1", s_now,
-	      NULL);
+	s_aws(&x, "POST", "http://127.0.0.1:1/", body, akid, secret, NULL, "cloudformation", "us-east-1",
+	      s_now, NULL);
 	C1_CHECK_INT(x.resp.status, ==, 400);
 	C1_CHECK_STR(c1_headers_get(&x.resp.headers, "Content-Type"), "text/xml");
 	C1_CHECK_CONTAINS(s_body(&x),
@@ -429,8 +429,8 @@ C1_TEST(cloudformation_throttle_is_query_xml)
 	C1_CHECK(c1_headers_get(&x.resp.headers, "x-amzn-RequestId") != NULL);
 	s_done(&x);
 	/* Another region of the same account has its own bucket. */
-	s_aws(&x, "POST", "http://127.0.0.1:1/", body, akid, secret, NULL, "cloudformation", "eu-west-2", s_now,
-	      NULL);
+	s_aws(&x, "POST", "http://127.0.0.1:1/", body, akid, secret, NULL, "cloudformation", "eu-west-2",
+	      s_now, NULL);
 	C1_CHECK_INT(x.resp.status, ==, 200);
 	s_done(&x);
 
