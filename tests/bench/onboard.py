@@ -220,7 +220,8 @@ def request_stats(sim):
         by_service[r["service"]] = by_service.get(r["service"], 0) + r["count"]
         throttled += r.get("throttled", 0)
         total += r["count"]
-    return total, throttled, by_service, doc["requests"]
+    by_route = {f"{r['service']} {r['route']}": r["count"] for r in doc["requests"]}
+    return total, throttled, by_service, by_route
 
 
 def c1onboard_run(args, sim, work, udir, strategy, poll):
@@ -394,7 +395,7 @@ def main():
             sim.reset(plan)
             log(f"{strategy}: {args.accounts} accounts, {args.tenants} tenant(s), -j {args.jobs}")
             m, sim_cpu, summary, thr_fail = c1onboard_run(args, sim, work, udir, strategy, poll)
-            total, throttled, by_service, _ = request_stats(sim)
+            total, throttled, by_service, by_route = request_stats(sim)
             lb = lower_bound(args, durations, strategy)
             line = dict(common, run=strategy, exit_code=m["rc"], summary=summary,
                         succeeded=summary.get("succeeded", 0), throttled_failures=thr_fail,
@@ -402,7 +403,7 @@ def main():
                         ratio=round(m["wall"] / lb["lower_bound_s"], 3) if lb["lower_bound_s"] else None,
                         requests=total, requests_per_account=round(total / args.accounts, 3),
                         min_requests_per_account=round(min_requests(args, strategy), 3),
-                        requests_by_service=by_service, throttled=throttled,
+                        requests_by_service=by_service, requests_by_route=by_route, throttled=throttled,
                         cpu_s=round(m["cpu"], 3), cpu_s_per_account=round(m["cpu"] / args.accounts, 5),
                         peak_rss_mb=round(m["rss_mb"], 1), sim_cpu_s=round(sim_cpu, 3),
                         sim_cpu_share=round(sim_cpu / m["wall"], 4) if m["wall"] > 0 else None)
@@ -435,7 +436,7 @@ def main():
                 sim.reset(plan)
                 log(f"awscli_{mode}: xargs -P {args.peer_jobs}, {args.accounts} accounts")
                 m, sim_cpu, n_ok = awscli_run(args, sim, work, udir, mode, poll)
-                total, throttled, by_service, _ = request_stats(sim)
+                total, throttled, by_service, by_route = request_stats(sim)
                 emit(dict(common, run=f"awscli_{mode}", peer_jobs=args.peer_jobs, exit_code=m["rc"],
                           succeeded=n_ok, wall_s=round(m["wall"], 3), cpu_s=round(m["cpu"], 3),
                           wall_ratio_vs_direct=round(m["wall"] / direct["makespan_s"], 3),
@@ -443,7 +444,7 @@ def main():
                           poll_s=None if mode == "wait" else [poll[0] / 1000, poll[1] / 1000],
                           waiter_delay_s=30 if mode == "wait" else None,
                           requests=total, requests_per_account=round(total / args.accounts, 3),
-                          requests_by_service=by_service, throttled=throttled,
+                          requests_by_service=by_service, requests_by_route=by_route, throttled=throttled,
                           peak_rss_mb=round(m["rss_mb"], 1), sim_cpu_s=round(sim_cpu, 3)))
                 ok = ok and n_ok == args.accounts
         rc = 0 if ok else 1
