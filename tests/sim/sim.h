@@ -35,6 +35,7 @@ struct sim_response {
 	int status;
 	struct c1_headers headers;
 	struct c1_buf body;
+	int delay_ms; /* send the answer this much later (the fault plan's latency); 0 = at once */
 };
 
 /** A service module: routes one request family and owns its state. */
@@ -166,6 +167,8 @@ enum sim_fault_effect { SIM_FAULT_NONE = 0, SIM_FAULT_ERROR, SIM_FAULT_THROTTLE 
 int sim_faults_set(const json_t *plan, char *err, size_t err_len);
 /** The latency to add to every request, ms. */
 int sim_faults_latency_ms(void);
+/** Add "fault_plan": {"latency_ms", "rate_limits": {service: {"per_second", "burst"}}, "rules": count}. */
+void sim_faults_dump(json_t *state);
 /**
  * Check a routed request against rate limits and error rules. Returns
  * SIM_FAULT_NONE, or fills status (and code for AWS) for an injected error

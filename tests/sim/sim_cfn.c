@@ -5,6 +5,7 @@
 #include "sim_cfn.h"
 
 #include "engine/core/alloc.h"
+#include "engine/run/timer_heap.h"
 #include "engine/core/buf.h"
 
 #include <ctype.h>
@@ -76,6 +77,7 @@ struct cfn_stack {
 	struct cfn_step *steps;
 	size_t nsteps, capsteps, step_next;
 	bool hook_busy;
+	bool listed; /* in s_stacks and the account index: step changes go on s_due */
 };
 
 struct cfn_detection {
@@ -113,9 +115,23 @@ struct cfn_hook {
 	char *token, *api_key, *v1_token;
 };
 
+/* Stacks of one AWS account in creation order: every request names its
+ * account, so lookups scan a handful of stacks, not all of them. */
+struct acct_stacks {
+	char account[16];
+	struct cfn_stack **v;
+	size_t n, cap;
+	struct acct_stacks *next;
+};
+#define ACCT_SLOTS 16384
+
 static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cfn_stack **s_stacks;
 static size_t s_nstacks, s_capstacks;
+static struct acct_stacks *s_by_acct[ACCT_SLOTS];
+/* (time of the next step, stack) for stacks with steps to apply; an entry may
+ * be stale (the plan changed), settling skips those. */
+static struct c1_timer_heap s_due = C1_TIMER_HEAP_INIT;
 static struct cfn_detection *s_dets;
 static size_t s_ndets, s_capdets;
 static int64_t s_offset_ms;
@@ -315,6 +331,15 @@ static void step_add(struct cfn_stack *st, int64_t at, enum step_kind kind, int 
 	snprintf(sp->status, sizeof(sp->status), "%s", status ? status : "");
 	sp->reason = dupn(reason);
 	sp->with_phys = with_phys;
+	if (st->listed && st->nsteps - 1 == st->step_next)
+		c1_timer_heap_push(&s_due, at, st);
+}
+
+/* Queue the stack's next step (after it advanced or a hook answered). */
+static void due_push(struct cfn_stack *st)
+{
+	if (st->listed && !st->hook_busy && st->step_next < st->nsteps)
+		c1_timer_heap_push(&s_due, st->steps[st->step_next].at_ms, st);
 }
 
 /* Forget the steps not yet applied (a failure rewrites the rest of the plan). */
@@ -723,8 +748,10 @@ static void hook_done(struct cfn_hook *h, int rc, const char *lambda_reason)
 	char reason[REASON_MAX], rid[48];
 
 	st->hook_busy = false;
-	if (rc == 0)
+	if (rc == 0) {
+		due_push(st);
 		return;
+	}
 	new_uuid(rid, sizeof(rid));
 	snprintf(
 	    reason, sizeof(reason),
@@ -735,6 +762,7 @@ static void hook_done(struct cfn_hook *h, int rc, const char *lambda_reason)
 		plan_update_failure(st, h->res, reason, h->at_ms, false);
 	else
 		plan_create_failure(st, h->res, reason, h->at_ms);
+	due_push(st);
 }
 
 static void run_hook(struct cfn_hook *h, int *rc, char *reason, size_t reason_len)
@@ -762,25 +790,76 @@ static void run_hook(struct cfn_hook *h, int *rc, char *reason, size_t reason_le
  */
 static void settle_locked(int64_t now, bool run_hooks, struct cfn_fxq *fx)
 {
-	for (;;) {
+	/* Stacks that stopped before a hook (run_hooks false) go back on s_due afterwards. */
+	struct cfn_stack **held = NULL;
+	size_t nheld = 0, capheld = 0;
+	void *item;
+
+	while (c1_timer_heap_pop_due(&s_due, now, &item)) {
+		struct cfn_stack *st = item;
 		struct cfn_hook hook;
-		bool pending = false;
 		char reason[REASON_MAX];
 		int rc = 0;
 
-		for (size_t i = 0; i < s_nstacks && !pending; i++) {
-			struct cfn_stack *st = s_stacks[i];
-			if (st->step_next >= st->nsteps || st->hook_busy)
-				continue;
-			pending = stack_advance(st, now, run_hooks, fx, &hook);
+		if (st->hook_busy || st->step_next >= st->nsteps || st->steps[st->step_next].at_ms > now)
+			continue; /* stale: a hook or a newer entry owns it */
+		if (!stack_advance(st, now, run_hooks, fx, &hook)) {
+			if (!run_hooks && st->step_next < st->nsteps &&
+			    st->steps[st->step_next].at_ms <= now) {
+				if (nheld == capheld) {
+					capheld = capheld ? capheld * 2 : 8;
+					held = c1_realloc(held, capheld * sizeof(*held));
+				}
+				held[nheld++] = st;
+			} else {
+				due_push(st); /* the next step, not yet due */
+			}
+			continue;
 		}
-		if (!pending)
-			return;
 		pthread_mutex_unlock(&s_lock);
 		run_hook(&hook, &rc, reason, sizeof(reason));
 		pthread_mutex_lock(&s_lock);
 		hook_done(&hook, rc, reason);
 		hook_dispose(&hook);
+	}
+	for (size_t i = 0; i < nheld; i++)
+		c1_timer_heap_push(&s_due, held[i]->steps[held[i]->step_next].at_ms, held[i]);
+	free(held);
+}
+
+static uint64_t acct_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The stacks of `account` (NULL when it has none and !create). */
+static struct acct_stacks *acct_stacks(const char *account, bool create)
+{
+	struct acct_stacks **slot = &s_by_acct[acct_hash(account) % ACCT_SLOTS];
+	for (struct acct_stacks *a = *slot; a; a = a->next)
+		if (strcmp(a->account, account) == 0)
+			return a;
+	if (!create)
+		return NULL;
+	struct acct_stacks *a = c1_calloc(1, sizeof(*a));
+	snprintf(a->account, sizeof(a->account), "%s", account);
+	a->next = *slot;
+	*slot = a;
+	return a;
+}
+
+static void acct_index_clear(void)
+{
+	for (size_t i = 0; i < ACCT_SLOTS; i++) {
+		while (s_by_acct[i]) {
+			struct acct_stacks *a = s_by_acct[i];
+			s_by_acct[i] = a->next;
+			free(a->v);
+			free(a);
+		}
 	}
 }
 
@@ -830,9 +909,10 @@ static struct cfn_stack *stack_find(const char *account, const char *region, con
 {
 	if (!name_or_id || !*name_or_id)
 		return NULL;
-	for (size_t i = s_nstacks; i-- > 0;) {
-		struct cfn_stack *st = s_stacks[i];
-		if (strcmp(st->account_id, account) != 0 || strcmp(st->region, region) != 0)
+	const struct acct_stacks *a = acct_stacks(account, false);
+	for (size_t i = a ? a->n : 0; i-- > 0;) {
+		struct cfn_stack *st = a->v[i];
+		if (strcmp(st->region, region) != 0)
 			continue;
 		if (is_stack_arn(name_or_id)) {
 			if (strcmp(st->stack_id, name_or_id) == 0)
@@ -1204,6 +1284,11 @@ static void stacks_append(struct cfn_stack *st)
 		s_stacks = c1_realloc(s_stacks, s_capstacks * sizeof(*s_stacks));
 	}
 	s_stacks[s_nstacks++] = st;
+	struct acct_stacks *a = acct_stacks(st->account_id, true);
+	sim_grow((void **)&a->v, &a->cap, a->n, sizeof(*a->v));
+	a->v[a->n++] = st;
+	st->listed = true;
+	due_push(st);
 }
 
 static void x_stack_id_result(struct sim_response *resp, const char *action, const char *stack_id)
@@ -1815,7 +1900,8 @@ static void do_describe_stacks(struct sim_request *req, struct sim_response *res
 		respond_error(resp, "ValidationError", "Invalid NextToken");
 		goto cleanup;
 	}
-	list = c1_calloc(s_nstacks + 1, sizeof(*list));
+	const struct acct_stacks *acct = acct_stacks(req->account_id, false);
+	list = c1_calloc((acct ? acct->n : 0) + 1, sizeof(*list));
 	if (name) {
 		struct cfn_stack *st = stack_find(req->account_id, req->region, name);
 		if (!st) {
@@ -1824,10 +1910,9 @@ static void do_describe_stacks(struct sim_request *req, struct sim_response *res
 		}
 		list[n++] = st;
 	} else {
-		for (size_t i = s_nstacks; i-- > 0;) {
-			struct cfn_stack *st = s_stacks[i];
-			if (strcmp(st->account_id, req->account_id) == 0 &&
-			    strcmp(st->region, req->region) == 0 &&
+		for (size_t i = acct ? acct->n : 0; i-- > 0;) {
+			struct cfn_stack *st = acct->v[i];
+			if (strcmp(st->region, req->region) == 0 &&
 			    strcmp(st->status, "DELETE_COMPLETE") != 0)
 				list[n++] = st;
 		}
@@ -1921,13 +2006,13 @@ static void do_describe_resources(struct sim_request *req, struct sim_response *
 			goto cleanup;
 		}
 	} else if (physical) {
-		for (size_t i = s_nstacks; i-- > 0 && !st;)
-			if (strcmp(s_stacks[i]->account_id, req->account_id) == 0 &&
-			    strcmp(s_stacks[i]->region, req->region) == 0)
-				for (size_t k = 0; k < s_stacks[i]->nres; k++)
-					if (s_stacks[i]->res[k].physical_id &&
-					    strcmp(s_stacks[i]->res[k].physical_id, physical) == 0)
-						st = s_stacks[i];
+		const struct acct_stacks *a = acct_stacks(req->account_id, false);
+		for (size_t i = a ? a->n : 0; i-- > 0 && !st;)
+			if (strcmp(a->v[i]->region, req->region) == 0)
+				for (size_t k = 0; k < a->v[i]->nres; k++)
+					if (a->v[i]->res[k].physical_id &&
+					    strcmp(a->v[i]->res[k].physical_id, physical) == 0)
+						st = a->v[i];
 		if (!st) {
 			respond_error(resp, "ValidationError", "Stack for %s does not exist", physical);
 			goto cleanup;
@@ -1971,7 +2056,8 @@ static void do_list_stacks(struct sim_request *req, struct sim_response *resp, i
 {
 	size_t nfilter = 0, n = 0, end;
 	char **filter = form_list(req, "StackStatusFilter", &nfilter);
-	struct cfn_stack **list = c1_calloc(s_nstacks + 1, sizeof(*list));
+	const struct acct_stacks *acct = acct_stacks(req->account_id, false);
+	struct cfn_stack **list = c1_calloc((acct ? acct->n : 0) + 1, sizeof(*list));
 	struct c1_buf b = C1_BUF_INIT;
 	long off = page_offset(req);
 
@@ -1979,9 +2065,9 @@ static void do_list_stacks(struct sim_request *req, struct sim_response *resp, i
 		respond_error(resp, "ValidationError", "Invalid NextToken");
 		goto cleanup;
 	}
-	for (size_t i = s_nstacks; i-- > 0;) {
-		struct cfn_stack *st = s_stacks[i];
-		if (strcmp(st->account_id, req->account_id) == 0 && strcmp(st->region, req->region) == 0 &&
+	for (size_t i = acct ? acct->n : 0; i-- > 0;) {
+		struct cfn_stack *st = acct->v[i];
+		if (strcmp(st->region, req->region) == 0 &&
 		    (nfilter == 0 || has_str(filter, nfilter, st->status)))
 			list[n++] = st;
 	}
@@ -2538,6 +2624,9 @@ static void cfn_reset(void)
 	free(s_stacks);
 	s_stacks = NULL;
 	s_nstacks = s_capstacks = 0;
+	acct_index_clear();
+	c1_timer_heap_dispose(&s_due);
+	c1_timer_heap_init(&s_due);
 	for (size_t i = 0; i < s_ndets; i++)
 		json_decref(s_dets[i].results);
 	free(s_dets);
@@ -2567,10 +2656,9 @@ bool sim_cfn_role_lookup(const char *account_id, const char *role_arn, char *ext
 	pthread_mutex_lock(&s_lock);
 	/* No cross-module calls here: the caller may hold another module's lock. */
 	settle_locked(cfn_now(NULL), false, &s_deferred);
-	for (size_t i = 0; i < s_nstacks && !found; i++) {
-		const struct cfn_stack *st = s_stacks[i];
-		if (strcmp(st->account_id, account_id) != 0)
-			continue;
+	const struct acct_stacks *a = acct_stacks(account_id, false);
+	for (size_t i = 0; a && i < a->n && !found; i++) {
+		const struct cfn_stack *st = a->v[i];
 		for (size_t k = 0; k < st->nres && !found; k++) {
 			const struct cfn_resource *r = &st->res[k];
 			if (strcmp(r->type, "AWS::IAM::Role") != 0 || !r->arn ||

@@ -46,7 +46,17 @@ static void s_state(struct sim_response *resp)
 		if (!json_is_array(json_object_get(state, s_state_arrays[i])))
 			json_object_set_new(state, s_state_arrays[i], json_array());
 	sim_counters_dump(state);
+	sim_faults_dump(state);
 	sim_respond_json(resp, 200, state);
+}
+
+/* The counters and the plan without the world: cheap at any size (benchmarks). */
+static void s_requests(struct sim_response *resp)
+{
+	json_t *doc = json_object();
+	sim_counters_dump(doc);
+	sim_faults_dump(doc);
+	sim_respond_json(resp, 200, doc);
 }
 
 static void s_faults(const struct sim_request *req, struct sim_response *resp)
@@ -142,6 +152,8 @@ void sim_control_handle(struct sim_request *req, struct sim_response *resp)
 	bool post = strcmp(m, "POST") == 0;
 	if (get && strcmp(p, "/_sim/state") == 0) {
 		s_state(resp);
+	} else if (get && strcmp(p, "/_sim/requests") == 0) {
+		s_requests(resp);
 	} else if (get && strcmp(p, "/_sim/health") == 0) {
 		sim_respond_json(resp, 200, json_pack("{s:b}", "ok", 1));
 	} else if (post && strcmp(p, "/_sim/faults") == 0) {
@@ -155,7 +167,8 @@ void sim_control_handle(struct sim_request *req, struct sim_response *resp)
 		sim_respond_json(resp, 200, json_pack("{s:b}", "ok", 1));
 	} else {
 		s_error(resp, 404,
-			"unknown control route; use GET /_sim/state, GET /_sim/health, POST /_sim/faults, "
+			"unknown control route; use GET /_sim/state, /_sim/requests or /_sim/health, POST "
+			"/_sim/faults, "
 			"/_sim/drift, /_sim/buckets or /_sim/reset");
 	}
 }

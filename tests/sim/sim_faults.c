@@ -30,6 +30,7 @@ struct s_rule {
 struct s_rate {
 	char service[32];
 	double per_second;
+	double burst; /* bucket size; 0 = one second's worth (at least 1) */
 };
 
 struct s_token_bucket {
@@ -195,15 +196,22 @@ static int s_parse_plan(struct s_plan *out, const json_t *plan, char *err, size_
 				    key);
 				return -1;
 			}
-			if (!json_is_number(v) || json_number_value(v) <= 0) {
-				snprintf(err, err_len,
-					 "rate_limits.%s must be a positive number of requests per second",
-					 key);
+			/* 5, or {"per_second": 5, "burst": 10} */
+			json_t *rate = json_is_object(v) ? json_object_get(v, "per_second") : v;
+			json_t *burst = json_is_object(v) ? json_object_get(v, "burst") : NULL;
+			if (!json_is_number(rate) || json_number_value(rate) <= 0 ||
+			    (burst && (!json_is_number(burst) || json_number_value(burst) < 1))) {
+				snprintf(
+				    err, err_len,
+				    "rate_limits.%s must be a positive number of requests per second, or "
+				    "{\"per_second\": N, \"burst\": B} with B >= 1",
+				    key);
 				return -1;
 			}
-			snprintf(out->rates[out->rate_count].service, sizeof(out->rates[0].service), "%s",
-				 key);
-			out->rates[out->rate_count++].per_second = json_number_value(v);
+			struct s_rate *r = &out->rates[out->rate_count++];
+			snprintf(r->service, sizeof(r->service), "%s", key);
+			r->per_second = json_number_value(rate);
+			r->burst = burst ? json_number_value(burst) : 0;
 		}
 	}
 	json_t *rules = json_object_get(plan, "rules");
@@ -248,6 +256,22 @@ int sim_faults_latency_ms(void)
 	int ms = s_current.latency_ms;
 	pthread_mutex_unlock(&s_lock);
 	return ms;
+}
+
+void sim_faults_dump(json_t *state)
+{
+	json_t *rates = json_object();
+	pthread_mutex_lock(&s_lock);
+	for (size_t i = 0; i < s_current.rate_count; i++) {
+		const struct s_rate *r = &s_current.rates[i];
+		double burst = r->burst > 0 ? r->burst : r->per_second < 1.0 ? 1.0 : r->per_second;
+		json_object_set_new(rates, r->service,
+				    json_pack("{s:f, s:f}", "per_second", r->per_second, "burst", burst));
+	}
+	json_t *plan = json_pack("{s:i, s:o, s:I}", "latency_ms", s_current.latency_ms, "rate_limits", rates,
+				 "rules", (json_int_t)s_current.rule_count);
+	pthread_mutex_unlock(&s_lock);
+	json_object_set_new(state, "fault_plan", plan);
 }
 
 static bool s_glob(const char *pattern, const char *s)
@@ -303,14 +327,14 @@ static uint64_t s_hash(const char *s)
 }
 
 /* Take one token from the bucket named `key`; caller holds s_lock. */
-static bool s_take_token(const char *key, double rate, int64_t now_ms)
+static bool s_take_token(const char *key, double rate, double burst, int64_t now_ms)
 {
 	size_t slot = s_hash(key) % S_BUCKET_SLOTS;
 	struct s_token_bucket *b = s_buckets[slot];
 	while (b && strcmp(b->key, key) != 0)
 		b = b->next;
 	/* Capacity of one second's worth (at least one request) allows short bursts. */
-	double cap = rate < 1.0 ? 1.0 : rate;
+	double cap = burst > 0 ? burst : rate < 1.0 ? 1.0 : rate;
 	if (!b) {
 		b = c1_calloc(1, sizeof(*b));
 		b->key = c1_strdup(key);
@@ -338,12 +362,14 @@ static bool s_rate_limited(const struct sim_request *req)
 		const struct s_rate *r = &s_current.rates[i];
 		if (strcmp(r->service, req->service) != 0)
 			continue;
+		/* One bucket per AWS account and region (as AWS meters an account's API
+		 * calls per region), per Cloud One API key, per Vision One tenant. */
 		if (s_is_aws(req->service))
 			snprintf(key, sizeof(key), "%s|%s|%s", req->service, req->account_id, req->region);
 		else
 			snprintf(key, sizeof(key), "%s|%s", req->service, req->tenant);
 		int64_t now = req->now_ms ? req->now_ms : sim_now_ms();
-		return !s_take_token(key, r->per_second, now);
+		return !s_take_token(key, r->per_second, r->burst, now);
 	}
 	return false;
 }

@@ -13,7 +13,10 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include "sim_cfn.h"
 #include "sim_trend.h"
+
+#include "engine/run/templates.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,10 +25,17 @@
 
 static const char s_usage[] =
     "usage: c1sim [--port N] [--port-file FILE] [--seed N] [--time-scale F] [--faults FILE.json]\n"
-    "             [--threads N] [--skip-role-verification] [-v]\n"
+    "             [--latency-ms MS] [--rate-limit SERVICE=RATE[:BURST]]... [--threads N]\n"
+    "             [--skip-role-verification] [-v]\n"
     "       c1sim gen N DIR [--tenants T] [--seed S] [--endpoint URL]\n"
+    "       c1sim durations   (simulated seconds a create of each c1onboard stack takes, JSON)\n"
     "Serves AWS (STS, CloudFormation, S3, CloudTrail), Cloud One and Vision One on 127.0.0.1\n"
     "until SIGTERM. --port 0 picks a free port; --port-file receives it once listening.\n"
+    "--latency-ms and --rate-limit set the fault plan's latency_ms and rate_limits (over the\n"
+    "--faults file's): a limit holds per AWS account and region (sts, cloudformation, s3,\n"
+    "cloudtrail), per Cloud One API key (cloudone), per Vision One tenant (visionone).\n"
+    "--threads N: N epoll worker threads (default 4); a request's injected latency parks its\n"
+    "connection, not a thread. --threads 0: one thread per connection (it sleeps the latency).\n"
     "--skip-role-verification: Cloud One accepts any IAM role ARN of the right account (for\n"
     "tests where another server, e.g. moto, plays AWS and c1sim only Cloud One/Vision One).\n";
 
@@ -48,11 +58,11 @@ static int s_write_port_file(const char *path, int port)
 	return rc;
 }
 
-static int s_load_faults(const char *path)
+/* Read the fault plan file into *out (a JSON object). */
+static int s_read_faults(json_t **out, const char *path)
 {
 	struct c1_buf text = C1_BUF_INIT;
 	json_t *plan = NULL;
-	char err[256];
 	char chunk[4096];
 	int rc = -1;
 	FILE *f = fopen(path, "r");
@@ -68,10 +78,12 @@ static int s_load_faults(const char *path)
 		fprintf(stderr, "c1sim: %s is not valid JSON: %s\n", path, c1_error_last());
 		goto cleanup;
 	}
-	if (sim_faults_set(plan, err, sizeof(err)) < 0) {
-		fprintf(stderr, "c1sim: bad fault plan in %s: %s\n", path, err);
+	if (!json_is_object(plan)) {
+		fprintf(stderr, "c1sim: bad fault plan in %s: a fault plan must be a JSON object\n", path);
 		goto cleanup;
 	}
+	*out = plan;
+	plan = NULL;
 	rc = 0;
 cleanup:
 	if (f)
@@ -81,6 +93,45 @@ cleanup:
 	return rc;
 }
 
+/* `--rate-limit SERVICE=RATE[:BURST]` into the plan's rate_limits (the service
+ * name is checked with the rest of the plan). */
+static int s_add_rate_limit(json_t *plan, const char *spec)
+{
+	const char *eq = spec ? strchr(spec, '=') : NULL;
+	char *end = NULL;
+	if (!eq || eq == spec)
+		goto bad;
+	double rate = strtod(eq + 1, &end);
+	double burst = 0;
+	if (end == eq + 1 || !(rate > 0))
+		goto bad;
+	if (*end == ':') {
+		const char *b = end + 1;
+		burst = strtod(b, &end);
+		if (end == b || !(burst >= 1))
+			goto bad;
+	}
+	if (*end)
+		goto bad;
+	json_t *limits = json_object_get(plan, "rate_limits");
+	if (!json_is_object(limits)) {
+		limits = json_object();
+		json_object_set_new(plan, "rate_limits", limits);
+	}
+	char *service = c1_strndup(spec, (size_t)(eq - spec));
+	json_object_set_new(limits, service,
+			    burst > 0 ? json_pack("{s:f, s:f}", "per_second", rate, "burst", burst)
+				      : json_real(rate));
+	free(service);
+	return 0;
+bad:
+	fprintf(stderr,
+		"c1sim: --rate-limit wants SERVICE=RATE[:BURST] (requests per second, e.g. cloudone=10 or "
+		"cloudformation=2:4), not '%s'\n",
+		spec ? spec : "");
+	return -1;
+}
+
 static int s_serve(int argc, char **argv)
 {
 	struct sim_server_options opts = SIM_SERVER_OPTIONS_INIT;
@@ -88,6 +139,9 @@ static int s_serve(int argc, char **argv)
 	struct sim_server *srv = NULL;
 	const char *port_file = NULL;
 	const char *faults = NULL;
+	json_t *overrides = json_object(); /* --latency-ms and --rate-limit, over the file's plan */
+	json_t *plan = NULL;
+	char err[256];
 	int rc = 64;
 	long v;
 
@@ -96,7 +150,8 @@ static int s_serve(int argc, char **argv)
 		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(s_usage, stdout);
-			return 0;
+			rc = 0;
+			goto cleanup;
 		} else if (strcmp(a, "--skip-role-verification") == 0) {
 			sim_cloudone_set_trust_roles(true);
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
@@ -116,7 +171,7 @@ static int s_serve(int argc, char **argv)
 			if (!*next || *end || !(cfg.time_scale > 0)) {
 				fprintf(stderr,
 					"c1sim: --time-scale needs a positive number (0.01 = 100x faster)\n");
-				return 64;
+				goto cleanup;
 			}
 			i++;
 		} else if (strcmp(a, "--port-file") == 0 && next) {
@@ -125,15 +180,39 @@ static int s_serve(int argc, char **argv)
 		} else if (strcmp(a, "--faults") == 0 && next) {
 			faults = next;
 			i++;
+		} else if (strcmp(a, "--latency-ms") == 0 && c1_parse_long(&v, next, 0, 60000) == 0) {
+			json_object_set_new(overrides, "latency_ms", json_integer(v));
+			i++;
+		} else if (strcmp(a, "--rate-limit") == 0) {
+			if (s_add_rate_limit(overrides, next) < 0)
+				goto cleanup;
+			i++;
 		} else {
 			fprintf(stderr, "c1sim: bad or incomplete option '%s'\n%s", a, s_usage);
-			return 64;
+			goto cleanup;
 		}
 	}
 
 	c1_log_configure(opts.verbose ? C1_LOG_INFO : C1_LOG_WARN, C1_LOG_TEXT, stderr);
 	sim_world_init(&cfg);
-	if (faults && s_load_faults(faults) < 0) {
+	if (faults && s_read_faults(&plan, faults) < 0) {
+		rc = 78;
+		goto cleanup;
+	}
+	if (json_object_size(overrides) > 0) {
+		if (!plan)
+			plan = json_object();
+		json_t *limits = json_object_get(overrides, "rate_limits");
+		if (limits && json_is_object(json_object_get(plan, "rate_limits")))
+			json_object_update(json_object_get(plan, "rate_limits"), limits);
+		else if (limits)
+			json_object_set(plan, "rate_limits", limits);
+		if (json_object_get(overrides, "latency_ms"))
+			json_object_set(plan, "latency_ms", json_object_get(overrides, "latency_ms"));
+	}
+	if (plan && sim_faults_set(plan, err, sizeof(err)) < 0) {
+		fprintf(stderr, "c1sim: bad fault plan%s%s: %s\n", faults ? " in " : "", faults ? faults : "",
+			err);
 		rc = 78;
 		goto cleanup;
 	}
@@ -162,8 +241,49 @@ static int s_serve(int argc, char **argv)
 	sigwait(&stop, &sig);
 	rc = 0;
 cleanup:
+	json_decref(overrides);
+	json_decref(plan);
 	sim_server_free(srv);
 	sim_reset_all();
+	return rc;
+}
+
+/* Simulated seconds a create of each stack c1onboard deploys takes in this
+ * c1sim (the benchmark's lower bound is computed from these). */
+static int s_durations(void)
+{
+	static const struct {
+		const char *name;
+		const char *url;
+	} stacks[] = {
+	    {"ws_role", NULL},
+	    {"new_trail", NULL},
+	    {"c1_role", "https://cloud-one-cloud-accounts-us-east-1.s3.us-east-1.amazonaws.com/templates/aws/"
+			"cloud-account-management-role.template"},
+	    {"cloudtrail_stack", "https://cloud-trail-client-stack-template-prod-us-east-1.s3.us-east-1."
+				 "amazonaws.com/templates/cloudtrail-forwarder.template"},
+	    {"template", "https://cloudone-community.s3.us-east-1.amazonaws.com/templates/"
+			 "trend-cloudone-onboard/main.template.yaml"},
+	};
+	json_t *out = json_object();
+	char err[256];
+	int rc = 0;
+	for (size_t i = 0; i < sizeof(stacks) / sizeof(stacks[0]); i++) {
+		struct cfn_template t;
+		const char *body = i == 0 ? c1_template_ws_role() : i == 1 ? c1_template_new_trail() : NULL;
+		if (cfn_template_load(&t, body, stacks[i].url, err, sizeof(err)) != 0) {
+			fprintf(stderr, "c1sim durations: %s: %s\n", stacks[i].name, err);
+			rc = 70;
+			continue;
+		}
+		json_object_set_new(out, stacks[i].name, json_real(cfn_template_duration(&t, 0)));
+		cfn_template_dispose(&t);
+	}
+	char *text = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (text && rc == 0)
+		printf("%s\n", text);
+	free(text);
+	json_decref(out);
 	return rc;
 }
 
@@ -171,5 +291,7 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "gen") == 0)
 		return sim_gen_main(argc - 1, argv + 1);
+	if (argc == 2 && strcmp(argv[1], "durations") == 0)
+		return s_durations();
 	return s_serve(argc, argv);
 }

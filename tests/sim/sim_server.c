@@ -3,6 +3,8 @@
  * authentication, latency and faults, the service handler, the counters. */
 #include "sim_server.h"
 
+#include "sim_delay.h"
+
 #include "engine/aws/sigv4.h"
 #include "engine/core/alloc.h"
 #include "engine/core/error.h"
@@ -13,6 +15,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,8 @@
 
 struct sim_server {
 	struct MHD_Daemon *daemon;
+	struct sim_delay *delay;   /* NULL in thread-per-connection mode */
+	_Atomic long delayed_open; /* delayed exchanges not yet completed (sent or closed) */
 	int port;
 	size_t max_body;
 };
@@ -33,6 +38,12 @@ struct s_exchange {
 	struct c1_buf body;
 	bool seen;
 	bool too_big;
+	/* An answer waiting out its latency on a suspended connection. */
+	struct sim_server *srv;
+	struct MHD_Connection *conn;
+	struct MHD_Response *pending;
+	unsigned int pending_status;
+	bool delayed;
 };
 
 struct s_counter {
@@ -651,9 +662,8 @@ void sim_server_dispatch(struct sim_request *req, struct sim_response *resp)
 		goto cleanup;
 	}
 
-	int latency = sim_faults_latency_ms();
-	if (latency > 0)
-		s_sleep_ms(latency);
+	/* The answer is computed now, at arrival, and sent `latency` later. */
+	resp->delay_ms = sim_faults_latency_ms();
 	int status = 0;
 	char code[64] = "";
 	enum sim_fault_effect fault = sim_faults_check(req, &status, code, sizeof(code));
@@ -712,6 +722,7 @@ static void *s_uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
 	struct s_exchange *x = c1_calloc(1, sizeof(*x));
 	x->raw_uri = c1_strdup(uri ? uri : "/");
 	x->body.max = srv->max_body;
+	x->srv = srv;
 	return x;
 }
 
@@ -724,6 +735,10 @@ static void s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct s_exchange *x = *con_cls;
 	if (!x)
 		return;
+	if (x->pending)
+		MHD_destroy_response(x->pending);
+	if (x->delayed)
+		atomic_fetch_sub(&x->srv->delayed_open, 1);
 	free(x->raw_uri);
 	c1_buf_dispose(&x->body);
 	free(x);
@@ -754,6 +769,14 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const ch
 		x->seen = true;
 		return MHD_YES;
 	}
+	if (x->pending) {
+		/* Resumed by the timer (or by a drain at shutdown): the delay is over. */
+		struct MHD_Response *r = x->pending;
+		x->pending = NULL;
+		enum MHD_Result rc = MHD_queue_response(conn, x->pending_status, r);
+		MHD_destroy_response(r);
+		return rc;
+	}
 	if (*upload_data_size > 0) {
 		if (!x->too_big && c1_buf_put(&x->body, upload_data, *upload_data_size) < 0)
 			x->too_big = true;
@@ -779,11 +802,34 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const ch
 	    resp.body.len, resp.body.ptr ? resp.body.ptr : "", MHD_RESPMEM_MUST_COPY);
 	for (size_t i = 0; i < resp.headers.count; i++)
 		MHD_add_response_header(r, resp.headers.items[i].name, resp.headers.items[i].value);
-	enum MHD_Result rc = MHD_queue_response(conn, (unsigned int)resp.status, r);
-	MHD_destroy_response(r);
+	enum MHD_Result rc = MHD_YES;
+	if (resp.delay_ms > 0 && srv->delay) {
+		/* Park the connection, not the thread: the timer resumes it when due and
+		 * MHD calls us again to send the stored answer. Suspend first, so a
+		 * resume can never come before it. */
+		x->conn = conn;
+		x->pending = r;
+		x->pending_status = (unsigned int)resp.status;
+		x->delayed = true;
+		atomic_fetch_add(&srv->delayed_open, 1);
+		MHD_suspend_connection(conn);
+		if (!sim_delay_add(srv->delay, sim_delay_now_ms() + resp.delay_ms, x))
+			MHD_resume_connection(conn); /* shutting down: answer now */
+	} else {
+		if (resp.delay_ms > 0)
+			s_sleep_ms(resp.delay_ms); /* thread per connection: only this one waits */
+		rc = MHD_queue_response(conn, (unsigned int)resp.status, r);
+		MHD_destroy_response(r);
+	}
 	sim_request_dispose(&req);
 	sim_response_dispose(&resp);
 	return rc;
+}
+
+static void s_resume(void *item)
+{
+	struct s_exchange *x = item;
+	MHD_resume_connection(x->conn);
 }
 
 int sim_server_start(struct sim_server **out, const struct sim_server_options *opts)
@@ -802,10 +848,17 @@ int sim_server_start(struct sim_server **out, const struct sim_server_options *o
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-	if (opts->threads > 0)
-		flags |= MHD_USE_EPOLL;
-	else
+	if (opts->threads > 0) {
+		/* MHD_ALLOW_SUSPEND_RESUME brings MHD_USE_ITC: a resume from the timer
+		 * thread wakes the worker's epoll. */
+		flags |= MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+		if (sim_delay_new(&srv->delay, s_resume) != 0) {
+			free(srv);
+			return C1_ERROR;
+		}
+	} else {
 		flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
+	}
 	struct MHD_OptionItem options[] = {
 	    {MHD_OPTION_SOCK_ADDR, 0, &addr},
 	    {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)s_uri_log, srv},
@@ -821,6 +874,7 @@ int sim_server_start(struct sim_server **out, const struct sim_server_options *o
 	if (!srv->daemon) {
 		c1_error_set("c1sim could not listen on 127.0.0.1:%d; pick another --port or use --port 0",
 			     opts->port);
+		sim_delay_free(srv->delay);
 		free(srv);
 		return C1_ERROR;
 	}
@@ -835,11 +889,25 @@ int sim_server_port(const struct sim_server *srv)
 	return srv ? srv->port : 0;
 }
 
+size_t sim_server_delayed(const struct sim_server *srv)
+{
+	return srv && srv->delay ? sim_delay_pending(srv->delay) : 0;
+}
+
 void sim_server_free(struct sim_server *srv)
 {
 	if (!srv)
 		return;
+	/* MHD must not be stopped with suspended connections: answer every delayed
+	 * request now (and delay no new one), give the workers up to 2 s to send
+	 * those answers, then stop. */
+	if (srv->delay) {
+		sim_delay_drain(srv->delay);
+		for (int i = 0; i < 400 && atomic_load(&srv->delayed_open) > 0; i++)
+			s_sleep_ms(5);
+	}
 	if (srv->daemon)
 		MHD_stop_daemon(srv->daemon);
+	sim_delay_free(srv->delay);
 	free(srv);
 }

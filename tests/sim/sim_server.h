@@ -13,15 +13,18 @@
 
 struct sim_server_options {
 	int port;        /* 0: any free port */
-	int threads;     /* 0: one thread per connection (default: faster here, and latency faults
-			    sleep without blocking others); N > 0: a pool of N epoll threads */
+	int threads;     /* N > 0 (default 4): a pool of N epoll threads; a delayed answer
+			    suspends its connection and a timer resumes it, so no thread waits.
+			    0: one thread per connection, which sleeps through the delay */
 	bool verbose;    /* one log line per request */
 	size_t max_body; /* 0: SIM_MAX_BODY_BYTES; bigger bodies get 413 */
 };
 
-#define SIM_SERVER_OPTIONS_INIT \
-	{                       \
-		0, 0, false, 0  \
+#define SIM_SERVER_DEFAULT_THREADS 4
+
+#define SIM_SERVER_OPTIONS_INIT                         \
+	{                                               \
+		0, SIM_SERVER_DEFAULT_THREADS, false, 0 \
 	}
 
 struct sim_server;
@@ -34,6 +37,8 @@ struct sim_server;
 int sim_server_start(struct sim_server **out, const struct sim_server_options *opts);
 /** The bound TCP port. */
 int sim_server_port(const struct sim_server *srv);
+/** Answers waiting out their latency right now (0 for a thread-per-connection server). */
+size_t sim_server_delayed(const struct sim_server *srv);
 /** Stop listening, wait for connection threads, free. NULL is fine. */
 void sim_server_free(struct sim_server *srv);
 
@@ -45,8 +50,9 @@ void sim_response_dispose(struct sim_response *resp);
 
 /**
  * Route, authenticate, apply faults and run one request: the whole server
- * minus the sockets (latency faults sleep in the calling thread).
- * `req->now_ms` 0 means "now". Thread-safe.
+ * minus the sockets. The fault plan's latency is not waited here: it comes
+ * back in `resp->delay_ms` for the caller to honour (the server delays the
+ * answer without holding a thread). `req->now_ms` 0 means "now". Thread-safe.
  */
 void sim_server_dispatch(struct sim_request *req, struct sim_response *resp);
 

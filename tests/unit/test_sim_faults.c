@@ -158,6 +158,44 @@ C1_TEST(rate_limit_token_bucket_per_account_and_region)
 	sim_faults_set(NULL, NULL, 0);
 }
 
+static enum sim_fault_effect s_check_at(const char *service, const char *account, const char *region,
+					const char *tenant, int64_t now_ms)
+{
+	struct sim_request req;
+	s_req(&req, service, "R", account, region, now_ms);
+	snprintf(req.tenant, sizeof(req.tenant), "%s", tenant);
+	enum sim_fault_effect e = sim_faults_check(&req, NULL, NULL, 0);
+	sim_request_dispose(&req);
+	return e;
+}
+
+/* The benchmark's limits: CloudFormation per (account, region), Cloud One per
+ * API key (each tenant its own bucket), with an explicit burst. */
+C1_TEST(rate_limit_keys_and_burst)
+{
+	sim_reset_all();
+	s_plan("{\"rate_limits\":{\"cloudformation\":{\"per_second\":1,\"burst\":3},\"cloudone\":2}}");
+	int64_t t = 2000000;
+	for (int i = 0; i < 3; i++)
+		C1_CHECK_INT(s_check_at("cloudformation", "111122223333", "us-east-1", "", t), ==,
+			     SIM_FAULT_NONE);
+	C1_CHECK_INT(s_check_at("cloudformation", "111122223333", "us-east-1", "", t), ==,
+		     SIM_FAULT_THROTTLE);
+	/* Same account, another region: its own bucket. */
+	C1_CHECK_INT(s_check_at("cloudformation", "111122223333", "eu-west-2", "", t), ==, SIM_FAULT_NONE);
+	/* One second refills one token at 1/s. */
+	C1_CHECK_INT(s_check_at("cloudformation", "111122223333", "us-east-1", "", t + 1000), ==,
+		     SIM_FAULT_NONE);
+	C1_CHECK_INT(s_check_at("cloudformation", "111122223333", "us-east-1", "", t + 1000), ==,
+		     SIM_FAULT_THROTTLE);
+	/* Cloud One: the key, not the AWS account the request names, owns the bucket. */
+	C1_CHECK_INT(s_check_at("cloudone", "111122223333", "us-1", "keyA", t), ==, SIM_FAULT_NONE);
+	C1_CHECK_INT(s_check_at("cloudone", "444455556666", "us-1", "keyA", t), ==, SIM_FAULT_NONE);
+	C1_CHECK_INT(s_check_at("cloudone", "777788889999", "us-1", "keyA", t), ==, SIM_FAULT_THROTTLE);
+	C1_CHECK_INT(s_check_at("cloudone", "111122223333", "us-1", "keyB", t), ==, SIM_FAULT_NONE);
+	sim_faults_set(NULL, NULL, 0);
+}
+
 C1_TEST(throttle_status_follows_the_service)
 {
 	int status = 0;
@@ -210,6 +248,10 @@ C1_TEST(bad_plans_are_refused_and_keep_the_old_plan)
 	bad = json_loads("{\"rate_limits\":{\"cloudfoo\":3}}", 0, NULL);
 	C1_CHECK_INT(sim_faults_set(bad, err, sizeof(err)), ==, -1);
 	C1_CHECK_CONTAINS(err, "cloudfoo");
+	json_decref(bad);
+	bad = json_loads("{\"rate_limits\":{\"cloudone\":{\"per_second\":5,\"burst\":0}}}", 0, NULL);
+	C1_CHECK_INT(sim_faults_set(bad, err, sizeof(err)), ==, -1);
+	C1_CHECK_CONTAINS(err, "burst");
 	json_decref(bad);
 	bad = json_loads("{\"rules\":[{\"effect\":\"error\",\"probability\":2}]}", 0, NULL);
 	C1_CHECK_INT(sim_faults_set(bad, err, sizeof(err)), ==, -1);

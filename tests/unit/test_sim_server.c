@@ -2,15 +2,21 @@
  * SigV4 signer, then dispatched), plus one run over a real socket. */
 #include "harness.h"
 #include "sim.h"
+#include "sim_delay.h"
 #include "sim_server.h"
 
 #include "engine/aws/sigv4.h"
 #include "engine/core/alloc.h"
 #include "engine/net/http_curl.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #define S_ACCOUNT "111122223333"
 
@@ -395,6 +401,57 @@ C1_TEST(cloudone_throttle_has_retry_after)
 	sim_faults_set(NULL, NULL, 0);
 }
 
+/* CloudFormation's throttle answer is its Query XML error, counted as throttled. */
+C1_TEST(cloudformation_throttle_is_query_xml)
+{
+	struct s_exchange x;
+	char err[128];
+	char akid[21], secret[64];
+	sim_reset_all();
+	json_t *plan = json_loads("{\"rate_limits\":{\"cloudformation\":1}}", 0, NULL);
+	C1_CHECK_INT(sim_faults_set(plan, err, sizeof(err)), ==, 0);
+	json_decref(plan);
+	s_keys(akid, secret, S_ACCOUNT);
+	static const char body[] = "Action=DescribeStacks&Version=2010-05-15";
+	s_aws(&x, "POST", "http://127.0.0.1:1/", body, akid, secret, NULL, "cloudformation", "us-east-1",
+	      s_now, NULL);
+	C1_CHECK_INT(x.resp.status, ==, 200);
+	s_done(&x);
+	s_aws(&x, "POST", "http://127.0.0.1:1/", body, akid, secret, NULL, "cloudformation", "us-east-1",
+	      s_now, NULL);
+	C1_CHECK_INT(x.resp.status, ==, 400);
+	C1_CHECK_STR(c1_headers_get(&x.resp.headers, "Content-Type"), "text/xml");
+	C1_CHECK_CONTAINS(s_body(&x),
+			  "<ErrorResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\">");
+	C1_CHECK_CONTAINS(s_body(&x), "<Type>Sender</Type>");
+	C1_CHECK_CONTAINS(s_body(&x), "<Code>Throttling</Code>");
+	C1_CHECK_CONTAINS(s_body(&x), "<Message>Rate exceeded</Message>");
+	C1_CHECK(c1_headers_get(&x.resp.headers, "x-amzn-RequestId") != NULL);
+	s_done(&x);
+	/* Another region of the same account has its own bucket. */
+	s_aws(&x, "POST", "http://127.0.0.1:1/", body, akid, secret, NULL, "cloudformation", "eu-west-2",
+	      s_now, NULL);
+	C1_CHECK_INT(x.resp.status, ==, 200);
+	s_done(&x);
+
+	json_t *state = json_object();
+	sim_counters_dump(state);
+	json_t *requests = json_object_get(state, "requests");
+	bool seen = false;
+	for (size_t i = 0; i < json_array_size(requests); i++) {
+		json_t *r = json_array_get(requests, i);
+		if (strcmp(json_string_value(json_object_get(r, "route")), "DescribeStacks") != 0)
+			continue;
+		C1_CHECK_INT(json_integer_value(json_object_get(r, "count")), ==, 3);
+		C1_CHECK_INT(json_integer_value(json_object_get(r, "throttled")), ==, 1);
+		C1_CHECK_INT(json_integer_value(json_object_get(r, "failed")), ==, 0);
+		seen = true;
+	}
+	C1_CHECK(seen);
+	json_decref(state);
+	sim_faults_set(NULL, NULL, 0);
+}
+
 C1_TEST(serves_over_a_real_socket)
 {
 	struct sim_server *srv = NULL;
@@ -490,4 +547,160 @@ C1_TEST(presigned_s3_url_is_verified)
 	}
 	free(url);
 	c1_http_request_dispose(&http);
+}
+
+/* ---- latency over real sockets ---- */
+
+static int s_connect_local(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in addr;
+	memset(&addr, 0, sizeof(addr));
+	addr.sin_family = AF_INET;
+	addr.sin_port = htons((uint16_t)port);
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	C1_CHECK(fd >= 0);
+	C1_CHECK_INT(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), ==, 0);
+	return fd;
+}
+
+static void s_send_text(int fd, const char *text)
+{
+	size_t len = strlen(text), off = 0;
+	while (off < len) {
+		ssize_t n = send(fd, text + off, len - off, MSG_NOSIGNAL);
+		C1_CHECK(n > 0);
+		off += (size_t)n;
+	}
+}
+
+/* The whole answer of a `Connection: close` request (bounded); caller frees. */
+static char *s_read_answer(int fd)
+{
+	struct c1_buf in = C1_BUF_INIT;
+	char chunk[4096];
+	ssize_t n;
+	while ((n = recv(fd, chunk, sizeof(chunk), 0)) > 0 && in.len < 65536)
+		c1_buf_put(&in, chunk, (size_t)n);
+	char *text = c1_strdup(c1_buf_cstr(&in));
+	c1_buf_dispose(&in);
+	return text;
+}
+
+static char *s_cloudone_request_text(const char *key)
+{
+	int id_len = (int)strcspn(key, ":");
+	return c1_asprintf("GET /api/apikeys/%.*s HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ApiKey %s\r\n"
+			   "api-version: v1\r\nConnection: close\r\n\r\n",
+			   id_len, key, key);
+}
+
+/* The body of an answer with its one clock reading (lastActivity) masked; caller frees. */
+static char *s_body_of(const char *answer)
+{
+	const char *p = strstr(answer, "\r\n\r\n");
+	char *body = c1_strdup(p ? p + 4 : "");
+	char *t = strstr(body, "\"lastActivity\":\"");
+	for (t = t ? t + strlen("\"lastActivity\":\"") : NULL; t && *t && *t != '"'; t++)
+		*t = 'x';
+	return body;
+}
+
+static void s_set_latency(int ms)
+{
+	char err[128];
+	char text[64];
+	snprintf(text, sizeof(text), "{\"latency_ms\": %d}", ms);
+	json_t *plan = json_loads(text, 0, NULL);
+	C1_CHECK_INT(sim_faults_set(plan, err, sizeof(err)), ==, 0);
+	json_decref(plan);
+}
+
+/* 200 requests delayed 200 ms each on 4 server threads: if a delay held a
+ * thread they would take 200 * 200 / 4 ms = 10 s; suspended, they overlap. */
+C1_TEST(latency_does_not_hold_a_server_thread)
+{
+	enum { N = 200, LATENCY_MS = 200 };
+	struct sim_server *srv = NULL;
+	struct sim_server_options opts = SIM_SERVER_OPTIONS_INIT;
+	int fds[N];
+	sim_reset_all();
+	opts.threads = 4;
+	C1_CHECK_INT(sim_server_start(&srv, &opts), ==, 0);
+	int port = sim_server_port(srv);
+	char *key = sim_creds_cloudone_key("us-1", "900000000001");
+	char *request = s_cloudone_request_text(key);
+
+	/* The reference answer, without latency. */
+	int fd = s_connect_local(port);
+	s_send_text(fd, request);
+	char *plain = s_read_answer(fd);
+	close(fd);
+	C1_CHECK_CONTAINS(plain, "HTTP/1.1 200");
+
+	s_set_latency(LATENCY_MS);
+	int64_t started = sim_delay_now_ms();
+	for (int i = 0; i < N; i++) {
+		fds[i] = s_connect_local(port);
+		s_send_text(fds[i], request);
+	}
+	for (int i = 0; i < N; i++) {
+		char *answer = s_read_answer(fds[i]);
+		close(fds[i]);
+		C1_CHECK_CONTAINS(answer, "HTTP/1.1 200");
+		/* The same answer, only later. */
+		char *got = s_body_of(answer), *want = s_body_of(plain);
+		C1_CHECK_STR(got, want);
+		free(got);
+		free(want);
+		free(answer);
+	}
+	int64_t elapsed = sim_delay_now_ms() - started;
+	C1_CHECK_INT(elapsed, >=, LATENCY_MS);
+	C1_CHECK_INT(elapsed, <, 5000);
+	C1_CHECK_INT(sim_server_delayed(srv), ==, 0);
+
+	free(plain);
+	free(request);
+	free(key);
+	sim_server_free(srv);
+	sim_faults_set(NULL, NULL, 0);
+	sim_reset_all();
+}
+
+/* Stopping the server while answers wait out a long latency answers them at
+ * once (MHD must never be stopped with suspended connections). */
+C1_TEST(stop_answers_delayed_requests)
+{
+	enum { N = 10 };
+	struct sim_server *srv = NULL;
+	struct sim_server_options opts = SIM_SERVER_OPTIONS_INIT;
+	int fds[N];
+	sim_reset_all();
+	C1_CHECK_INT(sim_server_start(&srv, &opts), ==, 0);
+	char *key = sim_creds_cloudone_key("us-1", "900000000001");
+	char *request = s_cloudone_request_text(key);
+	s_set_latency(60000);
+	for (int i = 0; i < N; i++) {
+		fds[i] = s_connect_local(sim_server_port(srv));
+		s_send_text(fds[i], request);
+	}
+	int64_t started = sim_delay_now_ms();
+	while (sim_server_delayed(srv) < N && sim_delay_now_ms() - started < 5000) {
+		struct timespec ts = {0, 10 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	C1_CHECK_INT(sim_server_delayed(srv), ==, N);
+	sim_server_free(srv);
+	C1_CHECK_INT(sim_delay_now_ms() - started, <, 10000);
+	for (int i = 0; i < N; i++) {
+		char *answer = s_read_answer(fds[i]);
+		close(fds[i]);
+		C1_CHECK_CONTAINS(answer, "HTTP/1.1 200");
+		free(answer);
+	}
+	free(request);
+	free(key);
+	sim_faults_set(NULL, NULL, 0);
+	sim_reset_all();
 }
