@@ -678,7 +678,8 @@ static enum c1_call_verdict s_create_after(struct c1_account_job *job, struct c1
 	job->call = job->write_call;
 	enum c1_call_verdict v = AFTER(s_rl_c1(job), rc, 0, err, false);
 	job->write_call = job->call;
-	if (v == C1_CALL_RETRY && rc != C1_EINPROGRESS) {
+	/* A throttled create was refused, not lost: send it again without a look-up. */
+	if (v == C1_CALL_RETRY && rc != C1_EINPROGRESS && !(err && err->throttling)) {
 		job->call = C1_CALL_TRIES_INIT;
 		job->sub = RS_LOOK;
 	}
@@ -955,7 +956,7 @@ static int s_cloud_account_step(struct c1_account_job *job, struct c1_task_ctx *
 	}
 	enum c1_call_verdict v = s_create_after(job, ctx, rc, &err);
 	if (v == C1_CALL_RETRY) {
-		if (rc != C1_EINPROGRESS)
+		if (rc != C1_EINPROGRESS && !err.throttling)
 			d->ca_recheck = true; /* the create may have gone through */
 		return C1_TASK_WAIT;
 	}

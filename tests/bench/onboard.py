@@ -26,11 +26,12 @@ SCHEMA = "c1onboard.bench/v1"
 # Requests one account needs at minimum on a fresh universe (docs/benchmark.md), by service.
 # direct: STS AssumeRole + GetCallerIdentity; S3 HeadBucket; CloudFormation 3 preflight
 # DescribeStacks + (CreateStack + one DescribeStacks) x 3 stacks; Cloud One connector search +
-# create, cloud-account list (one page) + create, CloudTrail stack parameters.
-MIN_DIRECT = {"sts": 2, "s3": 1, "cloudformation": 9, "cloudone": 5}
-# per tenant: GET apikey, GET connectors (V1 link), POST connectors (link), GET awsconnectorsettings;
+# create, cloud-account create, CloudTrail stack parameters.
+MIN_DIRECT = {"sts": 2, "s3": 1, "cloudformation": 9, "cloudone": 4}
+# per tenant: GET apikey, GET connectors (V1 link), POST connectors (link), GET awsconnectorsettings,
+# the tenant's cloud-account index (one page of GET /api/cloudaccounts/aws on a fresh universe);
 # Vision One enrollment token.
-TENANT_DIRECT = {"cloudone": 4, "visionone": 1}
+TENANT_DIRECT = {"cloudone": 5, "visionone": 1}
 # template: STS 2, S3 1, DescribeStacks (preflight) + CreateStack + one DescribeStacks; tenant: GET apikey.
 MIN_TEMPLATE = {"sts": 2, "s3": 1, "cloudformation": 3}
 TENANT_TEMPLATE = {"cloudone": 1}
