@@ -9,7 +9,9 @@ cloud-account create: account X's first POST answers 500 (not created),
 account Y's first two answer 503. Both retries must re-check X and Y in the
 list (the create might have gone through) and then create once: every
 account ends with exactly one cloud account, X and Y included, and the
-index is listed once per tenant besides those re-checks. `plan` and
+index is listed once per tenant besides those re-checks. Then a create
+whose answer is lost (carried out, answered 502) is re-checked and adopted,
+never sent twice. `plan` and
 `drift` afterwards read the index (a few list pages per tenant, no per-
 account listing, no writes) and find nothing to do; `offboard --only X`
 finds X's record in the index and removes it."""
@@ -53,6 +55,26 @@ ids = [c["account_id"] for c in after.get("cloud_accounts", [])]
 chk.eq(sorted(ids), sorted(u.ids()), "exactly one cloud account per AWS account, X and Y included")
 for row in u.rows:
     el.check_onboarded(chk, after, u, row, "after apply", deep=False)
+
+# A create that went through but whose answer was lost (c1sim's lost_reply):
+# the re-check finds the record in the list and adopts it; nothing is created
+# twice. Z is offboarded first, so its record is gone from the index.
+z = u.rows[FIRST + 5]["account_id"]
+eng.faults({"rules": []})
+r = eng.run("offboard", "--only", z, timeout=90)
+el.check_nothing_left(chk, eng.state(), z, "offboard --only Z")
+eng.faults({"rules": [{"service": "cloudone", "route": route, "account_id": z, "effect": "lost_reply",
+                       "status": 502, "times": 1}]})
+before = eng.state()
+r = eng.run("apply", "--only", z, timeout=90)
+el.check_sanitizers(chk, r, "apply after a lost reply")
+chk.eq(r.statuses(), {z: "succeeded"}, "apply of Z with its create's answer lost", r)
+after = eng.state()
+d = el.counter_delta(before, after)
+chk.eq(d.get(("cloudone", route), 0), 1, "the lost create is not sent again: the re-check found it", d)
+chk.eq([c["account_id"] for c in after.get("cloud_accounts", [])].count(z), 1, "Z is registered once")
+el.check_onboarded(chk, after, u, next(row for row in u.rows if row["account_id"] == z), "after lost reply",
+                   deep=False)
 
 eng.faults({"rules": []})
 for mode in ("plan", "drift"):

@@ -177,6 +177,12 @@ void sim_faults_dump(json_t *state);
 enum sim_fault_effect sim_faults_check(const struct sim_request *req, int *status, char *code,
 				       size_t code_len);
 /**
+ * A "lost_reply" rule matching `req` fired: the request was carried out, and
+ * its answer is replaced by the error `*status` (the rule's, default 500), as
+ * when a gateway or a dropped connection loses a reply the backend had sent.
+ */
+bool sim_faults_lost_reply(const struct sim_request *req, int *status);
+/**
  * Targeted effects a service applies itself: "stack_fail" (CreateStack of a
  * matching stack fails during creation), "delete_fail" (DeleteStack or a
  * REST DELETE fails). `stack` may be NULL for non-stack routes.

@@ -54,8 +54,8 @@ static struct s_token_bucket *s_buckets[S_BUCKET_SLOTS];
 
 static const char *const s_rate_services[] = {"cloudone",       "visionone", "sts",
 					      "cloudformation", "s3",        "cloudtrail"};
-static const char *const s_effects[] = {"error", "throttle", "stack_fail", "delete_fail",
-					"update_rollback_fail"};
+static const char *const s_effects[] = {
+    "error", "throttle", "stack_fail", "delete_fail", "update_rollback_fail", "lost_reply"};
 
 static void s_plan_dispose(struct s_plan *plan)
 {
@@ -121,7 +121,7 @@ static int s_parse_rule(struct s_rule *rule, const json_t *obj, size_t index, ch
 	if (!rule->effect || !s_in(rule->effect, s_effects, sizeof(s_effects) / sizeof(s_effects[0]))) {
 		snprintf(err, err_len,
 			 "rules[%zu].effect must be one of error, throttle, stack_fail, delete_fail, "
-			 "update_rollback_fail",
+			 "update_rollback_fail, lost_reply",
 			 index);
 		return -1;
 	}
@@ -440,6 +440,24 @@ cleanup:
 								      : "Throttling");
 	}
 	return effect;
+}
+
+bool sim_faults_lost_reply(const struct sim_request *req, int *status)
+{
+	bool hit = false;
+	const char *service = req->service ? req->service : "";
+	pthread_mutex_lock(&s_lock);
+	for (size_t i = 0; i < s_current.rule_count && !hit; i++) {
+		struct s_rule *rule = &s_current.rules[i];
+		if (strcmp(rule->effect, "lost_reply") != 0 || !s_glob(rule->service, service) ||
+		    !s_glob(rule->route, req->route) || !s_account_matches(req, rule->account_id))
+			continue;
+		hit = s_fire(rule);
+		if (hit)
+			*status = rule->status;
+	}
+	pthread_mutex_unlock(&s_lock);
+	return hit;
 }
 
 bool sim_faults_targeted(const char *effect, const char *service, const char *route, const char *account_id,

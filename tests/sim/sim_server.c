@@ -678,6 +678,13 @@ void sim_server_dispatch(struct sim_request *req, struct sim_response *resp)
 			svc->handle(req, resp);
 		else
 			sim_respond_service_error(resp, req, 501, NULL, "not simulated");
+		int lost = 0;
+		if (resp->status < 400 && sim_faults_lost_reply(req, &lost)) {
+			c1_headers_dispose(&resp->headers);
+			sim_respond_service_error(
+			    resp, req, lost, NULL,
+			    "the answer was lost on its way back (the request was carried out)");
+		}
 	}
 	s_ensure_request_id_header(req, resp);
 	sim_count(req->service, req->route, throttled, !throttled && resp->status >= 400);
