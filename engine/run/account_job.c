@@ -296,6 +296,7 @@ void c1_account_job_free(struct c1_account_job *job)
 		return;
 	c1_io_slot_free(&job->task);
 	c1_aws_context_dispose(&job->aws);
+	c1_aws_cache_forget_idle(job->run->aws, job->row->profile);
 	for (int i = 0; i < C1_STEP_COUNT; i++) {
 		free(job->steps[i].resource);
 		free(job->steps[i].physical);

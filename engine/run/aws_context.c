@@ -10,6 +10,7 @@
 #include "engine/net/ratelimit.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,6 +101,27 @@ int c1_aws_cache_provider(struct c1_aws_cache *cache, const char *profile,
 cleanup:
 	pthread_mutex_unlock(&cache->lock);
 	return rc;
+}
+
+void c1_aws_cache_forget_idle(struct c1_aws_cache *cache, const char *profile)
+{
+	if (!cache || !profile)
+		return;
+	struct c1_aws_credentials_provider *drop = NULL;
+	pthread_mutex_lock(&cache->lock);
+	for (size_t i = 0; i < cache->len; i++) {
+		if (strcmp(cache->items[i].profile, profile) != 0)
+			continue;
+		/* Only the cache holds it, and nobody can take it without this lock. */
+		if (atomic_load(&cache->items[i].provider->refcount) == 1) {
+			drop = cache->items[i].provider;
+			free(cache->items[i].profile);
+			cache->items[i] = cache->items[--cache->len];
+		}
+		break;
+	}
+	pthread_mutex_unlock(&cache->lock);
+	c1_aws_credentials_provider_release(drop);
 }
 
 int c1_aws_context_init(struct c1_aws_context *ctx, struct c1_aws_cache *cache, const char *profile,

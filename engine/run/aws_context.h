@@ -21,6 +21,12 @@ void c1_aws_cache_free(struct c1_aws_cache *cache);
 /** How long before expiry credentials are fetched again (0: the default, 5 minutes). Before use. */
 void c1_aws_cache_set_refresh_margin(struct c1_aws_cache *cache, int64_t margin_ms);
 /** The provider of `profile` (made once, then shared); *out is acquired. C1_ECONFIG naming the profile. */
+/**
+ * Drop `profile`'s provider (and the credentials it holds) when no account
+ * holds it any more: a finished account's credentials are not kept for the
+ * rest of a 10,000-account run. A later account of the profile makes a new one.
+ */
+void c1_aws_cache_forget_idle(struct c1_aws_cache *cache, const char *profile);
 int c1_aws_cache_provider(struct c1_aws_cache *cache, const char *profile,
 			  struct c1_aws_credentials_provider **out);
 
