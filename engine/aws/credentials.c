@@ -152,6 +152,12 @@ static int s_cached_get(struct c1_aws_credentials_provider *self, struct c1_aws_
 
 	pthread_mutex_lock(&c->lock);
 	c->refreshing = false;
+	if (rc == C1_EINPROGRESS) {
+		/* Sent, not answered: not a failure to remember. A caller waiting on this
+		 * fetch finds no credentials and fetches for itself. */
+		pthread_cond_broadcast(&c->done);
+		goto unlock;
+	}
 	c->generation++;
 	c->last_rc = rc;
 	if (rc == 0) {

@@ -58,6 +58,8 @@ static int s_assume_fetch(void *ctx, struct c1_aws_credentials **out)
 	struct c1_sts_assume_role_input in = {a->role_arn, a->session_name, a->external_id,
 					      a->duration_seconds};
 	rc = c1_sts_assume_role(&sts, &target, &view, &in, &err);
+	if (rc == C1_EINPROGRESS)
+		goto cleanup; /* sent; the caller's task parks until the answer */
 	if (rc) {
 		char detail[768];
 		if (rc == C1_EAPI)
@@ -98,6 +100,12 @@ int c1_aws_credentials_provider_new_assume_role(struct c1_aws_credentials_provid
 	a->source = c1_aws_credentials_provider_acquire(opts->source);
 	a->role_arn = c1_strdup(opts->role_arn);
 	a->session_name = c1_strdup(opts->role_session_name);
+	if (!a->session_name) {
+		/* One name for the provider's life, not one per call: a call repeated
+		 * by a task parked on it (engine/run/io_park) must be the same request. */
+		const struct c1_clock *clk = opts->clock ? opts->clock : c1_clock_system();
+		a->session_name = c1_asprintf("c1onboard-%lld", (long long)(c1_clock_wall_ms(clk) / 1000));
+	}
 	a->external_id = c1_strdup(opts->external_id);
 	a->duration_seconds = opts->duration_seconds;
 	a->transport = opts->transport;

@@ -62,6 +62,8 @@ static int s_run(struct s_policy *p, const struct c1_http_request *req, struct c
 		if (p->limiter)
 			c1_ratelimit_acquire(p->limiter, p->key);
 		rc = p->inner->send(p->inner, req, out);
+		if (rc == C1_EINPROGRESS)
+			return rc; /* handed to the I/O loop; the answer comes back to the caller's task */
 
 		struct c1_api_error err = C1_API_ERROR_INIT;
 		if (rc == 0 && s_is_2xx(out->status)) {

@@ -117,8 +117,17 @@ enum c1_check_verdict c1_job_check_identity(struct c1_account_job *job, struct c
 	struct c1_api_error err = C1_API_ERROR_INIT;
 	struct c1_sts_identity id = C1_STS_IDENTITY_INIT;
 	enum c1_check_verdict verdict = C1_CHECK_INVALID;
-	/* Cheap after the first call: the profile's provider caches. */
-	if (c1_aws_context_credentials(&job->aws) != 0) {
+	/* Cheap after the first call: the profile's provider caches. The first
+	 * one's AssumeRole parks this task on the I/O loop like any gated call
+	 * (no client-side ceiling for the hub's STS: docs/rate-limits.md). */
+	c1_io_arm(ctx);
+	int crc = c1_aws_context_credentials(&job->aws);
+	c1_io_disarm();
+	if (crc == C1_EINPROGRESS) {
+		ctx->wake_at_ms = ctx->now_ms;
+		return C1_CHECK_WAIT;
+	}
+	if (crc != 0) {
 		snprintf(code, code_len, "Credentials");
 		snprintf(msg, msg_len, "credentials of profile \"%s\": %s", job->row->profile,
 			 c1_error_last());
