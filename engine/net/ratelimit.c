@@ -238,23 +238,6 @@ static int64_t s_try(struct s_entry *e, int64_t now_ms)
 	return ms < 1 ? 1 : (int64_t)ms;
 }
 
-int64_t c1_ratelimit_reserve(struct c1_ratelimit *rl, const char *key, int64_t now_ms)
-{
-	pthread_mutex_lock(&rl->lock);
-	struct s_entry *e = s_get(rl, key, now_ms);
-	s_refill(e, now_ms);
-	/* Take the token now, even if that leaves the bucket in debt: the debt is
-	 * the queue of callers ahead, and each learns its own turn. */
-	e->tokens -= 1.0;
-	int64_t wait = 0;
-	if (e->tokens < 0) {
-		double ms = ceil(-e->tokens * 1000.0 / e->fill);
-		wait = ms < 1 ? 1 : (int64_t)ms;
-	}
-	pthread_mutex_unlock(&rl->lock);
-	return wait;
-}
-
 int64_t c1_ratelimit_try_acquire(struct c1_ratelimit *rl, const char *key, int64_t now_ms)
 {
 	pthread_mutex_lock(&rl->lock);

@@ -66,15 +66,6 @@ char *c1_ratelimit_key(const char *service, const char *region, const char *prin
 int64_t c1_ratelimit_try_acquire(struct c1_ratelimit *rl, const char *key, int64_t now_ms);
 
 /**
- * Non-blocking, reserving: take one token for `key` now, in advance if the
- * bucket is empty, and return the ms until the caller's turn (0: go now).
- * Callers queue in reservation order and each wakes once, at its turn, instead
- * of every waiter waking at the next token and all but one waiting again. A
- * caller that reserved must send at its turn (the token is spent). Thread-safe.
- */
-int64_t c1_ratelimit_reserve(struct c1_ratelimit *rl, const char *key, int64_t now_ms);
-
-/**
  * Blocking: take one token, waiting as long as needed. Waiters for a key
  * queue in FIFO order; only the head waits on a timed condition variable,
  * the rest on an untimed one, so nobody spins. With a non-system clock the

@@ -35,15 +35,11 @@ int64_t c1_job_next_poll(struct c1_account_job *job)
 
 int c1_call_gate(struct c1_run_shared *run, struct c1_task_ctx *ctx, const char *rl_key)
 {
-	/* A run repeating a call whose answer arrived passed this gate when it sent
-	 * it; a run coming back at its reserved turn paid before it waited. Tokens
-	 * are reserved, so waiters of a busy key wake once each, in order. */
-	if (!c1_io_replaying(ctx) && !c1_io_take_prepaid(ctx, rl_key)) {
-		int64_t wait = c1_ratelimit_reserve(run->rl, rl_key, ctx->now_ms);
-		if (wait > 0) {
-			c1_io_set_prepaid(ctx, rl_key);
+	/* A run repeating a call whose answer arrived passed this gate when it sent it. */
+	if (!c1_io_replaying(ctx)) {
+		int64_t wait = c1_ratelimit_try_acquire(run->rl, rl_key, ctx->now_ms);
+		if (wait > 0)
 			return c1_task_wait_for(ctx, wait);
-		}
 	}
 	c1_io_arm(ctx);
 	return 0;

@@ -17,7 +17,6 @@ struct s_slot {
 	struct c1_task_ctx *ctx; /* of the run that armed it; valid during that run only */
 	uint64_t request;        /* fingerprint of the request the answer belongs to */
 	bool answered;
-	char prepaid[160]; /* rate-limit key whose token was reserved before a wait */
 	int rc;
 	struct c1_http_response resp;
 	char error[600];
@@ -130,18 +129,6 @@ bool c1_io_replaying(struct c1_task_ctx *ctx)
 	return sl && sl->answered;
 }
 
-static struct s_slot *s_slot_of(struct c1_task *t)
-{
-	struct s_slot *sl = t->io;
-	if (!sl) {
-		sl = c1_calloc(1, sizeof(*sl));
-		sl->resp = (struct c1_http_response)C1_HTTP_RESPONSE_INIT;
-		sl->task = t;
-		t->io = sl;
-	}
-	return sl;
-}
-
 void c1_io_arm(struct c1_task_ctx *ctx)
 {
 	struct c1_task *t = ctx->task;
@@ -149,25 +136,16 @@ void c1_io_arm(struct c1_task_ctx *ctx)
 		s_armed = NULL;
 		return;
 	}
-	struct s_slot *sl = s_slot_of(t);
+	struct s_slot *sl = t->io;
+	if (!sl) {
+		sl = c1_calloc(1, sizeof(*sl));
+		sl->resp = (struct c1_http_response)C1_HTTP_RESPONSE_INIT;
+		sl->task = t;
+		t->io = sl;
+	}
 	sl->sched = ctx->sched;
 	sl->ctx = ctx;
 	s_armed = sl;
-}
-
-void c1_io_set_prepaid(struct c1_task_ctx *ctx, const char *rl_key)
-{
-	if (ctx->task)
-		snprintf(s_slot_of(ctx->task)->prepaid, sizeof(((struct s_slot *)0)->prepaid), "%s", rl_key);
-}
-
-bool c1_io_take_prepaid(struct c1_task_ctx *ctx, const char *rl_key)
-{
-	struct s_slot *sl = ctx->task ? ctx->task->io : NULL;
-	if (!sl || !sl->prepaid[0] || strcmp(sl->prepaid, rl_key) != 0)
-		return false;
-	sl->prepaid[0] = '\0';
-	return true;
 }
 
 void c1_io_disarm(void)

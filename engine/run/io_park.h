@@ -26,13 +26,6 @@ int c1_io_transport_new(struct c1_http_transport **out, struct c1_http_transport
 bool c1_io_replaying(struct c1_task_ctx *ctx);
 /** The gate passed: the next request this thread sends for ctx's task may park it. */
 void c1_io_arm(struct c1_task_ctx *ctx);
-/**
- * The task reserved a rate-limit token of `rl_key` and waits for its turn
- * (c1_ratelimit_reserve); the gate it comes back to passes without another.
- */
-void c1_io_set_prepaid(struct c1_task_ctx *ctx, const char *rl_key);
-/** True (once) when the task holds a reserved token of `rl_key`. */
-bool c1_io_take_prepaid(struct c1_task_ctx *ctx, const char *rl_key);
 /** Nothing armed on this thread (before sends that must not park, e.g. a credentials refresh). */
 void c1_io_disarm(void);
 /** Free the slot of a task (its owner frees the task). NULL-safe; the task must not be parked on I/O. */

@@ -289,25 +289,3 @@ C1_TEST(contention_real_clock_no_spinning)
 		c1_test_fail(__FILE__, __LINE__, "CPU %.3f s over %.3f s wall: waiters spin", cpu, wall);
 	c1_ratelimit_free(rl);
 }
-
-/* Reservations: callers of a busy key get successive turns, one token apart,
- * each told once when to come back; the bucket pays them in order. */
-C1_TEST(reserve_hands_out_turns_in_order)
-{
-	struct c1_fake_clock fc;
-	c1_fake_clock_init(&fc, 0);
-	struct c1_ratelimit *rl = s_new(&fc, 10);
-	C1_CHECK_INT(c1_ratelimit_set_service_rate(rl, "cloudone", 10, 2), ==, 0);
-	int64_t t = fc.clock.monotonic_ms(fc.clock.ctx);
-	const char *key = "cloudone|k";
-	C1_CHECK_INT(c1_ratelimit_reserve(rl, key, t), ==, 0); /* the burst */
-	C1_CHECK_INT(c1_ratelimit_reserve(rl, key, t), ==, 0);
-	C1_CHECK_INT(c1_ratelimit_reserve(rl, key, t), ==, 100); /* then 100 ms apart */
-	C1_CHECK_INT(c1_ratelimit_reserve(rl, key, t), ==, 200);
-	C1_CHECK_INT(c1_ratelimit_reserve(rl, key, t), ==, 300);
-	/* a non-reserving caller waits behind the reservations */
-	C1_CHECK_INT(c1_ratelimit_try_acquire(rl, key, t), ==, 400);
-	/* time pays the debt back: at +300 ms the queue is empty again */
-	C1_CHECK_INT(c1_ratelimit_reserve(rl, key, t + 300), ==, 100);
-	c1_ratelimit_free(rl);
-}
