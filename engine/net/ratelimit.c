@@ -172,8 +172,9 @@ static void s_rehash(struct c1_ratelimit *rl)
 	rl->nbuckets = n;
 }
 
-/* Caller holds rl->lock. Entries live until the registry is freed, so the
- * returned pointer stays valid after unlocking. */
+/* Caller holds rl->lock. Entries live until the registry is freed or
+ * c1_ratelimit_forget drops one nobody is blocked on, so a blocking acquirer
+ * (who holds a ticket) may keep the pointer across unlocking. */
 static struct s_entry *s_get(struct c1_ratelimit *rl, const char *key, int64_t now_ms)
 {
 	size_t i = s_hash(key) & (rl->nbuckets - 1);
@@ -236,6 +237,28 @@ static int64_t s_try(struct s_entry *e, int64_t now_ms)
 	}
 	double ms = ceil((1.0 - e->tokens) * 1000.0 / e->fill);
 	return ms < 1 ? 1 : (int64_t)ms;
+}
+
+void c1_ratelimit_forget(struct c1_ratelimit *rl, const char *key)
+{
+	if (!rl || !key)
+		return;
+	pthread_mutex_lock(&rl->lock);
+	size_t i = s_hash(key) & (rl->nbuckets - 1);
+	for (struct s_entry **pp = &rl->buckets[i]; *pp; pp = &(*pp)->next) {
+		struct s_entry *e = *pp;
+		if (strcmp(e->key, key) != 0)
+			continue;
+		if (e->serving == e->next_ticket) { /* nobody blocked in acquire on it */
+			*pp = e->next;
+			pthread_cond_destroy(&e->cond);
+			free(e->key);
+			free(e);
+			rl->count--;
+		}
+		break;
+	}
+	pthread_mutex_unlock(&rl->lock);
 }
 
 int64_t c1_ratelimit_try_acquire(struct c1_ratelimit *rl, const char *key, int64_t now_ms)

@@ -73,6 +73,12 @@ int64_t c1_ratelimit_try_acquire(struct c1_ratelimit *rl, const char *key, int64
  */
 void c1_ratelimit_acquire(struct c1_ratelimit *rl, const char *key);
 
+/**
+ * Drop `key`'s bucket (a finished account's own keys): its state is lost, as
+ * if never used. Kept when a caller is blocked in acquire on it. Thread-safe.
+ */
+void c1_ratelimit_forget(struct c1_ratelimit *rl, const char *key);
+
 /** A response arrived that was not throttled: measure the send rate, regrow. */
 void c1_ratelimit_on_success(struct c1_ratelimit *rl, const char *key, int64_t now_ms);
 /** The service throttled us: rate := max(min_rate, beta * min(measured, rate)). */

@@ -304,6 +304,10 @@ void c1_account_job_free(struct c1_account_job *job)
 	if (!job)
 		return;
 	c1_io_slot_free(&job->task);
+	/* The account's own rate-limit buckets (service|region|account) end with it. */
+	c1_ratelimit_forget(job->run->rl, job->aws.rl_sts);
+	c1_ratelimit_forget(job->run->rl, job->aws.rl_cfn);
+	c1_ratelimit_forget(job->run->rl, job->aws.rl_s3);
 	c1_aws_context_dispose(&job->aws);
 	c1_aws_cache_forget_idle(job->run->aws, job->row->profile);
 	for (int i = 0; i < C1_STEP_COUNT; i++) {

@@ -289,3 +289,20 @@ C1_TEST(contention_real_clock_no_spinning)
 		c1_test_fail(__FILE__, __LINE__, "CPU %.3f s over %.3f s wall: waiters spin", cpu, wall);
 	c1_ratelimit_free(rl);
 }
+
+/* A finished account's buckets can be dropped; a key used again starts afresh. */
+C1_TEST(forget_drops_a_bucket)
+{
+	struct c1_fake_clock fc;
+	c1_fake_clock_init(&fc, 0);
+	struct c1_ratelimit *rl = s_new(&fc, 10);
+	C1_CHECK_INT(c1_ratelimit_set_service_rate(rl, "cloudformation", 1, 1), ==, 0);
+	int64_t t = fc.clock.monotonic_ms(fc.clock.ctx);
+	C1_CHECK_INT(c1_ratelimit_try_acquire(rl, KEY_CF, t), ==, 0);
+	C1_CHECK_INT(c1_ratelimit_try_acquire(rl, KEY_CF, t), ==, 1000);
+	c1_ratelimit_forget(rl, KEY_CF);
+	c1_ratelimit_forget(rl, "cloudformation|nowhere|0"); /* unknown: nothing happens */
+	c1_ratelimit_forget(rl, NULL);
+	C1_CHECK_INT(c1_ratelimit_try_acquire(rl, KEY_CF, t), ==, 0); /* a fresh, full bucket */
+	c1_ratelimit_free(rl);
+}
