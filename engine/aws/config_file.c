@@ -21,6 +21,7 @@
 #include "engine/core/alloc.h"
 #include "engine/core/buf.h"
 #include "engine/core/error.h"
+#include "engine/core/hash.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -106,12 +107,7 @@ struct c1_aws_config {
 
 static uint64_t s_hash(const char *s, size_t len)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
+	return c1_fnv1a(C1_FNV1A_INIT, s, len);
 }
 
 static size_t s_map_find(const struct s_map *m, const char *key, size_t len)

@@ -1,6 +1,7 @@
 #include "engine/net/http_curl.h"
 
 #include "engine/core/alloc.h"
+#include "engine/core/clock.h"
 #include "engine/core/error.h"
 #include "engine/net/url.h"
 
@@ -11,7 +12,6 @@
 #include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -380,13 +380,19 @@ static int s_send(struct c1_http_transport *self, const struct c1_http_request *
 
 /* ---- the I/O loop: every submitted transfer on one thread (curl multi) ---- */
 
-static void s_complete(struct s_curl *c, struct s_xfer *x, CURLcode cc)
+/* A submitted transfer is over: tell its owner (rc, with c1_error_last() as
+ * the message when rc != 0) and free it. Loop thread only. */
+static void s_xfer_end(struct s_curl *c, struct s_xfer *x, int rc)
 {
-	int rc = s_finished(x, cc);
 	x->done(x->arg, rc, &x->resp, rc ? c1_error_last() : NULL);
 	s_xfer_release(c, x);
 	c1_http_response_dispose(&x->resp);
 	free(x);
+}
+
+static void s_complete(struct s_curl *c, struct s_xfer *x, CURLcode cc)
+{
+	s_xfer_end(c, x, s_finished(x, cc));
 }
 
 static void s_unlink(struct s_curl *c, struct s_xfer *x)
@@ -424,9 +430,7 @@ static int s_on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void
 
 static int64_t s_mono_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return c1_clock_monotonic_ms(c1_clock_system());
 }
 
 /* curl's one timer: when it wants to be called with CURL_SOCKET_TIMEOUT. */
@@ -474,10 +478,7 @@ static void *s_loop_main(void *arg)
 			if (mc != CURLM_OK) {
 				c1_error_set("%s %s: libcurl could not start the transfer: %s", x->method,
 					     x->host, curl_multi_strerror(mc));
-				x->done(x->arg, C1_ETRANSPORT, &x->resp, c1_error_last());
-				s_xfer_release(c, x);
-				c1_http_response_dispose(&x->resp);
-				free(x);
+				s_xfer_end(c, x, C1_ETRANSPORT);
 				continue;
 			}
 			x->next = c->active;
@@ -519,10 +520,7 @@ static void *s_loop_main(void *arg)
 		s_unlink(c, x);
 		curl_multi_remove_handle(c->multi, x->h);
 		c1_error_set("%s %s: the run is stopping; request abandoned", x->method, x->host);
-		x->done(x->arg, C1_ECANCELLED, &x->resp, c1_error_last());
-		s_xfer_release(c, x);
-		c1_http_response_dispose(&x->resp);
-		free(x);
+		s_xfer_end(c, x, C1_ECANCELLED);
 	}
 	return NULL;
 }

@@ -3,6 +3,7 @@
 #include "engine/core/alloc.h"
 #include "engine/core/buf.h"
 #include "engine/core/error.h"
+#include "engine/core/hash.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -62,12 +63,7 @@ struct c1_ratelimit {
 
 static uint64_t s_hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ull;
-	}
-	return h;
+	return c1_fnv1a_str(s);
 }
 
 int c1_ratelimit_new(struct c1_ratelimit **out, const struct c1_ratelimit_options *opts)

@@ -1,6 +1,7 @@
 #include "engine/run/cloud_index.h"
 
 #include "engine/core/alloc.h"
+#include "engine/core/hash.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -27,10 +28,7 @@ struct c1_cloud_index {
 
 static uint64_t s_hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
+	return c1_fnv1a_str(s);
 }
 
 struct c1_cloud_index *c1_cloud_index_new(void)

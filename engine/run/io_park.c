@@ -2,6 +2,7 @@
 
 #include "engine/core/alloc.h"
 #include "engine/core/error.h"
+#include "engine/core/hash.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -29,24 +30,16 @@ struct s_park {
 	struct c1_http_transport *inner;
 };
 
-static uint64_t s_fnv(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 1099511628211ULL;
-	return h;
-}
-
 /* The same call repeated by the next run has the same method, URL and body
  * (its signature headers differ: they carry the time). */
 static uint64_t s_fingerprint(const struct c1_http_request *req)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = C1_FNV1A_INIT;
 	const char *m = req->method ? req->method : "GET";
-	h = s_fnv(h, m, strlen(m) + 1);
-	h = s_fnv(h, req->url, strlen(req->url) + 1);
+	h = c1_fnv1a(h, m, strlen(m) + 1);
+	h = c1_fnv1a(h, req->url, strlen(req->url) + 1);
 	if (req->body)
-		h = s_fnv(h, req->body, req->body_len);
+		h = c1_fnv1a(h, req->body, req->body_len);
 	return h;
 }
 
