@@ -956,8 +956,10 @@ static int s_cloud_account_step(struct c1_account_job *job, struct c1_task_ctx *
 	}
 	enum c1_call_verdict v = s_create_after(job, ctx, rc, &err);
 	if (v == C1_CALL_RETRY) {
-		if (rc != C1_EINPROGRESS && !err.throttling)
-			d->ca_recheck = true; /* the create may have gone through */
+		/* s_create_after sends an uncertain create back to the look-up: for a
+		 * cloud account that is a re-check of the list, not the index. */
+		if (job->sub == RS_LOOK)
+			d->ca_recheck = true;
 		return C1_TASK_WAIT;
 	}
 	if (v == C1_CALL_FAIL) {

@@ -346,28 +346,33 @@ cleanup:
 	free(dir);
 }
 
+/* Write `r` under `dir`, read report.json back, and check it is the same
+ * document with as many accounts. Returns what was read (caller frees). */
+static struct c1_report *s_write_and_read_back(const struct c1_report *r, const char *dir)
+{
+	char *path = c1_asprintf("%s/%s/report.json", dir, r->run.id);
+	struct c1_report *back = NULL;
+	json_t *a = NULL, *b = NULL;
+	C1_CHECK_INT(c1_report_write_json(r, dir), ==, 0);
+	C1_CHECK_INT(c1_report_read_json(&back, path), ==, 0);
+	C1_CHECK_INT(back->accounts_len, ==, r->accounts_len);
+	C1_CHECK_INT(c1_report_to_json(&a, r), ==, 0);
+	C1_CHECK_INT(c1_report_to_json(&b, back), ==, 0);
+	C1_CHECK(json_equal(a, b));
+	json_decref(a);
+	json_decref(b);
+	free(path);
+	return back;
+}
+
 C1_TEST(read_back_gives_the_same_document)
 {
 	char *dir = s_reports_dir();
 	struct c1_report *r = s_full_model("run-rt");
-	struct c1_report *back = NULL;
-	char *path = c1_asprintf("%s/run-rt/report.json", dir);
-	json_t *a = NULL;
-	json_t *b = NULL;
-
-	C1_CHECK_INT(c1_report_write_json(r, dir), ==, 0);
-	C1_CHECK_INT(c1_report_read_json(&back, path), ==, 0);
-	C1_CHECK_INT(back->accounts_len, ==, r->accounts_len);
+	struct c1_report *back = s_write_and_read_back(r, dir);
 	C1_CHECK_INT(back->accounts[3].steps[3].error.http_status, ==, 400);
-	C1_CHECK_INT(c1_report_to_json(&a, r), ==, 0);
-	C1_CHECK_INT(c1_report_to_json(&b, back), ==, 0);
-	C1_CHECK(json_equal(a, b));
-
-	json_decref(a);
-	json_decref(b);
 	c1_report_free(back);
 	c1_report_free(r);
-	free(path);
 	free(dir);
 }
 
@@ -593,20 +598,9 @@ C1_TEST(streamed_write_reads_back_at_any_size)
 			}
 		}
 		c1_report_compute_summary(r);
-		char *path = c1_asprintf("%s/%s/report.json", dir, r->run.id);
-		struct c1_report *back = NULL;
-		json_t *a = NULL, *b = NULL;
-		C1_CHECK_INT(c1_report_write_json(r, dir), ==, 0);
-		C1_CHECK_INT(c1_report_read_json(&back, path), ==, 0);
-		C1_CHECK_INT(back->accounts_len, ==, r->accounts_len);
-		C1_CHECK_INT(c1_report_to_json(&a, r), ==, 0);
-		C1_CHECK_INT(c1_report_to_json(&b, back), ==, 0);
-		C1_CHECK(json_equal(a, b));
-		json_decref(a);
-		json_decref(b);
+		struct c1_report *back = s_write_and_read_back(r, dir);
 		c1_report_free(back);
 		c1_report_free(r);
-		free(path);
 	}
 	free(dir);
 }
