@@ -30,7 +30,34 @@ int64_t c1_job_next_poll(struct c1_account_job *job)
 		job->poll_ms *= 2;
 	else
 		job->poll_ms = job->run->poll_max_ms;
+	job->poll_waited_ms += job->poll_ms;
 	return job->poll_ms;
+}
+
+int64_t c1_job_poll_begin(struct c1_account_job *job, enum c1_step_id step, enum c1_poll_op op)
+{
+	job->poll_ms = 0;
+	job->poll_waited_ms = 0;
+	job->poll_kind = (int)step * 3 + (int)op;
+	int64_t wait = c1_job_next_poll(job);
+	int64_t learned = atomic_load(&job->run->poll_learned_ms[job->poll_kind]);
+	if (learned > wait) {
+		job->poll_waited_ms = learned;
+		wait = learned;
+	}
+	return wait;
+}
+
+void c1_job_poll_complete(struct c1_account_job *job)
+{
+	if (job->poll_kind < 0)
+		return;
+	_Atomic int64_t *slot = &job->run->poll_learned_ms[job->poll_kind];
+	int64_t seen = atomic_load(slot);
+	while ((seen == 0 || job->poll_waited_ms < seen) &&
+	       !atomic_compare_exchange_weak(slot, &seen, job->poll_waited_ms))
+		;
+	job->poll_kind = -1;
 }
 
 int c1_call_gate(struct c1_run_shared *run, struct c1_task_ctx *ctx, const char *rl_key)
@@ -286,6 +313,7 @@ struct c1_account_job *c1_account_job_new(struct c1_run_shared *run, const struc
 	job->row = row;
 	job->row_no = row_no;
 	job->tenant = tenant;
+	job->poll_kind = -1;
 	c1_retry_quota_init(&job->quota, 0);
 	snprintf(job->base, sizeof(job->base), "%s", row->stack_name[0] ? row->stack_name : "CloudOne");
 	snprintf(job->region, sizeof(job->region), "%s", row->region);

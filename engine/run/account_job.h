@@ -61,6 +61,11 @@ struct c1_run_shared {
 	struct c1_http_transport *transport;
 	const struct c1_strategy_ops *strategy;
 	int64_t poll_min_ms, poll_max_ms; /* stack polling backoff */
+	/* The shortest poll wait that found each kind of stack operation
+	 * complete (c1_job_poll_begin's index); 0 = none yet. A stack of the
+	 * same template takes about as long in every account, so later ones
+	 * poll first when the fastest one was done, not every poll_min_ms. */
+	_Atomic int64_t poll_learned_ms[C1_STEP_COUNT * 3];
 	/* After a call's SDK-style retries (max_attempts, quota) are spent on a
 	 * transient error, `outage_retries` more tries spaced outage_delay_ms,
 	 * doubling: a service blip must not roll back an account mid-onboarding. */
@@ -159,6 +164,8 @@ struct c1_account_job {
 	struct c1_call_tries write_call; /* a create that alternates with a look-up */
 	struct c1_retry_quota quota;     /* this account's retry quota */
 	int64_t poll_ms;
+	int poll_kind;          /* poll_learned_ms index of the current wait; -1 when none */
+	int64_t poll_waited_ms; /* sum of the current wait's poll delays */
 	int64_t deadline_ms;
 	int rollback_i; /* index into rollback order */
 	size_t rollback_n;
@@ -286,6 +293,16 @@ void c1_account_job_report(struct c1_account_job *job, struct c1_report_account 
 
 /** The next stack poll delay: poll_min_ms, doubling up to poll_max_ms (job->poll_ms = 0 restarts). */
 int64_t c1_job_next_poll(struct c1_account_job *job);
+
+enum c1_poll_op { C1_POLL_CREATE = 0, C1_POLL_UPDATE, C1_POLL_DELETE };
+/**
+ * The first poll delay after starting `op` on the stack of step `step`: the
+ * shortest wait that found the same operation complete earlier in the run
+ * (at least poll_min_ms), then c1_job_next_poll's schedule from poll_min_ms.
+ */
+int64_t c1_job_poll_begin(struct c1_account_job *job, enum c1_step_id step, enum c1_poll_op op);
+/** The operation begun by c1_job_poll_begin is complete: teach the run its wait. */
+void c1_job_poll_complete(struct c1_account_job *job);
 
 /** Unix ms now. */
 int64_t c1_job_now_wall(void);

@@ -213,6 +213,7 @@ static int s_next_step(struct c1_account_job *job)
 	job->call = C1_CALL_TRIES_INIT;
 	job->write_call = C1_CALL_TRIES_INIT;
 	job->poll_ms = 0;
+	job->poll_kind = -1;
 	bool offboard = job->run->mode == C1_MODE_OFFBOARD;
 	for (;;) {
 		if (offboard) {
@@ -435,8 +436,8 @@ static int s_stack_create_or_update(struct c1_account_job *job, struct c1_task_c
 	d->updating = update;
 	d->op_started_ms = c1_job_now_wall() - 5000;
 	job->sub = SK_POLL;
-	job->poll_ms = 0;
-	return c1_task_wait_for(ctx, c1_job_next_poll(job));
+	return c1_task_wait_for(ctx,
+				c1_job_poll_begin(job, job->step, update ? C1_POLL_UPDATE : C1_POLL_CREATE));
 }
 
 static int s_stack_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
@@ -577,6 +578,7 @@ static int s_stack_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 		switch (c1_cfn_status_classify(d->cur.status)) {
 		case C1_CFN_STATUS_IN_PROGRESS: ret = c1_task_wait_for(ctx, c1_job_next_poll(job)); goto out;
 		case C1_CFN_STATUS_COMPLETE:
+			c1_job_poll_complete(job);
 			s_take_output(job, &d->cur, &s);
 			ret = s_step_done(job, d->updating ? C1_PLAN_UPDATE : C1_PLAN_CREATE);
 			goto out;
@@ -631,8 +633,7 @@ static int s_stack_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 		}
 		job->steps[job->step].wrote = true;
 		job->sub = SK_DELETE_POLL;
-		job->poll_ms = 0;
-		ret = c1_task_wait_for(ctx, c1_job_next_poll(job));
+		ret = c1_task_wait_for(ctx, c1_job_poll_begin(job, job->step, C1_POLL_DELETE));
 		goto out;
 	}
 	case SK_DELETE_POLL: {
@@ -654,6 +655,7 @@ static int s_stack_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 			ret = s_step_fail(job, NULL, "delete failed");
 			goto out;
 		}
+		c1_job_poll_complete(job);
 		struct c1_resource_key key = s_key(job, C1_RESOURCE_STACK, s.name);
 		c1_state_resource_deleted(job->run->state, &key, job->run->run_id);
 		job->sub = SK_CREATE;
@@ -1065,8 +1067,7 @@ static int s_undo(struct c1_account_job *job, struct c1_task_ctx *ctx, enum c1_s
 			}
 			job->outcome.wrote = true;
 			job->sub = 2;
-			job->poll_ms = 0;
-			return c1_task_wait_for(ctx, c1_job_next_poll(job));
+			return c1_task_wait_for(ctx, c1_job_poll_begin(job, id, C1_POLL_DELETE));
 		}
 		GATE(job->aws.rl_cfn);
 		c1_cfn_stack_dispose(&d->cur);
@@ -1078,6 +1079,8 @@ static int s_undo(struct c1_account_job *job, struct c1_task_ctx *ctx, enum c1_s
 		}
 		if (rc == 0 && c1_cfn_status_classify(d->cur.status) == C1_CFN_STATUS_IN_PROGRESS)
 			return c1_task_wait_for(ctx, c1_job_next_poll(job));
+		if (rc != 0 || strcmp(d->cur.status, "DELETE_COMPLETE") == 0)
+			c1_job_poll_complete(job);
 		if (rc == 0 && strcmp(d->cur.status, "DELETE_COMPLETE") != 0) {
 			snprintf(err.code, sizeof(err.code), "%s", d->cur.status);
 			snprintf(err.message, sizeof(err.message), "stack %s ended %s: %s", name,

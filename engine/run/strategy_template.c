@@ -36,6 +36,9 @@ enum {
  * create (CloudFormation's rollback leaves a ROLLBACK_COMPLETE shell), or to
  * offboard. */
 enum { DEL_BEFORE_CREATE = 0, DEL_ROLLBACK, DEL_OFFBOARD };
+/* The all-in-one stack has no step of its own; its learned poll wait takes the
+ * CloudTrail stack's slot (a run uses one strategy). */
+#define C1_TEMPLATE_POLL_STEP C1_STEP_CLOUDTRAIL_STACK
 
 /* The per-job data; flat so that free() releases it (the report reads it
  * after the task ended). `cur` is disposed when the task finishes. */
@@ -413,8 +416,8 @@ static int s_create_or_update(struct c1_account_job *job, struct c1_task_ctx *ct
 	t->updating = update;
 	t->op_started_ms = c1_job_now_wall() - 5000;
 	job->sub = SK_POLL;
-	job->poll_ms = 0;
-	ret = c1_task_wait_for(ctx, c1_job_next_poll(job));
+	ret = c1_task_wait_for(
+	    ctx, c1_job_poll_begin(job, C1_TEMPLATE_POLL_STEP, update ? C1_POLL_UPDATE : C1_POLL_CREATE));
 cleanup:
 	free(stack_id);
 	/* The request held the secrets only as borrowed pointers; nothing to wipe here. */
@@ -594,6 +597,7 @@ static int s_stack(struct c1_account_job *job, struct c1_task_ctx *ctx)
 				return s_fail(job, NULL, "stack vanished");
 			}
 			if (cls == C1_CFN_STATUS_COMPLETE) {
+				c1_job_poll_complete(job);
 				s_keep_stack(job, &t->cur);
 				s_step_finish(job, C1_STEP_DONE, NULL);
 				return s_finish(job);
@@ -612,6 +616,7 @@ static int s_stack(struct c1_account_job *job, struct c1_task_ctx *ctx)
 			s_delete_failed(job, &e);
 			return s_finish(job);
 		}
+		c1_job_poll_complete(job);
 		struct c1_resource_key key = s_key(job);
 		c1_state_resource_deleted(job->run->state, &key, job->run->run_id);
 		t->exists = false;
@@ -661,8 +666,7 @@ static int s_stack(struct c1_account_job *job, struct c1_task_ctx *ctx)
 		}
 		job->outcome.wrote = true;
 		job->sub = SK_DELETE_POLL;
-		job->poll_ms = 0;
-		return c1_task_wait_for(ctx, c1_job_next_poll(job));
+		return c1_task_wait_for(ctx, c1_job_poll_begin(job, C1_TEMPLATE_POLL_STEP, C1_POLL_DELETE));
 	}
 	}
 }
