@@ -295,7 +295,7 @@ int c1_report_account_to_json_text(struct c1_buf *out, const struct c1_report_ac
 	return rc;
 }
 
-static int s_model_account_text(void *payload, size_t i, struct c1_buf *out)
+static int s_model_account_text(struct c1_buf *out, size_t i, void *payload)
 {
 	const struct c1_report *r = payload;
 	return c1_report_account_to_json_text(out, &r->accounts[i]);
@@ -341,7 +341,7 @@ int c1_report_write_json_stream(const struct c1_report *r, size_t accounts_len,
 	c1_buf_puts(&buf, ",\n  \"accounts\": [");
 	for (size_t i = 0; i < accounts_len && rc == 0; i++) {
 		c1_buf_puts(&buf, i ? ",\n    " : "\n    ");
-		rc = account_text(payload, i, &buf);
+		rc = account_text(&buf, i, payload);
 		if (rc == 0 && buf.len >= 64 * 1024) {
 			rc = c1_report_file_write(f, buf.ptr, buf.len);
 			c1_buf_clear(&buf);

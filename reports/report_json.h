@@ -37,7 +37,7 @@ int c1_report_write_json(const struct c1_report *report, const char *reports_dir
 int c1_report_account_to_json_text(struct c1_buf *out, const struct c1_report_account *a);
 
 /** Supplies the text of account `i` (c1_report_account_to_json_text) of a streamed report.json. */
-typedef int (*c1_report_account_text_fn)(void *payload, size_t i, struct c1_buf *out);
+typedef int (*c1_report_account_text_fn)(struct c1_buf *out, size_t i, void *payload);
 
 /**
  * c1_report_write_json with the accounts taken from elsewhere: the run,

@@ -225,7 +225,7 @@ int c1_report_spool_read_note(struct c1_report_spool *s, size_t row, struct c1_b
 	return rc != 0 ? rc : s_read_at(s, e.off + e.len, e.note_len, out);
 }
 
-static int s_account_text(void *payload, size_t i, struct c1_buf *out)
+static int s_account_text(struct c1_buf *out, size_t i, void *payload)
 {
 	int rc = c1_report_spool_read(payload, i, out);
 	if (rc == C1_ENOTFOUND) {
