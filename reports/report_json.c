@@ -265,19 +265,52 @@ int c1_report_to_json(json_t **out, const struct c1_report *r)
 
 /* Appends `text` to `buf`, each line after the first indented by `indent`
  * spaces: an account's own pretty dump placed inside the accounts array. */
-static void s_put_indented(struct c1_buf *buf, const char *text, int indent)
+static int s_put_indented(struct c1_buf *buf, const char *text, int indent)
 {
-	for (const char *p = text; *p; p++) {
-		c1_buf_putc(buf, *p);
+	int rc = 0;
+	for (const char *p = text; *p && rc == 0; p++) {
+		rc = c1_buf_putc(buf, *p);
 		if (*p == '\n')
-			for (int i = 0; i < indent; i++)
-				c1_buf_putc(buf, ' ');
+			for (int i = 0; i < indent && rc == 0; i++)
+				rc = c1_buf_putc(buf, ' ');
 	}
+	return rc;
+}
+
+int c1_report_account_to_json_text(struct c1_buf *out, const struct c1_report_account *a)
+{
+	json_t *o = s_account_json(a);
+	char *one = json_dumps(o, JSON_INDENT(2));
+	json_decref(o);
+	if (!one) {
+		c1_error_set("cannot render the report entry of account %s (row %d)",
+			     a->account_id ? a->account_id : "", a->row);
+		return C1_ERROR;
+	}
+	int rc = s_put_indented(out, one, 4);
+	free(one);
+	if (rc != 0)
+		c1_error_set("the report entry of account %s (row %d) does not fit its buffer",
+			     a->account_id ? a->account_id : "", a->row);
+	return rc;
+}
+
+static int s_model_account_text(struct c1_buf *out, size_t i, void *payload)
+{
+	const struct c1_report *r = payload;
+	return c1_report_account_to_json_text(out, &r->accounts[i]);
+}
+
+int c1_report_write_json(const struct c1_report *r, const char *reports_dir)
+{
+	return c1_report_write_json_stream(r, r->accounts_len, s_model_account_text, (void *)r, reports_dir);
 }
 
 /* The document is written account by account, so a run of 10,000 accounts
  * never holds its whole JSON tree or text (tens of MB) at once. */
-int c1_report_write_json(const struct c1_report *r, const char *reports_dir)
+int c1_report_write_json_stream(const struct c1_report *r, size_t accounts_len,
+				c1_report_account_text_fn account_text, void *payload,
+				const char *reports_dir)
 {
 	int rc = C1_ERROR;
 	json_t *doc = NULL;
@@ -306,26 +339,17 @@ int c1_report_write_json(const struct c1_report *r, const char *reports_dir)
 	/* the head without its closing brace, then "accounts" as the last member */
 	c1_buf_put(&buf, text, len - 2);
 	c1_buf_puts(&buf, ",\n  \"accounts\": [");
-	for (size_t i = 0; i < r->accounts_len && rc == 0; i++) {
-		json_t *a = s_account_json(&r->accounts[i]);
-		char *one = json_dumps(a, JSON_INDENT(2));
-		json_decref(a);
-		if (!one) {
-			c1_error_set("cannot render account %zu of report.json", i + 1);
-			rc = C1_ERROR;
-			break;
-		}
+	for (size_t i = 0; i < accounts_len && rc == 0; i++) {
 		c1_buf_puts(&buf, i ? ",\n    " : "\n    ");
-		s_put_indented(&buf, one, 4);
-		free(one);
-		if (buf.len >= 64 * 1024) {
+		rc = account_text(&buf, i, payload);
+		if (rc == 0 && buf.len >= 64 * 1024) {
 			rc = c1_report_file_write(f, buf.ptr, buf.len);
 			c1_buf_clear(&buf);
 		}
 	}
 	if (rc != 0)
 		goto cleanup;
-	c1_buf_puts(&buf, r->accounts_len ? "\n  ]\n}\n" : "]\n}\n");
+	c1_buf_puts(&buf, accounts_len ? "\n  ]\n}\n" : "]\n}\n");
 	rc = c1_report_file_write(f, buf.ptr, buf.len);
 	if (rc != 0)
 		goto cleanup;

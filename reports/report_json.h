@@ -4,6 +4,7 @@
 #ifndef C1_REPORTS_REPORT_JSON_H
 #define C1_REPORTS_REPORT_JSON_H
 
+#include "engine/core/buf.h"
 #include "reports/model.h"
 
 #include <jansson.h>
@@ -25,6 +26,29 @@ int c1_report_to_json(json_t **out, const struct c1_report *report);
  * name) or C1_ERROR (file system; the message names the path).
  */
 int c1_report_write_json(const struct c1_report *report, const char *reports_dir);
+
+/**
+ * Append account `a`'s entry to `out` exactly as report.json carries it in
+ * its "accounts" array: pretty-printed, continuation lines indented to sit
+ * in the array, no leading indent, separator or trailing newline. 0, or
+ * C1_ERROR / C1_ETOOBIG (out's cap) with a message naming the account.
+ * Thread-safe for distinct accounts and buffers.
+ */
+int c1_report_account_to_json_text(struct c1_buf *out, const struct c1_report_account *a);
+
+/** Supplies the text of account `i` (c1_report_account_to_json_text) of a streamed report.json. */
+typedef int (*c1_report_account_text_fn)(struct c1_buf *out, size_t i, void *payload);
+
+/**
+ * c1_report_write_json with the accounts taken from elsewhere: the run,
+ * summary and tenants come from `head` (its accounts are ignored), then
+ * `accounts_len` entries, each appended by `account_text` in order. A
+ * non-zero return from it stops the write (temp file removed) and is
+ * returned as is, with its message.
+ */
+int c1_report_write_json_stream(const struct c1_report *head, size_t accounts_len,
+				c1_report_account_text_fn account_text, void *payload,
+				const char *reports_dir);
 
 /**
  * Build a model from a report.json document (the inverse of

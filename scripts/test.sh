@@ -13,13 +13,13 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 ctest --test-dir build --output-on-failure -j"$jobs" "$@"
 
 # ThreadSanitizer pass over the threaded parts (scheduler, rate limiter, shared
-# transport and credentials, state store) and one whole engine run. Only on a
-# full run, and only with clang.
+# transport and credentials, state store, report spool) and one whole engine
+# run. Only on a full run, and only with clang.
 if [ $# -eq 0 ] && command -v clang >/dev/null 2>&1; then
 	cmake -S . -B build-tsan -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		-DCMAKE_C_FLAGS=-fsanitize=thread -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread >/dev/null
 	cmake --build build-tsan -j"$jobs" --target unit_scheduler unit_ratelimit unit_http_policy \
-		unit_credentials unit_state unit_http_curl c1onboard c1sim >/dev/null
+		unit_credentials unit_state unit_http_curl unit_report_spool c1onboard c1sim >/dev/null
 	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -j"$jobs" \
-		-R '^unit\.(scheduler|ratelimit|http_policy|credentials|state|http_curl)\.|^integration\.engine_smoke$'
+		-R '^unit\.(scheduler|ratelimit|http_policy|credentials|state|http_curl|report_spool)\.|^integration\.engine_smoke$'
 fi

@@ -16,7 +16,10 @@
 #include "engine/run/strategy_template.h"
 #include "engine/run/tenant.h"
 #include "reports/report_json.h"
+#include "reports/spool.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -90,15 +93,15 @@ static int64_t s_env_ms(const char *name, int64_t def)
 }
 
 /* ---- rows to jobs: only -j jobs exist at a time ----
- * A job (about 11 KB with its strategy's data) is made when a slot frees and
- * turned into its report entry (about 1 KB) when it ends, so memory follows
- * -j, not the number of rows. */
+ * A job (about 11 KB with its strategy's data) is made when a slot frees;
+ * when it ends, its report entry (about 3 KB of text) and a plan's lines go
+ * to the report spool, a temp file (reports/spool), so memory follows -j,
+ * not the number of rows. */
 
 struct s_row_slot {
 	const struct c1_account_row *row;
 	int row_no;
 	struct c1_tenant *tenant;
-	char *plan_text; /* plan runs: the lines printed in row order at the end */
 };
 
 struct s_feed {
@@ -107,7 +110,8 @@ struct s_feed {
 	size_t n;
 	size_t next; /* under lock */
 	pthread_mutex_t lock;
-	struct c1_report *report; /* accounts[i] is slot i's entry */
+	struct c1_report_spool *spool; /* entry i is slot i's report entry (+ plan lines) */
+	atomic_bool spool_failed;      /* the failure was logged */
 };
 
 /* Rows owed by this thread's feeding loop: a submit refused after a cancel
@@ -144,10 +148,22 @@ static char *s_plan_text(struct c1_account_job *job, struct c1_report_account *a
 static void s_job_ended(struct c1_account_job *job)
 {
 	struct s_feed *f = job->run->feed;
-	struct c1_report_account *acct = &f->report->accounts[job->slot];
-	c1_account_job_report(job, acct);
+	struct c1_report_account acct;
+	char *plan_text = NULL;
+	memset(&acct, 0, sizeof(acct));
+	c1_account_job_report(job, &acct); /* also the account's state row */
 	if (job->run->mode == C1_MODE_PLAN)
-		f->slots[job->slot].plan_text = s_plan_text(job, acct);
+		plan_text = s_plan_text(job, &acct);
+	/* A failed spool (disk full) still counts the account; the run goes on,
+	 * the state store has every outcome, and the report fails at the end. */
+	if (c1_report_spool_put(f->spool, job->slot, &acct, plan_text) != 0 &&
+	    !atomic_exchange(&f->spool_failed, true))
+		C1_ERROR_LOG("run",
+			     "report: %s; accounts go on (the state store has their outcomes), "
+			     "report.json will not be written",
+			     c1_error_last());
+	free(plan_text);
+	c1_report_account_dispose(&acct);
 	c1_account_job_free(job);
 	s_feed_more(f, 1);
 }
@@ -173,6 +189,22 @@ static char *s_plan_text(struct c1_account_job *job, struct c1_report_account *a
 			      s->plan_note ? "  " : "", s->plan_note ? s->plan_note : "");
 	}
 	return c1_buf_detach(&b);
+}
+
+/* The report spool: an unlinked temp file in the state dir (the tool's own,
+ * locked, directory). C1ONBOARD_REPORT_SPOOL_FILE names a file to use
+ * instead; tests pass /dev/full to see a full disk. */
+static int s_spool_new(struct c1_report_spool **out, const char *state_dir, size_t rows)
+{
+	const char *path = getenv("C1ONBOARD_REPORT_SPOOL_FILE");
+	if (!path || !*path)
+		return c1_report_spool_new(out, state_dir, rows);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		c1_error_set("cannot open the report spool %s: %s", path, strerror(errno));
+		return C1_ERROR;
+	}
+	return c1_report_spool_new_fd(out, fd, path, rows);
 }
 
 /* Default client-side ceilings, per rate-limit key (docs/rate-limits.md has
@@ -318,14 +350,15 @@ int c1_runner_run(const struct c1_runner_input *in)
 			t = c1_tenant_new(&run, key, token);
 			tenants[ntenants++] = t;
 		}
-		feed.slots[njobs++] = (struct s_row_slot){row, (int)(i + 1), t, NULL};
+		feed.slots[njobs++] = (struct s_row_slot){row, (int)(i + 1), t};
 	}
 	feed.n = njobs;
 	feed.run = &run;
+	if (s_spool_new(&feed.spool, opts->state_dir, njobs) != 0) {
+		fprintf(stderr, "c1onboard: report: %s\n", c1_error_last());
+		goto cleanup;
+	}
 	report = c1_report_new();
-	report->accounts = c1_calloc(njobs + 1, sizeof(*report->accounts));
-	report->accounts_len = njobs;
-	feed.report = report;
 	run.feed = &feed;
 	run.job_ended = s_job_ended;
 	if (opts->max_failures < 0)
@@ -386,10 +419,16 @@ int c1_runner_run(const struct c1_runner_input *in)
 	report->run.options_json = c1_strdup(options_json);
 	for (size_t k = 0; k < ntenants; k++)
 		c1_tenant_report(tenants[k], c1_report_add_tenant(report));
-	for (size_t i = 0; i < njobs && in->mode == C1_MODE_PLAN; i++)
-		if (feed.slots[i].plan_text)
-			fputs(feed.slots[i].plan_text, stdout);
-	c1_report_compute_summary(report);
+	if (in->mode == C1_MODE_PLAN) {
+		struct c1_buf plan = C1_BUF_INIT;
+		for (size_t i = 0; i < njobs; i++) {
+			c1_buf_clear(&plan);
+			if (c1_report_spool_read_note(feed.spool, i, &plan) == 0)
+				fputs(c1_buf_cstr(&plan), stdout);
+		}
+		c1_buf_dispose(&plan);
+	}
+	c1_report_spool_summary(feed.spool, report->summary, &report->total);
 	char *summary = NULL;
 	{
 		json_t *sj = json_object();
@@ -406,7 +445,7 @@ int c1_runner_run(const struct c1_runner_input *in)
 	run_begun = false;
 	free(summary);
 	const char *reports_dir = opts->reports_dir ? opts->reports_dir : "reports";
-	if (c1_report_write_json(report, reports_dir) != 0) {
+	if (c1_report_spool_write_json(feed.spool, report, reports_dir) != 0) {
 		fprintf(stderr, "c1onboard: report: %s\n", c1_error_last());
 		exit_code = C1_EXIT_SOFTWARE;
 		goto cleanup;
@@ -440,8 +479,7 @@ cleanup:
 		c1_http_curl_quiesce(transport);
 	if (sched_ok)
 		c1_scheduler_free(run.sched);
-	for (size_t i = 0; i < njobs; i++)
-		free(feed.slots[i].plan_text);
+	c1_report_spool_free(feed.spool);
 	free(feed.slots);
 	pthread_mutex_destroy(&feed.lock);
 	for (size_t k = 0; k < ntenants; k++)
