@@ -20,6 +20,10 @@ enum c1_error_code {
 	C1_EINPROGRESS = -13 /* a request was sent and its task parks until the answer (engine/run/io_park) */
 };
 
+/* On a function whose result must not be dropped (a state-store write):
+ * gcc and clang then reject a call that ignores it, even cast to void. */
+#define C1_MUST_CHECK __attribute__((warn_unused_result))
+
 /** Set this thread's last error message (printf-style). Never pass a secret. */
 void c1_error_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /** This thread's last error message; "" when none. Borrowed until the next set. */

@@ -22,6 +22,36 @@ int64_t c1_job_now_wall(void)
 	return c->wall_ms(c->ctx);
 }
 
+int c1_job_intent(struct c1_account_job *job, struct c1_task_ctx *ctx, const struct c1_resource_key *key,
+		  bool deleting)
+{
+	if (c1_io_replaying(ctx))
+		return 0;
+	struct c1_state *st = job->run->state;
+	int rc = deleting ? c1_state_resource_delete_intent(st, key, job->run->run_id)
+			  : c1_state_resource_intent(st, key, job->run->run_id, NULL);
+	if (rc != 0) {
+		char why[512]; /* c1_error_set must not read the message it replaces */
+		snprintf(why, sizeof(why), "%s", c1_error_last());
+		c1_io_disarm();
+		c1_error_set(
+		    "the state store could not record the %s of %s %s before making it, so it was not "
+		    "made: %s",
+		    deleting ? "delete" : "create", c1_resource_kind_name(key->kind), key->name, why);
+	}
+	return rc;
+}
+
+int c1_job_state_written(struct c1_run_shared *run, int rc)
+{
+	if (rc != 0 && atomic_fetch_add(&run->state_write_failures, 1) == 0)
+		C1_WARN("state",
+			"a state-store write failed: %s; accounts go on, and the next run checks what this "
+			"one could not record with look-ups (free space in --state-dir)",
+			c1_error_last());
+	return rc;
+}
+
 int64_t c1_job_next_poll(struct c1_account_job *job)
 {
 	if (job->poll_ms <= 0)
@@ -268,7 +298,8 @@ static int s_job_run(struct c1_task *t, struct c1_task_ctx *ctx)
 		a.status = C1_ACCOUNT_RUNNING;
 		a.started_at_ms = job->started_ms;
 		a.duration_ms = -1;
-		c1_state_account_upsert(job->run->state, job->run->run_id, &a);
+		c1_job_state_written(job->run,
+				     c1_state_account_upsert(job->run->state, job->run->run_id, &a));
 	}
 	int r = job->run->strategy->run(job, ctx);
 	if (r == C1_TASK_DONE)
@@ -375,8 +406,9 @@ void c1_job_step_start(struct c1_account_job *job, enum c1_step_id id)
 		s->started_ms = c1_job_now_wall();
 	s->status = C1_STEP_RUNNING;
 	s->attempts++;
-	c1_state_step_start(job->run->state, job->run->run_id, job->row->account_id,
-			    job->region[0] ? job->region : "-", c1_step_def(id)->name);
+	c1_job_state_written(job->run,
+			     c1_state_step_start(job->run->state, job->run->run_id, job->row->account_id,
+						 job->region[0] ? job->region : "-", c1_step_def(id)->name));
 }
 
 void c1_job_step_finish(struct c1_account_job *job, enum c1_step_id id, enum c1_step_status status,
@@ -406,8 +438,9 @@ void c1_job_step_finish(struct c1_account_job *job, enum c1_step_id id, enum c1_
 		o.request_id = s->err.request_id[0] ? s->err.request_id : NULL;
 	}
 	o.resource_id = s->resource;
-	c1_state_step_finish(job->run->state, job->run->run_id, job->row->account_id,
-			     job->region[0] ? job->region : "-", c1_step_def(id)->name, &o);
+	c1_job_state_written(
+	    job->run, c1_state_step_finish(job->run->state, job->run->run_id, job->row->account_id,
+					   job->region[0] ? job->region : "-", c1_step_def(id)->name, &o));
 }
 
 bool c1_job_step_reached(const struct c1_step_rec *s)
@@ -591,7 +624,7 @@ void c1_account_job_report(struct c1_account_job *job, struct c1_report_account 
 	a.resources_json = res;
 	a.drift_json = drift;
 	a.rollback_json = rb;
-	c1_state_account_upsert(job->run->state, job->run->run_id, &a);
+	c1_job_state_written(job->run, c1_state_account_upsert(job->run->state, job->run->run_id, &a));
 	free(rb);
 	free(drift);
 	free(res);

@@ -75,7 +75,8 @@ struct c1_run_shared {
 	atomic_long failures;
 	atomic_long finished;
 	atomic_long wrote_any;
-	pthread_mutex_t out_lock; /* plan lines */
+	atomic_long state_write_failures; /* c1_job_state_written */
+	pthread_mutex_t out_lock;         /* plan lines */
 	FILE *plan_out;
 	bool verbose;
 	/* Called last when a job's task ends, however it ended (its outcome is
@@ -306,5 +307,24 @@ void c1_job_poll_complete(struct c1_account_job *job);
 
 /** Unix ms now. */
 int64_t c1_job_now_wall(void);
+
+/**
+ * The ledger's intent before a create (`deleting` false) or delete call, at
+ * the call's gate: durable before the call is sent. The run that repeats a
+ * parked call to take its answer finds it written and skips it. 0, or the
+ * store's error: the call must then not be made (the armed request is
+ * disarmed); c1_error_last() says why.
+ */
+int c1_job_intent(struct c1_account_job *job, struct c1_task_ctx *ctx, const struct c1_resource_key *key,
+		  bool deleting);
+
+/**
+ * The result of a state-store write whose failure must not stop the account
+ * (a step row, an outcome after its remote call: the ledger's intent is
+ * still there and the next run resolves it with a look-up). Counts it and
+ * logs the first one of the run with the store's message. Returns `rc`.
+ * Intents are not for this: without one the remote call must not be made.
+ */
+int c1_job_state_written(struct c1_run_shared *run, int rc);
 
 #endif

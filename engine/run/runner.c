@@ -387,7 +387,7 @@ int c1_runner_run(const struct c1_runner_input *in)
 			 clk->monotonic_ms(NULL));
 	bool cancelled = false;
 	while (c1_scheduler_wait_timeout(run.sched, 200) == C1_ETIMEOUT) {
-		c1_state_flush(run.state);
+		c1_job_state_written(&run, c1_state_flush(run.state));
 		if (s_signalled && !cancelled) {
 			C1_WARN("run", "signal %d: stopping; accounts in flight stop at a safe point",
 				(int)s_signalled);
@@ -441,8 +441,15 @@ int c1_runner_run(const struct c1_runner_input *in)
 		free(d);
 		json_decref(sj);
 	}
-	c1_state_run_finish(run.state, run.run_id, report->run.status, summary);
+	c1_job_state_written(&run, c1_state_run_finish(run.state, run.run_id, report->run.status, summary));
 	run_begun = false;
+	long state_failures = atomic_load(&run.state_write_failures);
+	if (state_failures > 0)
+		C1_WARN(
+		    "state",
+		    "%ld state-store writes failed in this run (the first is logged above); the report is "
+		    "complete, and the next run re-checks with look-ups what the store could not record",
+		    state_failures);
 	free(summary);
 	const char *reports_dir = opts->reports_dir ? opts->reports_dir : "reports";
 	if (c1_report_spool_write_json(feed.spool, report, reports_dir) != 0) {
@@ -473,7 +480,7 @@ cleanup:
 		sigaction(SIGTERM, &sa_old_term, NULL);
 	}
 	if (run_begun && run.state)
-		c1_state_run_finish(run.state, run.run_id, C1_RUN_CRASHED, NULL);
+		c1_job_state_written(&run, c1_state_run_finish(run.state, run.run_id, C1_RUN_CRASHED, NULL));
 	/* Requests still out (an early exit) end before the tasks they would wake go away. */
 	if (transport)
 		c1_http_curl_quiesce(transport);

@@ -268,6 +268,11 @@ static int64_t s_mono_ms(void)
 /* Lock held. Before a bookkeeping write: join (or open) the group. */
 static void s_group_join(struct c1_state *st)
 {
+	/* SQLite rolls a transaction back by itself on some errors (SQLITE_FULL,
+	 * SQLITE_IOERR): the group is then gone, and a write must open a new
+	 * one instead of running outside any and failing at COMMIT. */
+	if (st->group_open && sqlite3_get_autocommit(st->db))
+		st->group_open = false;
 	if (st->group_open)
 		return;
 	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) {
@@ -459,7 +464,13 @@ int c1_state_open(struct c1_state **out, const char *state_dir)
 	if ((rc = s_mkdir_p(state_dir)) != 0)
 		goto cleanup;
 	st = c1_calloc(1, sizeof(*st));
-	pthread_mutex_init(&st->mu, NULL);
+	/* Recursive: c1_state_resource_found reads and writes through the public
+	 * functions while holding the lock for the whole read-modify-write. */
+	pthread_mutexattr_t attr;
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&st->mu, &attr);
+	pthread_mutexattr_destroy(&attr);
 	st->clock = c1_clock_system();
 	st->dir = c1_strdup(state_dir);
 	st->db_path = c1_asprintf("%s/state.db", state_dir);
@@ -488,6 +499,15 @@ int c1_state_open(struct c1_state **out, const char *state_dir)
 	    (rc = s_exec(st, "PRAGMA foreign_keys=ON", "enabling foreign keys")) != 0 ||
 	    (rc = s_migrate(st)) != 0 || (rc = s_mark_crashed(st)) != 0)
 		goto cleanup;
+	/* Test knob: a database that cannot grow past N pages fails its writes
+	 * with SQLITE_FULL, as on a full disk (integration.engine_state_full). */
+	const char *max_pages = getenv("C1ONBOARD_STATE_MAX_PAGES");
+	if (max_pages && *max_pages) {
+		char sql[64];
+		snprintf(sql, sizeof(sql), "PRAGMA max_page_count=%ld", strtol(max_pages, NULL, 10));
+		if ((rc = s_exec(st, sql, "capping the database size")) != 0)
+			goto cleanup;
+	}
 	*out = st;
 	st = NULL;
 	rc = 0;
@@ -1028,6 +1048,35 @@ static int s_resource_from_row(struct c1_state *st, sqlite3_stmt *stmt, struct c
 	r->updated_at = s_col_dup(stmt, 8);
 	r->detail_json = s_col_dup(stmt, 9);
 	return 0;
+}
+
+int c1_state_resource_found(struct c1_state *st, const struct c1_resource_key *key, const char *run_id,
+			    const char *physical_id, bool *ours)
+{
+	struct c1_resource r = {0};
+	int rc;
+	*ours = false;
+	s_lock(st);
+	rc = c1_state_resource_get(st, key, &r);
+	if (rc == C1_ENOTFOUND) {
+		rc = c1_state_resource_adopted(st, key, run_id, physical_id, NULL);
+	} else if (rc == 0 && (r.state == C1_RESOURCE_INTENT || r.state == C1_RESOURCE_CREATED ||
+			       r.state == C1_RESOURCE_DELETE_INTENT)) {
+		enum c1_run_status creator = C1_RUN_FINISHED;
+		if (r.created_by_run && strcmp(r.created_by_run, run_id) == 0)
+			*ours = true;
+		else if (r.created_by_run && c1_state_run_status(st, r.created_by_run, &creator) == 0 &&
+			 creator != C1_RUN_FINISHED)
+			*ours = true;
+		if (r.state != C1_RESOURCE_CREATED && r.created_by_run)
+			rc = c1_state_resource_created(st, key, r.created_by_run, physical_id, NULL);
+	} else if (rc == 0 && r.state == C1_RESOURCE_DELETED) {
+		rc = c1_state_resource_adopted(st, key, run_id, physical_id, NULL);
+	}
+	/* A failed write after a good read keeps the verdict: the ledger said so. */
+	s_unlock(st);
+	c1_resource_dispose(&r);
+	return rc;
 }
 
 int c1_state_resource_get(struct c1_state *st, const struct c1_resource_key *key, struct c1_resource *out)

@@ -5,6 +5,7 @@
 #define C1_RUN_STATE_H
 
 #include "engine/core/clock.h"
+#include "engine/core/error.h"
 #include "reports/model.h"
 
 #include <stddef.h>
@@ -37,7 +38,7 @@
 struct c1_state;
 
 /** Commit grouped step/account/tenant rows now (the runner calls it while it waits). */
-int c1_state_flush(struct c1_state *st);
+C1_MUST_CHECK int c1_state_flush(struct c1_state *st);
 
 /**
  * Open (creating) `state_dir` (mode 0700) and `state_dir`/state.db (0600),
@@ -76,14 +77,14 @@ struct c1_state_run_info {
  * (<UTC yyyymmddThhmmssZ>-<4 hex>, unique in the store) into `out_id`.
  * Returns 0, C1_EINVALID (no command, options_json not an object) or C1_ERROR.
  */
-int c1_state_run_begin(struct c1_state *state, const struct c1_state_run_info *info,
-		       char out_id[C1_STATE_RUN_ID_SIZE]);
+C1_MUST_CHECK int c1_state_run_begin(struct c1_state *state, const struct c1_state_run_info *info,
+				     char out_id[C1_STATE_RUN_ID_SIZE]);
 /**
  * Set the run's final status (FINISHED, INTERRUPTED, CRASHED), finished_at,
  * and summary_json (NULL keeps the old one). C1_ENOTFOUND for an unknown run.
  */
-int c1_state_run_finish(struct c1_state *state, const char *run_id, enum c1_run_status status,
-			const char *summary_json);
+C1_MUST_CHECK int c1_state_run_finish(struct c1_state *state, const char *run_id, enum c1_run_status status,
+				      const char *summary_json);
 /** Id of the newest run (of `command`, or any when NULL). C1_ENOTFOUND when none. */
 int c1_state_run_latest(struct c1_state *state, const char *command, char out_id[C1_STATE_RUN_ID_SIZE]);
 /** Status of a run. C1_ENOTFOUND for an unknown run. */
@@ -109,16 +110,16 @@ struct c1_state_account {
 };
 
 /** Insert or update the account row (run_id, row). account_id is required on insert. */
-int c1_state_account_upsert(struct c1_state *state, const char *run_id,
-			    const struct c1_state_account *account);
+C1_MUST_CHECK int c1_state_account_upsert(struct c1_state *state, const char *run_id,
+					  const struct c1_state_account *account);
 
 /**
  * A step attempt begins: status running, attempts + 1, started_at set on the
  * first attempt. The step row is keyed by (run, account_id, region, step);
  * tenant steps are recorded under each account that waits on them.
  */
-int c1_state_step_start(struct c1_state *state, const char *run_id, const char *account_id,
-			const char *region, const char *step);
+C1_MUST_CHECK int c1_state_step_start(struct c1_state *state, const char *run_id, const char *account_id,
+				      const char *region, const char *step);
 
 /** The outcome of a step, or of its undo. NULL strings store NULL. */
 struct c1_state_step_outcome {
@@ -132,8 +133,9 @@ struct c1_state_step_outcome {
 };
 
 /** Record an outcome (inserts the step with 0 attempts if it never started: skipped/pending). */
-int c1_state_step_finish(struct c1_state *state, const char *run_id, const char *account_id,
-			 const char *region, const char *step, const struct c1_state_step_outcome *outcome);
+C1_MUST_CHECK int c1_state_step_finish(struct c1_state *state, const char *run_id, const char *account_id,
+				       const char *region, const char *step,
+				       const struct c1_state_step_outcome *outcome);
 
 /** A Cloud One tenant in a run, keyed by (run, api_key_id). NULL strings keep stored values. */
 struct c1_state_tenant {
@@ -145,7 +147,8 @@ struct c1_state_tenant {
 	const char *error;
 };
 
-int c1_state_tenant_upsert(struct c1_state *state, const char *run_id, const struct c1_state_tenant *tenant);
+C1_MUST_CHECK int c1_state_tenant_upsert(struct c1_state *state, const char *run_id,
+					 const struct c1_state_tenant *tenant);
 
 /* ---- resource ledger (independent of runs) ---- */
 
@@ -204,19 +207,33 @@ struct c1_resource_list {
  * owns the life cycle (e.g. intent again after deleted).
  */
 /** Before a create call. Sets created_by_run when the row is new or was deleted. */
-int c1_state_resource_intent(struct c1_state *state, const struct c1_resource_key *key, const char *run_id,
-			     const char *detail_json);
+C1_MUST_CHECK int c1_state_resource_intent(struct c1_state *state, const struct c1_resource_key *key,
+					   const char *run_id, const char *detail_json);
 /** After a create call succeeded. Sets created_by_run. */
-int c1_state_resource_created(struct c1_state *state, const struct c1_resource_key *key, const char *run_id,
-			      const char *physical_id, const char *detail_json);
+C1_MUST_CHECK int c1_state_resource_created(struct c1_state *state, const struct c1_resource_key *key,
+					    const char *run_id, const char *physical_id,
+					    const char *detail_json);
 /** Found existing (before creating, or resolving an intent left by a killed run). */
-int c1_state_resource_adopted(struct c1_state *state, const struct c1_resource_key *key, const char *run_id,
-			      const char *physical_id, const char *detail_json);
+C1_MUST_CHECK int c1_state_resource_adopted(struct c1_state *state, const struct c1_resource_key *key,
+					    const char *run_id, const char *physical_id,
+					    const char *detail_json);
 /** Before a delete call. */
-int c1_state_resource_delete_intent(struct c1_state *state, const struct c1_resource_key *key,
-				    const char *run_id);
+C1_MUST_CHECK int c1_state_resource_delete_intent(struct c1_state *state, const struct c1_resource_key *key,
+						  const char *run_id);
 /** After a delete call succeeded (or the resource was found gone). */
-int c1_state_resource_deleted(struct c1_state *state, const struct c1_resource_key *key, const char *run_id);
+C1_MUST_CHECK int c1_state_resource_deleted(struct c1_state *state, const struct c1_resource_key *key,
+					    const char *run_id);
+
+/**
+ * A resource the engine found in place (its look-up saw it): record it and
+ * say whether it is ours to undo, in one step under the store's lock.
+ * `*ours` is true when the ledger says this run created it, or an earlier
+ * run that never finished (an intent left by a killed run, now resolved to
+ * created). Otherwise it is recorded as adopted. 0 or a state-store error;
+ * when only the write failed, `*ours` is still the ledger's verdict.
+ */
+C1_MUST_CHECK int c1_state_resource_found(struct c1_state *state, const struct c1_resource_key *key,
+					  const char *run_id, const char *physical_id, bool *ours);
 
 /** One row. C1_ENOTFOUND when the key has no row. */
 int c1_state_resource_get(struct c1_state *state, const struct c1_resource_key *key, struct c1_resource *out);

@@ -61,6 +61,7 @@ struct direct {
 	bool ct_in_sync;
 	int64_t op_started_ms; /* for event reasons */
 	bool undo_ok;
+	bool store_refused; /* the state store refused a delete intent: the rollback stops */
 	/* cloud account: a claim in the tenant's index, and the re-check after an
 	 * uncertain or refused create */
 	bool ca_claimed, ca_recheck, ca_conflict;
@@ -117,32 +118,15 @@ static struct c1_resource_key s_key(struct c1_account_job *job, enum c1_resource
 }
 
 /* Is the ledger row ours to undo: created by this run, or by an earlier run
- * that never finished? Resolves an intent left by a killed run. */
+ * that never finished? Resolves an intent left by a killed run. A failed
+ * write leaves the row as it was: not ours, which errs on keeping. */
 static bool s_ledger_owned(struct c1_account_job *job, const struct c1_resource_key *key,
 			   const char *physical)
 {
-	struct c1_resource r = {0};
-	bool owned = false;
-	if (c1_state_resource_get(job->run->state, key, &r) != 0) {
-		c1_state_resource_adopted(job->run->state, key, job->run->run_id, physical, NULL);
-		return false;
-	}
-	if (r.state == C1_RESOURCE_INTENT || r.state == C1_RESOURCE_CREATED ||
-	    r.state == C1_RESOURCE_DELETE_INTENT) {
-		enum c1_run_status st = C1_RUN_FINISHED;
-		if (r.created_by_run && strcmp(r.created_by_run, job->run->run_id) == 0)
-			owned = true;
-		else if (r.created_by_run &&
-			 c1_state_run_status(job->run->state, r.created_by_run, &st) == 0 &&
-			 st != C1_RUN_FINISHED)
-			owned = true;
-		if (r.state != C1_RESOURCE_CREATED && r.created_by_run)
-			c1_state_resource_created(job->run->state, key, r.created_by_run, physical, NULL);
-	} else if (r.state == C1_RESOURCE_DELETED) {
-		c1_state_resource_adopted(job->run->state, key, job->run->run_id, physical, NULL);
-	}
-	c1_resource_dispose(&r);
-	return owned;
+	bool ours = false;
+	c1_job_state_written(
+	    job->run, c1_state_resource_found(job->run->state, key, job->run->run_id, physical, &ours));
+	return ours;
 }
 
 /* ---- failure and step transitions ---- */
@@ -406,8 +390,8 @@ static int s_stack_create_or_update(struct c1_account_job *job, struct c1_task_c
 	if (update) {
 		rc = c1_cfn_update_stack(&stack_id, &no_updates, &job->aws.cfn, &job->aws.view, &in, &err);
 	} else {
-		if (job->call.attempt == 0)
-			c1_state_resource_intent(job->run->state, &key, job->run->run_id, NULL);
+		if (job->call.attempt == 0 && c1_job_intent(job, ctx, &key, false) != 0)
+			return s_step_fail(job, NULL, "CreateStack not sent");
 		rc = c1_cfn_create_stack(&stack_id, &job->aws.cfn, &job->aws.view, &in, &err);
 		/* A retried create that already went through (AlreadyExists): follow it. */
 		if (rc == C1_EAPI && strcmp(err.code, "AlreadyExistsException") == 0 && job->call.attempt > 0)
@@ -422,7 +406,8 @@ static int s_stack_create_or_update(struct c1_account_job *job, struct c1_task_c
 	}
 	job->steps[job->step].wrote = true;
 	if (!update) {
-		c1_state_resource_created(job->run->state, &key, job->run->run_id, stack_id, NULL);
+		c1_job_state_written(job->run, c1_state_resource_created(job->run->state, &key,
+									 job->run->run_id, stack_id, NULL));
 		job->steps[job->step].owned = true;
 	}
 	free(job->steps[job->step].resource);
@@ -623,8 +608,10 @@ static int s_stack_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 	case SK_DELETE: {
 		struct c1_resource_key key = s_key(job, C1_RESOURCE_STACK, s.name);
 		GATE_S(job->aws.rl_cfn);
-		if (job->call.attempt == 0)
-			c1_state_resource_delete_intent(job->run->state, &key, job->run->run_id);
+		if (job->call.attempt == 0 && c1_job_intent(job, ctx, &key, true) != 0) {
+			ret = s_step_fail(job, NULL, "DeleteStack not sent");
+			goto out;
+		}
 		rc = c1_cfn_delete_stack(&job->aws.cfn, &job->aws.view, s.name, NULL, &err);
 		switch (AFTER(job->aws.rl_cfn, rc, C1_ENOTFOUND, &err, true)) {
 		case C1_CALL_RETRY: ret = C1_TASK_WAIT; goto out;
@@ -657,7 +644,8 @@ static int s_stack_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 		}
 		c1_job_poll_complete(job);
 		struct c1_resource_key key = s_key(job, C1_RESOURCE_STACK, s.name);
-		c1_state_resource_deleted(job->run->state, &key, job->run->run_id);
+		c1_job_state_written(job->run,
+				     c1_state_resource_deleted(job->run->state, &key, job->run->run_id));
 		job->sub = SK_CREATE;
 		job->poll_ms = 0;
 		break;
@@ -764,8 +752,8 @@ static int s_connector_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 		return s_step_done(job, C1_PLAN_UPDATE);
 	}
 	GATE(s_rl_c1(job));
-	if (job->write_call.attempt == 0)
-		c1_state_resource_intent(job->run->state, &key, job->run->run_id, NULL);
+	if (job->write_call.attempt == 0 && c1_job_intent(job, ctx, &key, false) != 0)
+		return s_step_fail(job, NULL, "connector create not sent");
 	struct c1_cloudone_ws_connector c = C1_CLOUDONE_WS_CONNECTOR_INIT;
 	const char *display = job->row->name[0] ? job->row->name : NULL;
 	rc = c1_cloudone_ws_connector_create(&c, &job->tenant->c1, display, acct, job->ws_role_arn, &err);
@@ -780,7 +768,8 @@ static int s_connector_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 	}
 	char idbuf[32];
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)c.id);
-	c1_state_resource_created(job->run->state, &key, job->run->run_id, idbuf, NULL);
+	c1_job_state_written(job->run,
+			     c1_state_resource_created(job->run->state, &key, job->run->run_id, idbuf, NULL));
 	job->connector_id = c.id;
 	free(job->steps[job->step].resource);
 	job->steps[job->step].resource = c1_strdup(idbuf);
@@ -939,8 +928,8 @@ static int s_cloud_account_step(struct c1_account_job *job, struct c1_task_ctx *
 		return s_step_fail(job, NULL, "missing role");
 	}
 	GATE(s_rl_c1(job));
-	if (job->write_call.attempt == 0)
-		c1_state_resource_intent(job->run->state, &key, job->run->run_id, NULL);
+	if (job->write_call.attempt == 0 && c1_job_intent(job, ctx, &key, false) != 0)
+		return s_step_fail(job, NULL, "cloud account create not sent");
 	struct c1_cloudone_cloud_account ca = C1_CLOUDONE_CLOUD_ACCOUNT_INIT;
 	const char *alias = job->row->name[0] ? job->row->name : NULL;
 	rc = c1_cloudone_cloud_account_create(&ca, &job->tenant->c1, job->c1_role_arn, alias, "c1onboard",
@@ -971,7 +960,8 @@ static int s_cloud_account_step(struct c1_account_job *job, struct c1_task_ctx *
 	}
 	c1_cloud_index_put(idx, acct, job->c1_role_arn);
 	d->ca_claimed = false;
-	c1_state_resource_created(job->run->state, &key, job->run->run_id, acct, NULL);
+	c1_job_state_written(job->run,
+			     c1_state_resource_created(job->run->state, &key, job->run->run_id, acct, NULL));
 	free(job->cloud_account_id);
 	job->cloud_account_id = c1_strdup(acct);
 	free(job->steps[job->step].resource);
@@ -1057,8 +1047,8 @@ static int s_undo(struct c1_account_job *job, struct c1_task_ctx *ctx, enum c1_s
 		}
 		if (job->sub == 1) {
 			GATE(job->aws.rl_cfn);
-			if (job->call.attempt == 0)
-				c1_state_resource_delete_intent(job->run->state, &key, job->run->run_id);
+			if (job->call.attempt == 0 && c1_job_intent(job, ctx, &key, true) != 0)
+				goto refused;
 			rc = c1_cfn_delete_stack(&job->aws.cfn, &job->aws.view, name, NULL, &err);
 			switch (AFTER(job->aws.rl_cfn, rc, C1_ENOTFOUND, &err, true)) {
 			case C1_CALL_RETRY: return C1_TASK_WAIT;
@@ -1088,7 +1078,8 @@ static int s_undo(struct c1_account_job *job, struct c1_task_ctx *ctx, enum c1_s
 				 d->cur.status_reason ? d->cur.status_reason : "no reason given");
 			goto failed;
 		}
-		c1_state_resource_deleted(job->run->state, &key, job->run->run_id);
+		c1_job_state_written(job->run,
+				     c1_state_resource_deleted(job->run->state, &key, job->run->run_id));
 		c1_job_add_rollback(job, def->name, name, C1_STEP_UNDONE, NULL);
 		d->undo_ok = true;
 		job->sub = 99;
@@ -1117,8 +1108,8 @@ static int s_undo(struct c1_account_job *job, struct c1_task_ctx *ctx, enum c1_s
 		job->sub = 1;
 		snprintf(name, sizeof(name), "%lld", (long long)job->connector_id);
 		GATE(s_rl_c1(job));
-		if (job->call.attempt == 0)
-			c1_state_resource_delete_intent(job->run->state, &key, job->run->run_id);
+		if (job->call.attempt == 0 && c1_job_intent(job, ctx, &key, true) != 0)
+			goto refused;
 		rc = c1_cloudone_ws_connector_delete(&job->tenant->c1, job->connector_id, &err);
 		switch (AFTER(s_rl_c1(job), rc, C1_ENOTFOUND, &err, false)) {
 		case C1_CALL_RETRY: return C1_TASK_WAIT;
@@ -1126,7 +1117,8 @@ static int s_undo(struct c1_account_job *job, struct c1_task_ctx *ctx, enum c1_s
 		default: break;
 		}
 		job->outcome.wrote = true;
-		c1_state_resource_deleted(job->run->state, &key, job->run->run_id);
+		c1_job_state_written(job->run,
+				     c1_state_resource_deleted(job->run->state, &key, job->run->run_id));
 		c1_job_add_rollback(job, def->name, name, C1_STEP_UNDONE, NULL);
 		d->undo_ok = true;
 		job->sub = 99;
@@ -1151,8 +1143,8 @@ static int s_undo(struct c1_account_job *job, struct c1_task_ctx *ctx, enum c1_s
 		}
 		job->sub = 1;
 		GATE(s_rl_c1(job));
-		if (job->call.attempt == 0)
-			c1_state_resource_delete_intent(job->run->state, &key, job->run->run_id);
+		if (job->call.attempt == 0 && c1_job_intent(job, ctx, &key, true) != 0)
+			goto refused;
 		rc = c1_cloudone_cloud_account_delete(&job->tenant->c1, name, &err);
 		switch (AFTER(s_rl_c1(job), rc, C1_ENOTFOUND, &err, false)) {
 		case C1_CALL_RETRY: return C1_TASK_WAIT;
@@ -1161,7 +1153,8 @@ static int s_undo(struct c1_account_job *job, struct c1_task_ctx *ctx, enum c1_s
 		}
 		c1_cloud_index_remove(job->tenant->cloud_index, name);
 		job->outcome.wrote = true;
-		c1_state_resource_deleted(job->run->state, &key, job->run->run_id);
+		c1_job_state_written(job->run,
+				     c1_state_resource_deleted(job->run->state, &key, job->run->run_id));
 		c1_job_add_rollback(job, def->name, name, C1_STEP_UNDONE, NULL);
 		d->undo_ok = true;
 		job->sub = 99;
@@ -1170,6 +1163,9 @@ static int s_undo(struct c1_account_job *job, struct c1_task_ctx *ctx, enum c1_s
 	d->undo_ok = true;
 	job->sub = 99;
 	return C1_TASK_AGAIN;
+refused:
+	d->store_refused = true;
+	snprintf(err.code, sizeof(err.code), "StateStore");
 failed:
 	if (!err.code[0])
 		snprintf(err.code, sizeof(err.code), "UndoFailed");
@@ -1190,7 +1186,24 @@ static int s_rollback(struct c1_account_job *job, struct c1_task_ctx *ctx)
 		return C1_TASK_AGAIN;
 	}
 	enum c1_step_id id = job->rollback_order[job->rollback_i];
-	int r = s_undo(job, ctx, id, false);
+	int r = C1_TASK_AGAIN;
+	if (d->store_refused) {
+		/* Deleting more would leave the ledger behind the cloud, and undoing
+		 * only part breaks what the rest depends on (a cloud account whose
+		 * role stack is gone): what is left stays, and says why. */
+		struct c1_api_error e = C1_API_ERROR_INIT;
+		snprintf(e.code, sizeof(e.code), "StateStore");
+		snprintf(e.message, sizeof(e.message),
+			 "not undone: the state store could not record a delete; free space in --state-dir, "
+			 "then run apply (which completes the account) or offboard");
+		c1_job_add_rollback(job, c1_step_def(id)->name,
+				    job->steps[id].resource ? job->steps[id].resource : c1_step_def(id)->name,
+				    C1_STEP_UNDO_FAILED, &e);
+		d->undo_ok = false;
+		job->sub = 99;
+	} else {
+		r = s_undo(job, ctx, id, false);
+	}
 	if (job->sub == 99) {
 		/* The step that failed keeps reading `failed` (with its error) once
 		 * its debris is cleaned up; the report's rollback lists the undo. */
@@ -1198,8 +1211,9 @@ static int s_rollback(struct c1_account_job *job, struct c1_task_ctx *ctx)
 			job->steps[id].status = d->undo_ok ? C1_STEP_UNDONE : C1_STEP_UNDO_FAILED;
 			struct c1_state_step_outcome o = {0};
 			o.status = job->steps[id].status;
-			c1_state_step_finish(job->run->state, job->run->run_id, job->row->account_id,
-					     job->region, c1_step_def(id)->name, &o);
+			c1_job_state_written(job->run, c1_state_step_finish(job->run->state, job->run->run_id,
+									    job->row->account_id, job->region,
+									    c1_step_def(id)->name, &o));
 		}
 		if (!d->undo_ok) {
 			job->outcome.rollback_clean = false;
@@ -1272,8 +1286,10 @@ static void s_copy_tenant_steps(struct c1_account_job *job)
 			o.error_message = s->err.message;
 			o.http_status = s->err.http_status;
 		}
-		c1_state_step_finish(job->run->state, job->run->run_id, job->row->account_id,
-				     job->region[0] ? job->region : "-", c1_step_def(id)->name, &o);
+		c1_job_state_written(job->run, c1_state_step_finish(job->run->state, job->run->run_id,
+								    job->row->account_id,
+								    job->region[0] ? job->region : "-",
+								    c1_step_def(id)->name, &o));
 	}
 }
 
@@ -1451,8 +1467,9 @@ static int s_run(struct c1_account_job *job, struct c1_task_ctx *ctx)
 				const char *nm =
 				    u == C1_UNDO_DELETE_STACK ? s->resource : job->row->account_id;
 				struct c1_resource_key key = s_key(job, kind, nm);
-				c1_state_resource_created(job->run->state, &key, job->run->run_id,
-							  s->physical, NULL);
+				c1_job_state_written(
+				    job->run, c1_state_resource_created(job->run->state, &key,
+									job->run->run_id, s->physical, NULL));
 			}
 		}
 		free(job->strategy_data);

@@ -155,8 +155,9 @@ static void s_step_start(struct c1_account_job *job)
 		t->started_ms = c1_job_now_wall();
 	t->status = C1_STEP_RUNNING;
 	t->attempts++;
-	c1_state_step_start(job->run->state, job->run->run_id, job->row->account_id, job->region,
-			    C1_TEMPLATE_STEP_NAME);
+	c1_job_state_written(job->run,
+			     c1_state_step_start(job->run->state, job->run->run_id, job->row->account_id,
+						 job->region, C1_TEMPLATE_STEP_NAME));
 }
 
 static void s_step_finish(struct c1_account_job *job, enum c1_step_status status,
@@ -180,8 +181,9 @@ static void s_step_finish(struct c1_account_job *job, enum c1_step_status status
 		o.request_id = t->err.request_id[0] ? t->err.request_id : NULL;
 	}
 	o.resource_id = t->stack_id[0] ? t->stack_id : NULL;
-	c1_state_step_finish(job->run->state, job->run->run_id, job->row->account_id, job->region,
-			     C1_TEMPLATE_STEP_NAME, &o);
+	c1_job_state_written(job->run,
+			     c1_state_step_finish(job->run->state, job->run->run_id, job->row->account_id,
+						  job->region, C1_TEMPLATE_STEP_NAME, &o));
 }
 
 static void s_keep_stack(struct c1_account_job *job, const struct c1_cfn_stack *st)
@@ -388,8 +390,10 @@ static int s_create_or_update(struct c1_account_job *job, struct c1_task_ctx *ct
 	if (update) {
 		rc = c1_cfn_update_stack(&stack_id, &no_updates, &job->aws.cfn, &job->aws.view, &in, &err);
 	} else {
-		if (job->call.attempt == 0)
-			c1_state_resource_intent(job->run->state, &key, job->run->run_id, NULL);
+		if (job->call.attempt == 0 && c1_job_intent(job, ctx, &key, false) != 0) {
+			ret = s_fail(job, NULL, "CreateStack not sent");
+			goto cleanup;
+		}
 		rc = c1_cfn_create_stack(&stack_id, &job->aws.cfn, &job->aws.view, &in, &err);
 		/* A retried create that went through the first time: follow that stack. */
 		if (rc == C1_EAPI && strcmp(err.code, "AlreadyExistsException") == 0 && job->call.attempt > 0)
@@ -410,7 +414,8 @@ static int s_create_or_update(struct c1_account_job *job, struct c1_task_ctx *ct
 	}
 	job->outcome.wrote = true;
 	if (!update)
-		c1_state_resource_created(job->run->state, &key, job->run->run_id, stack_id, NULL);
+		c1_job_state_written(job->run, c1_state_resource_created(job->run->state, &key,
+									 job->run->run_id, stack_id, NULL));
 	else
 		job->outcome.was_onboarded = true;
 	t->updating = update;
@@ -618,7 +623,8 @@ static int s_stack(struct c1_account_job *job, struct c1_task_ctx *ctx)
 		}
 		c1_job_poll_complete(job);
 		struct c1_resource_key key = s_key(job);
-		c1_state_resource_deleted(job->run->state, &key, job->run->run_id);
+		c1_job_state_written(job->run,
+				     c1_state_resource_deleted(job->run->state, &key, job->run->run_id));
 		t->exists = false;
 		t->stack_id[0] = '\0';
 		if (t->del_why == DEL_BEFORE_CREATE) {
@@ -652,8 +658,13 @@ static int s_stack(struct c1_account_job *job, struct c1_task_ctx *ctx)
 	default: {
 		struct c1_resource_key key = s_key(job);
 		GATE(job->aws.rl_cfn);
-		if (job->call.attempt == 0)
-			c1_state_resource_delete_intent(job->run->state, &key, job->run->run_id);
+		if (job->call.attempt == 0 && c1_job_intent(job, ctx, &key, true) != 0) {
+			struct c1_api_error e = C1_API_ERROR_INIT;
+			snprintf(e.code, sizeof(e.code), "StateStore");
+			snprintf(e.message, sizeof(e.message), "%s", c1_error_last());
+			s_delete_failed(job, &e);
+			return s_finish(job);
+		}
 		rc = c1_cfn_delete_stack(&job->aws.cfn, &job->aws.view, t->name, NULL, &err);
 		switch (AFTER(job->aws.rl_cfn, rc, C1_ENOTFOUND, &err)) {
 		case C1_CALL_RETRY: return C1_TASK_WAIT;

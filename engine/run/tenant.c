@@ -114,7 +114,7 @@ static int s_run(struct c1_task *task, struct c1_task_ctx *ctx)
 		st.api_key_id = t->key_id;
 		st.c1_account_id = t->c1_account_id;
 		st.c1_region = t->c1_region;
-		c1_state_tenant_upsert(t->run->state, t->run->run_id, &st);
+		c1_job_state_written(t->run, c1_state_tenant_upsert(t->run->state, t->run->run_id, &st));
 		/* The all-in-one template's Lambdas link Vision One themselves. */
 		t->phase = (mode == C1_MODE_OFFBOARD || strcmp(t->run->strategy->name, "template") == 0)
 			       ? T_DONE
@@ -205,7 +205,7 @@ static int s_run(struct c1_task *task, struct c1_task_ctx *ctx)
 		st.api_key_id = t->key_id;
 		st.visionone = t->visionone;
 		st.ws_external_id = t->external_id;
-		c1_state_tenant_upsert(t->run->state, t->run->run_id, &st);
+		c1_job_state_written(t->run, c1_state_tenant_upsert(t->run->state, t->run->run_id, &st));
 		return s_finish(t);
 	}
 	default: return s_finish(t);
@@ -354,5 +354,6 @@ void c1_tenant_report(struct c1_tenant *tenant, struct c1_report_tenant *out)
 	st.api_key_id = tenant->key_id;
 	st.visionone = tenant->visionone;
 	st.error = tenant->failed ? tenant->error : NULL;
-	c1_state_tenant_upsert(tenant->run->state, tenant->run->run_id, &st);
+	c1_job_state_written(tenant->run,
+			     c1_state_tenant_upsert(tenant->run->state, tenant->run->run_id, &st));
 }
