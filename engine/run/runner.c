@@ -44,7 +44,10 @@ int c1_runner_exit_code(enum c1_run_mode mode, const size_t summary[C1_ACCOUNT_S
 {
 	if (summary[C1_ACCOUNT_FAILED] || summary[C1_ACCOUNT_ROLLED_BACK] || summary[C1_ACCOUNT_INVALID])
 		return C1_EXIT_FAILED;
-	if (summary[C1_ACCOUNT_DRIFTED] && (mode == C1_MODE_DRIFT || fail_on_drift))
+	/* SPEC 2: drift found and not repaired: the drift command, an apply that
+	 * leaves an account drifted (what it cannot repair), or --fail-on-drift.
+	 * A plan's drifted account is one apply would repair. */
+	if (summary[C1_ACCOUNT_DRIFTED] && (mode == C1_MODE_DRIFT || mode == C1_MODE_APPLY || fail_on_drift))
 		return C1_EXIT_DRIFT;
 	/* A plan's not_started is an account apply would onboard, not one a run left undone. */
 	if (summary[C1_ACCOUNT_NOT_STARTED] && mode != C1_MODE_PLAN)

@@ -7,7 +7,7 @@ account gets another role and account C's connector is deleted. `drift`
 reports all three (exit 2). `apply` then:
   A  repaired: the same connector (same id, still exactly one) points at the
      -WS stack's RoleArn again, through POST /api/awsconnectors/{id};
-  B  drifted (exit code still 0): Cloud One has no call that changes a cloud
+  B  drifted (exit code 2, SPEC 2): Cloud One has no call that changes a cloud
      account's role and re-creating it loses the customer's settings, so the
      record is left exactly as it is, with a drift entry and a reason that
      says what to do;
@@ -16,8 +16,8 @@ reports all three (exit 2). `apply` then:
 Exactly those two Cloud One writes happen. A further apply has A, C and D
 unchanged, B still drifted, and makes no write call at all. Last, A's role
 is changed again and the update refused (400): A is rolled back without
-deleting anything an earlier run made; with the fault gone A is repaired,
-and --fail-on-drift turns B's drift into exit 2."""
+deleting anything an earlier run made (exit 1 wins over 2); with the fault
+gone A is repaired, and B's drift keeps the exit code at 2."""
 
 import os
 import sys
@@ -96,7 +96,7 @@ second = eng.run("apply", "-j", "4")
 el.check_sanitizers(chk, second, "second apply")
 el.check_report(chk, second, {A["account_id"]: "repaired", B["account_id"]: "drifted",
                               C["account_id"]: "repaired", D["account_id"]: "unchanged"},
-                "second apply", rc=0)
+                "second apply", rc=2)
 s4 = eng.state()
 mine_a = el.of_account(s4, A["account_id"])["connectors"]
 chk.eq([(c["id"], c["cross_account_role_arn"]) for c in mine_a], [(conn_a_id, ws_role[A["account_id"]])],
@@ -124,7 +124,7 @@ chk.eq(writes, {"cloudone POST /api/awsconnectors/{id}": 1, "cloudone POST /api/
 third = eng.run("apply", "-j", "4")
 el.check_sanitizers(chk, third, "third apply")
 el.check_report(chk, third, {A["account_id"]: "unchanged", B["account_id"]: "drifted",
-                             C["account_id"]: "unchanged", D["account_id"]: "unchanged"}, "third apply", rc=0)
+                             C["account_id"]: "unchanged", D["account_id"]: "unchanged"}, "third apply", rc=2)
 s5 = eng.state()
 writes = el.writes_in(el.counter_delta(s4, s5))
 chk.check(not writes, "third apply made no write call", writes)
@@ -153,7 +153,7 @@ chk.eq(set(writes), {"cloudone POST /api/awsconnectors/{id}"},
        "refused update: the only write tried was the connector update (no delete, no create)")
 eng.faults({})
 
-# With the fault gone A is repaired; --fail-on-drift turns B's drift into exit 2.
+# With the fault gone A is repaired; B is still drifted: exit 2 (with or without --fail-on-drift).
 strict = eng.run("apply", "-j", "4", "--fail-on-drift")
 el.check_sanitizers(chk, strict, "apply --fail-on-drift")
 el.check_report(chk, strict, {A["account_id"]: "repaired", B["account_id"]: "drifted",
