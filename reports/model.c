@@ -8,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 
-static const char *const s_account_names[] = {"succeeded", "unchanged",   "repaired",
-					      "drifted",   "rolled_back", "failed",
-					      "invalid",   "not_started", "running"};
+static const char *const s_account_names[] = {"succeeded",   "unchanged", "repaired", "drifted",
+					      "rolled_back", "failed",    "invalid",  "interrupted",
+					      "not_started", "running"};
 static const char *const s_step_names[] = {"pending", "running",     "done",   "failed",
 					   "undone",  "undo_failed", "skipped"};
 static const char *const s_run_names[] = {"running", "finished", "interrupted", "crashed"};

@@ -315,8 +315,10 @@ static void s_job_release(struct c1_task *t, enum c1_task_end end)
 		if (job->started_ms == 0)
 			job->outcome.not_started = true;
 		else {
-			job->outcome.failed = true;
-			c1_job_reason(job, false, "the run was interrupted before this account finished");
+			job->outcome.interrupted = true;
+			c1_job_reason(job, false,
+				      "the run was interrupted before this account finished; the next run "
+				      "resumes it");
 		}
 	} else {
 		atomic_fetch_add(&run->finished, 1);

@@ -42,7 +42,8 @@ static const char *s_mode_name(enum c1_run_mode m)
 int c1_runner_exit_code(enum c1_run_mode mode, const size_t summary[C1_ACCOUNT_STATUS_COUNT],
 			bool fail_on_drift)
 {
-	if (summary[C1_ACCOUNT_FAILED] || summary[C1_ACCOUNT_ROLLED_BACK] || summary[C1_ACCOUNT_INVALID])
+	if (summary[C1_ACCOUNT_FAILED] || summary[C1_ACCOUNT_ROLLED_BACK] || summary[C1_ACCOUNT_INVALID] ||
+	    summary[C1_ACCOUNT_INTERRUPTED])
 		return C1_EXIT_FAILED;
 	/* SPEC 2: drift found and not repaired: the drift command, an apply that
 	 * leaves an account drifted (what it cannot repair), or --fail-on-drift.

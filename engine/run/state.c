@@ -134,6 +134,29 @@ static const char *const s_migrations[] = {
     "  detail_json TEXT,"
     "  PRIMARY KEY (account_id, region, kind, name));"
     "CREATE INDEX resources_state ON resources(state);",
+    /* 2: the `interrupted` account status (SPEC 5). SQLite cannot change a
+     * CHECK constraint in place: the table is rebuilt with its rows. */
+    "CREATE TABLE accounts_v2 ("
+    "  run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  row INTEGER NOT NULL,"
+    "  line INTEGER,"
+    "  account_id TEXT NOT NULL,"
+    "  region TEXT,"
+    "  name TEXT,"
+    "  status TEXT NOT NULL CHECK (status IN ('running','succeeded','unchanged','repaired','drifted',"
+    "    'rolled_back','failed','invalid','interrupted','not_started')),"
+    "  started_at TEXT,"
+    "  finished_at TEXT,"
+    "  duration_ms INTEGER,"
+    "  reason TEXT,"
+    "  resources_json TEXT,"
+    "  drift_json TEXT,"
+    "  rollback_json TEXT,"
+    "  PRIMARY KEY (run_id, row));"
+    "INSERT INTO accounts_v2 SELECT run_id, row, line, account_id, region, name, status, started_at, "
+    "  finished_at, duration_ms, reason, resources_json, drift_json, rollback_json FROM accounts;"
+    "DROP TABLE accounts;"
+    "ALTER TABLE accounts_v2 RENAME TO accounts;",
 };
 
 #define S_MIGRATIONS_LEN ((int)(sizeof(s_migrations) / sizeof(s_migrations[0])))

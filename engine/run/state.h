@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define C1_STATE_SCHEMA_VERSION 1
+#define C1_STATE_SCHEMA_VERSION 2
 #define C1_STATE_RUN_ID_SIZE    32 /* "20261127T013000Z-3f9a" + NUL, with room */
 
 /*

@@ -92,6 +92,8 @@ enum c1_account_status c1_account_status_from_outcome(const struct c1_account_ou
 {
 	if (o->not_started)
 		return C1_ACCOUNT_NOT_STARTED;
+	if (o->interrupted)
+		return C1_ACCOUNT_INTERRUPTED;
 	if (o->invalid)
 		return C1_ACCOUNT_INVALID;
 	if (o->failed)

@@ -89,6 +89,7 @@ struct c1_account_outcome {
 	bool drift_found;    /* a verify found a difference (drift), or apply met one it cannot fix */
 	bool drift_command;  /* the run is `drift` (or `plan`): nothing is changed */
 	bool not_started;
+	bool interrupted; /* started, then stopped by a signal before it finished */
 	/* plan: what apply would do (the strongest step action), and whether any
 	 * part of the integration exists already (then pending changes are drift) */
 	bool plan_command;

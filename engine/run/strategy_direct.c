@@ -1358,8 +1358,10 @@ static int s_run(struct c1_account_job *job, struct c1_task_ctx *ctx)
 		/* Safe point: stop here; a resumed run picks the work up from the ledger. */
 		if (job->stage == ST_STEPS)
 			c1_job_step_finish(job, job->step, C1_STEP_PENDING, NULL, "interrupted");
-		job->outcome.failed = true;
-		job->outcome.rollback_clean = false;
+		if (job->outcome.failed)
+			job->outcome.rollback_clean = false; /* its rollback stopped part-way */
+		else
+			job->outcome.interrupted = true;
 		c1_job_reason(job, false, "interrupted (SIGINT/SIGTERM); run apply again to finish");
 		job->stage = ST_FINISH;
 	}

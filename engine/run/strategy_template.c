@@ -734,8 +734,10 @@ static int s_run(struct c1_account_job *job, struct c1_task_ctx *ctx)
 			snprintf(e.message, sizeof(e.message), "interrupted");
 			s_step_finish(job, C1_STEP_PENDING, &e);
 		}
-		job->outcome.failed = true;
-		job->outcome.rollback_clean = false;
+		if (job->outcome.failed)
+			job->outcome.rollback_clean = false; /* its rollback stopped part-way */
+		else
+			job->outcome.interrupted = true;
 		c1_job_reason(job, false, "interrupted (SIGINT/SIGTERM); run apply again to finish");
 		job->stage = ST_FINISH;
 	}

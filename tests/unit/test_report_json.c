@@ -185,7 +185,7 @@ static void s_check_structure(const json_t *doc)
 	C1_CHECK(json_is_object(json_object_get(run, "options")));
 	s_check_keys(json_object_get(doc, "summary"),
 		     KEYS("succeeded", "unchanged", "repaired", "drifted", "rolled_back", "failed", "invalid",
-			  "not_started", "total"),
+			  "interrupted", "not_started", "total"),
 		     "summary");
 	json_array_foreach(json_object_get(doc, "tenants"), i, v)
 	{
@@ -205,7 +205,7 @@ static void s_check_structure(const json_t *doc)
 		C1_CHECK(json_is_number(json_object_get(v, "duration_s")));
 		C1_CHECK(s_in(json_string_value(json_object_get(v, "status")),
 			      KEYS("succeeded", "unchanged", "repaired", "drifted", "rolled_back", "failed",
-				   "invalid", "not_started")));
+				   "invalid", "interrupted", "not_started")));
 		json_array_foreach(json_object_get(v, "steps"), j, x)
 		{
 			s_check_keys(x,
@@ -278,7 +278,7 @@ C1_TEST(full_model_renders_every_field)
 	summary = json_object_get(doc, "summary");
 	for (int s = 0; s < C1_ACCOUNT_STATUS_COUNT; s++)
 		C1_CHECK_INT(json_integer_value(json_object_get(summary, c1_account_status_name(s))), ==, 1);
-	C1_CHECK_INT(json_integer_value(json_object_get(summary, "total")), ==, 8);
+	C1_CHECK_INT(json_integer_value(json_object_get(summary, "total")), ==, C1_ACCOUNT_STATUS_COUNT);
 	C1_CHECK_STR(c1_json_get_string(doc, "run.id"), "20261127T013000Z-3f9a");
 	C1_CHECK_STR(c1_json_get_string(doc, "run.status"), "finished");
 	C1_CHECK_STR(c1_json_get_string(doc, "run.options.max_failures"), "10%");
@@ -535,6 +535,8 @@ C1_TEST(summary_counts_and_running_renders_failed)
 	C1_CHECK_STR(c1_account_status_name(C1_ACCOUNT_ROLLED_BACK), "rolled_back");
 	C1_CHECK_INT(c1_account_status_parse(&s, "not_started"), ==, 0);
 	C1_CHECK_INT(s, ==, C1_ACCOUNT_NOT_STARTED);
+	C1_CHECK_INT(c1_account_status_parse(&s, "interrupted"), ==, 0);
+	C1_CHECK_INT(s, ==, C1_ACCOUNT_INTERRUPTED);
 	C1_CHECK_INT(c1_account_status_parse(&s, "done"), ==, C1_EINVALID);
 	json_decref(doc);
 	c1_report_free(r);

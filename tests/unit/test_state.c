@@ -62,6 +62,60 @@ static struct c1_state_run_info s_info(const char *command)
 	return info;
 }
 
+/* A version-1 store (accounts without the `interrupted` status) is migrated
+ * on open: its rows are kept and an interrupted account can be written. The
+ * version-1 table is rebuilt by hand from a fresh store. */
+C1_TEST(v1_store_migrates_to_interrupted_status)
+{
+	char *dir = s_subdir("v1");
+	struct c1_state *st = s_open(dir);
+	struct c1_state_run_info info = s_info("apply");
+	char run[C1_STATE_RUN_ID_SIZE];
+	C1_CHECK_INT(c1_state_run_begin(st, &info, run), ==, 0);
+	char *path = c1_strdup(c1_state_db_path(st));
+	c1_state_close(st);
+
+	sqlite3 *db = NULL;
+	C1_CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	char *sql = c1_asprintf(
+	    "BEGIN; DROP TABLE accounts;"
+	    "CREATE TABLE accounts (run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+	    " row INTEGER NOT NULL, line INTEGER, account_id TEXT NOT NULL, region TEXT, name TEXT,"
+	    " status TEXT NOT NULL CHECK (status IN ('running','succeeded','unchanged','repaired','drifted',"
+	    " 'rolled_back','failed','invalid','not_started')), started_at TEXT, finished_at TEXT,"
+	    " duration_ms INTEGER, reason TEXT, resources_json TEXT, drift_json TEXT, rollback_json TEXT,"
+	    " PRIMARY KEY (run_id, row));"
+	    "INSERT INTO accounts (run_id, row, account_id, status, reason) VALUES ('%s', 1, '111122223333',"
+	    " 'failed', 'kept');"
+	    "DELETE FROM schema_version WHERE version > 1; COMMIT;",
+	    run);
+	C1_CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+	free(sql);
+	sqlite3_close(db);
+
+	st = s_open(dir);
+	char *version = s_sql_text(path, "SELECT MAX(version) FROM schema_version");
+	C1_CHECK_STR(version, "2");
+	char *kept = s_sql_text(path, "SELECT reason FROM accounts WHERE row = 1");
+	C1_CHECK_STR(kept, "kept");
+	struct c1_state_account a = {.row = 2,
+				     .line = 3,
+				     .account_id = "444455556666",
+				     .region = "us-east-1",
+				     .status = C1_ACCOUNT_INTERRUPTED,
+				     .duration_ms = -1};
+	C1_CHECK_INT(c1_state_account_upsert(st, run, &a), ==, 0);
+	C1_CHECK_INT(c1_state_flush(st), ==, 0);
+	char *status = s_sql_text(path, "SELECT status FROM accounts WHERE row = 2");
+	C1_CHECK_STR(status, "interrupted");
+	c1_state_close(st);
+	free(status);
+	free(kept);
+	free(version);
+	free(path);
+	free(dir);
+}
+
 C1_TEST(open_creates_private_wal_store)
 {
 	char *dir = s_subdir("a/b/state");
@@ -78,14 +132,14 @@ C1_TEST(open_creates_private_wal_store)
 	mode = s_sql_text(c1_state_db_path(st), "PRAGMA journal_mode");
 	C1_CHECK_STR(mode, "wal");
 	version = s_sql_text(c1_state_db_path(st), "SELECT MAX(version) FROM schema_version");
-	C1_CHECK_STR(version, "1");
+	C1_CHECK_STR(version, "2");
 	c1_state_close(st);
 	free(version);
 
-	/* Reopening migrates nothing and keeps one version row. */
+	/* Reopening migrates nothing and keeps one row per version. */
 	st = s_open(dir);
 	version = s_sql_text(c1_state_db_path(st), "SELECT COUNT(*) FROM schema_version");
-	C1_CHECK_STR(version, "1");
+	C1_CHECK_STR(version, "2");
 	c1_state_close(st);
 	c1_state_close(NULL);
 	free(version);
