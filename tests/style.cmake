@@ -1,8 +1,9 @@
-# Source checks that cost nothing: banned functions, formatting, and every
-# header compiling on its own.
+# Source checks that cost nothing: banned functions, formatting, includes
+# that flow up the layers, and every header compiling on its own.
 add_test(NAME style.banned_functions COMMAND ${CMAKE_SOURCE_DIR}/scripts/check-banned.sh)
 add_test(NAME style.clang_format COMMAND ${CMAKE_SOURCE_DIR}/scripts/check-format.sh)
-set_tests_properties(style.banned_functions style.clang_format PROPERTIES LABELS style)
+add_test(NAME style.layers COMMAND ${CMAKE_SOURCE_DIR}/scripts/check-layers.sh)
+set_tests_properties(style.banned_functions style.clang_format style.layers PROPERTIES LABELS style)
 
 file(GLOB_RECURSE C1_HEADERS CONFIGURE_DEPENDS RELATIVE ${CMAKE_SOURCE_DIR}
   ${CMAKE_SOURCE_DIR}/batch/*.h ${CMAKE_SOURCE_DIR}/engine/*.h ${CMAKE_SOURCE_DIR}/reports/*.h)
