@@ -453,10 +453,12 @@ bool c1_job_step_reached(const struct c1_step_rec *s)
 /* How strong a change a step plan is: create > update > adopt > nothing. */
 static int s_plan_rank(enum c1_plan_action a)
 {
+	/* What apply would do outranks what it would leave to a person. */
 	switch (a) {
-	case C1_PLAN_CREATE: return 3;
-	case C1_PLAN_UPDATE: return 2;
-	case C1_PLAN_ADOPT: return 1;
+	case C1_PLAN_CREATE: return 4;
+	case C1_PLAN_UPDATE: return 3;
+	case C1_PLAN_ADOPT: return 2;
+	case C1_PLAN_MANUAL: return 1;
 	default: return 0;
 	}
 }

@@ -474,7 +474,7 @@ int c1_runner_run(const struct c1_runner_input *in)
 		if (in->mode == C1_MODE_PLAN && report->summary[C1_ACCOUNT_NOT_STARTED])
 			fprintf(stderr, " (not_started: apply would onboard)");
 		if (in->mode == C1_MODE_PLAN && report->summary[C1_ACCOUNT_DRIFTED])
-			fprintf(stderr, " (drifted: apply would repair)");
+			fprintf(stderr, " (drifted: apply would repair all but steps planned manual)");
 		fprintf(stderr, "; report: %s/%s/report.json\n", reports_dir, run.run_id);
 	}
 

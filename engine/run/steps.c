@@ -84,7 +84,8 @@ const char *c1_stack_action_name(enum c1_stack_action a)
 
 const char *c1_plan_action_name(enum c1_plan_action a)
 {
-	static const char *const names[] = {"create", "adopt", "update", "unchanged", "invalid", "skip"};
+	static const char *const names[] = {"create",  "adopt", "update", "unchanged",
+					    "invalid", "skip",  "manual"};
 	return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "?";
 }
 

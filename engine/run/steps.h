@@ -75,7 +75,8 @@ enum c1_plan_action {
 	C1_PLAN_UPDATE,
 	C1_PLAN_UNCHANGED,
 	C1_PLAN_INVALID,
-	C1_PLAN_SKIP /* the step does not apply (new_trail without create_new_trail) */
+	C1_PLAN_SKIP,  /* the step does not apply (new_trail without create_new_trail) */
+	C1_PLAN_MANUAL /* differs, and apply cannot change it: the plan note says what to do by hand */
 };
 const char *c1_plan_action_name(enum c1_plan_action a);
 

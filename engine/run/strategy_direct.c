@@ -797,16 +797,23 @@ static int s_cloud_account_found(struct c1_account_job *job, const char *role_ar
 	if (!role_ok && job->run->mode != C1_MODE_PLAN)
 		c1_job_add_drift(job, C1_DRIFT_CLOUDONE, "cloud_account", "role_changed", job->c1_role_arn,
 				 role_arn);
-	if (!role_ok && !s_readonly(job)) {
-		char msg[sizeof(job->reason)];
-		snprintf(msg, sizeof(msg),
-			 "Cloud One cloud account %s uses role %s, not %s; fix it in the Cloud One console "
-			 "or offboard and apply again",
-			 acct, role_arn, job->c1_role_arn);
+	if (role_ok)
+		return s_step_done(job, C1_PLAN_UNCHANGED);
+	char msg[sizeof(job->reason)];
+	snprintf(msg, sizeof(msg),
+		 "Cloud One cloud account %s uses role %s, not %s; fix it in the Cloud One console "
+		 "or offboard and apply again",
+		 acct, role_arn, job->c1_role_arn);
+	if (s_readonly(job)) {
+		/* plan and apply read the same verdict: apply cannot change it either. */
+		char note[sizeof(msg) + 64];
+		snprintf(note, sizeof(note), "apply cannot change it: %s", msg);
+		s_plan(job, job->step, C1_PLAN_MANUAL, note);
+	} else {
 		c1_job_reason(job, false, "%s", msg);
 		C1_WARN("account", "%s %s: %s", acct, job->region, msg);
 	}
-	return s_step_done(job, role_ok ? C1_PLAN_UNCHANGED : C1_PLAN_UPDATE);
+	return s_step_done(job, C1_PLAN_MANUAL);
 }
 
 /* RS_RECHECK: this account's own pass over the list, after a create that may

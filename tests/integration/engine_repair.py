@@ -169,7 +169,13 @@ el.check_sanitizers(chk, plan, "plan")
 el.check_report(chk, plan, {A["account_id"]: "unchanged", B["account_id"]: "drifted",
                             C["account_id"]: "unchanged", D["account_id"]: "drifted"}, "plan", rc=0)
 chk.eq({a["account_id"]: a.get("plan") for a in plan.report["accounts"]},
-       {A["account_id"]: "unchanged", B["account_id"]: "update", C["account_id"]: "unchanged",
+       {A["account_id"]: "unchanged", B["account_id"]: "manual", C["account_id"]: "unchanged",
         D["account_id"]: "create"}, "plan: what apply would do per account")
+# B's cloud-account role is what apply cannot change: the plan says so, as apply's reason does.
+b_steps = {s["name"]: s for s in plan.report["accounts"][u.rows.index(B)]["steps"]}
+chk.eq(b_steps.get("c1_cloud_account", {}).get("plan"), "manual", "plan: B's cloud account is manual")
+chk.check("apply cannot change it" in (b_steps.get("c1_cloud_account", {}).get("plan_note") or ""),
+          "plan: B's note says apply cannot change the role", b_steps.get("c1_cloud_account"))
+chk.check("c1_cloud_account" in plan.out and "manual" in plan.out, "plan's text shows the manual step", plan.out)
 eng.stop(chk)
 chk.finish()
