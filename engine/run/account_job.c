@@ -68,7 +68,7 @@ int64_t c1_job_poll_begin(struct c1_account_job *job, enum c1_step_id step, enum
 {
 	job->poll_ms = 0;
 	job->poll_waited_ms = 0;
-	job->poll_kind = (int)step * 3 + (int)op;
+	job->poll_kind = (int)step * C1_POLL_OP_COUNT + (int)op;
 	int64_t wait = c1_job_next_poll(job);
 	int64_t learned = atomic_load(&job->run->poll_learned_ms[job->poll_kind]);
 	if (learned > wait) {

@@ -48,6 +48,9 @@ struct c1_call_tries {
 };
 #define C1_CALL_TRIES_INIT ((struct c1_call_tries){0, 0, 0, 0})
 
+/* Stack operations whose duration a run learns (c1_job_poll_begin). */
+enum c1_poll_op { C1_POLL_CREATE = 0, C1_POLL_UPDATE, C1_POLL_DELETE, C1_POLL_OP_COUNT };
+
 /** What every job of a run shares (read-only after start, except the atomics and locked parts). */
 struct c1_run_shared {
 	enum c1_run_mode mode;
@@ -65,7 +68,7 @@ struct c1_run_shared {
 	 * complete (c1_job_poll_begin's index); 0 = none yet. A stack of the
 	 * same template takes about as long in every account, so later ones
 	 * poll first when the fastest one was done, not every poll_min_ms. */
-	_Atomic int64_t poll_learned_ms[C1_STEP_COUNT * 3];
+	_Atomic int64_t poll_learned_ms[C1_STEP_COUNT * C1_POLL_OP_COUNT];
 	/* After a call's SDK-style retries (max_attempts, quota) are spent on a
 	 * transient error, `outage_retries` more tries spaced outage_delay_ms,
 	 * doubling: a service blip must not roll back an account mid-onboarding. */
@@ -295,7 +298,6 @@ void c1_account_job_report(struct c1_account_job *job, struct c1_report_account 
 /** The next stack poll delay: poll_min_ms, doubling up to poll_max_ms (job->poll_ms = 0 restarts). */
 int64_t c1_job_next_poll(struct c1_account_job *job);
 
-enum c1_poll_op { C1_POLL_CREATE = 0, C1_POLL_UPDATE, C1_POLL_DELETE };
 /**
  * The first poll delay after starting `op` on the stack of step `step`: the
  * shortest wait that found the same operation complete earlier in the run

@@ -49,7 +49,6 @@ struct s_cached_stmt {
 
 struct c1_state {
 	sqlite3 *db;
-	bool group_open;
 	int64_t group_started_ms;
 	struct s_cached_stmt stmts[C1_STATE_STMT_CACHE];
 	size_t nstmts;
@@ -288,33 +287,30 @@ static int64_t s_mono_ms(void)
 	return c1_clock_monotonic_ms(c1_clock_system());
 }
 
+/* Lock held. Is the group open? Between calls the group is the only
+ * transaction the store leaves open, so SQLite knows: and when SQLite rolls
+ * it back by itself on an error (SQLITE_FULL, SQLITE_IOERR), the group is
+ * gone and the next write opens a new one instead of running outside any. */
+static bool s_group_open(struct c1_state *st)
+{
+	return st->db && !sqlite3_get_autocommit(st->db); /* no db: an open that failed early */
+}
+
 /* Lock held. Before a bookkeeping write: join (or open) the group. */
 static void s_group_join(struct c1_state *st)
 {
-	/* SQLite rolls a transaction back by itself on some errors (SQLITE_FULL,
-	 * SQLITE_IOERR): the group is then gone, and a write must open a new
-	 * one instead of running outside any and failing at COMMIT. */
-	if (st->group_open && sqlite3_get_autocommit(st->db))
-		st->group_open = false;
-	if (st->group_open)
-		return;
-	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK) {
-		st->group_open = true;
+	if (!s_group_open(st) && sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK)
 		st->group_started_ms = s_mono_ms();
-	}
 }
 
 /* Lock held. After a write: commit the group when `now` or when it is old enough. */
 static int s_group_commit(struct c1_state *st, bool now)
 {
-	if (!st->group_open)
+	if (!s_group_open(st))
 		return 0;
 	if (!now && s_mono_ms() - st->group_started_ms < C1_STATE_GROUP_MS)
 		return 0;
-	int rc = s_exec(st, "COMMIT", "committing state rows");
-	if (rc == 0 || sqlite3_get_autocommit(st->db))
-		st->group_open = false;
-	return rc;
+	return s_exec(st, "COMMIT", "committing state rows");
 }
 
 int c1_state_flush(struct c1_state *st)

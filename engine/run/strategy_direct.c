@@ -118,8 +118,8 @@ static struct c1_resource_key s_key(struct c1_account_job *job, enum c1_resource
 }
 
 /* Is the ledger row ours to undo: created by this run, or by an earlier run
- * that never finished? Resolves an intent left by a killed run. A failed
- * write leaves the row as it was: not ours, which errs on keeping. */
+ * that never finished? Resolves an intent left by a killed run. A ledger
+ * that cannot be read says not ours, which errs on keeping. */
 static bool s_ledger_owned(struct c1_account_job *job, const struct c1_resource_key *key,
 			   const char *physical)
 {
