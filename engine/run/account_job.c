@@ -264,7 +264,7 @@ enum c1_check_verdict c1_job_preflight_checks(struct c1_account_job *job, struct
 		ctx->wake_at_ms = ctx->now_ms;
 		return C1_CHECK_WAIT;
 	}
-	if (!job->bucket_checked && !job->row->create_new_trail && job->run->mode != C1_MODE_OFFBOARD) {
+	if (!job->bucket_checked && !job->row->create_new_trail && c1_job_policy(job)->checks_bucket) {
 		v = c1_job_check_bucket(job, ctx, code, code_len, msg, msg_len);
 		if (v != C1_CHECK_OK)
 			return v;
@@ -597,11 +597,10 @@ void c1_account_job_report(struct c1_account_job *job, struct c1_report_account 
 		d->actual = job->drift[i].actual ? c1_strdup(job->drift[i].actual) : NULL;
 	}
 	/* Resources that exist after the run. */
-	static const enum c1_step_id stack_steps[] = {C1_STEP_NEW_TRAIL, C1_STEP_WS_ROLE, C1_STEP_C1_ROLE,
-						      C1_STEP_CLOUDTRAIL_STACK};
-	for (size_t i = 0; i < sizeof(stack_steps) / sizeof(stack_steps[0]); i++) {
-		const struct c1_step_rec *s = &job->steps[stack_steps[i]];
-		if (s->status != C1_STEP_DONE || !s->resource)
+	for (int i = 0; i < C1_STEP_COUNT; i++) {
+		const struct c1_step_rec *s = &job->steps[i];
+		if (!c1_step_def((enum c1_step_id)i)->stack_suffix || s->status != C1_STEP_DONE ||
+		    !s->resource)
 			continue;
 		struct c1_report_stack *st = c1_report_account_add_stack(out);
 		st->name = c1_strdup(s->resource);

@@ -13,6 +13,7 @@
 #include "engine/net/retry.h"
 #include "engine/run/aws_context.h"
 #include "engine/run/cloud_index.h"
+#include "engine/run/reconcile.h"
 #include "engine/run/scheduler.h"
 #include "engine/run/state.h"
 #include "engine/run/steps.h"
@@ -25,8 +26,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-
-enum c1_run_mode { C1_MODE_APPLY = 0, C1_MODE_PLAN, C1_MODE_OFFBOARD, C1_MODE_DRIFT };
 
 struct c1_account_job;
 
@@ -193,6 +192,12 @@ struct c1_account_job {
 	size_t drift_len;
 	void *strategy_data; /* for strategies other than direct */
 };
+
+/** What the run's mode does with an account's resources (c1_mode_policy). */
+static inline const struct c1_mode_policy *c1_job_policy(const struct c1_account_job *job)
+{
+	return c1_mode_policy(job->run->mode);
+}
 
 /* ---- call gate (used by strategies and tenants) ---- */
 

@@ -4,16 +4,18 @@
 #include <string.h>
 
 static const struct c1_step_def s_steps[C1_STEP_COUNT] = {
-    {C1_STEP_PREFLIGHT, "preflight", C1_SCOPE_ACCOUNT, C1_UNDO_NONE, NULL},
-    {C1_STEP_CLOUDONE_ACCOUNT, "cloudone_account", C1_SCOPE_TENANT, C1_UNDO_NONE, NULL},
-    {C1_STEP_VISIONONE_LINK, "visionone_link", C1_SCOPE_TENANT, C1_UNDO_NONE, NULL},
-    {C1_STEP_NEW_TRAIL, "new_trail", C1_SCOPE_ACCOUNT, C1_UNDO_DELETE_STACK, "-Trail"},
-    {C1_STEP_WS_ROLE, "ws_role", C1_SCOPE_ACCOUNT, C1_UNDO_DELETE_STACK, "-WS"},
-    {C1_STEP_WS_CONNECTOR, "ws_connector", C1_SCOPE_ACCOUNT, C1_UNDO_DELETE_CONNECTOR, NULL},
-    {C1_STEP_C1_ROLE, "c1_role", C1_SCOPE_ACCOUNT, C1_UNDO_DELETE_STACK, "-C1"},
-    {C1_STEP_C1_CLOUD_ACCOUNT, "c1_cloud_account", C1_SCOPE_ACCOUNT, C1_UNDO_DELETE_CLOUD_ACCOUNT, NULL},
-    {C1_STEP_CLOUDTRAIL_TOKEN, "cloudtrail_token", C1_SCOPE_ACCOUNT, C1_UNDO_NONE, NULL},
-    {C1_STEP_CLOUDTRAIL_STACK, "cloudtrail_stack", C1_SCOPE_ACCOUNT, C1_UNDO_DELETE_STACK, "-CTrl"},
+    {C1_STEP_PREFLIGHT, "preflight", C1_SCOPE_ACCOUNT, C1_UNDO_NONE, NULL, NULL, false},
+    {C1_STEP_CLOUDONE_ACCOUNT, "cloudone_account", C1_SCOPE_TENANT, C1_UNDO_NONE, NULL, NULL, false},
+    {C1_STEP_VISIONONE_LINK, "visionone_link", C1_SCOPE_TENANT, C1_UNDO_NONE, NULL, NULL, false},
+    {C1_STEP_NEW_TRAIL, "new_trail", C1_SCOPE_ACCOUNT, C1_UNDO_DELETE_STACK, "-Trail", "BucketName", false},
+    {C1_STEP_WS_ROLE, "ws_role", C1_SCOPE_ACCOUNT, C1_UNDO_DELETE_STACK, "-WS", "RoleArn", false},
+    {C1_STEP_WS_CONNECTOR, "ws_connector", C1_SCOPE_ACCOUNT, C1_UNDO_DELETE_CONNECTOR, NULL, NULL, true},
+    {C1_STEP_C1_ROLE, "c1_role", C1_SCOPE_ACCOUNT, C1_UNDO_DELETE_STACK, "-C1", "CloudOneRoleArn", false},
+    {C1_STEP_C1_CLOUD_ACCOUNT, "c1_cloud_account", C1_SCOPE_ACCOUNT, C1_UNDO_DELETE_CLOUD_ACCOUNT, NULL, NULL,
+     true},
+    {C1_STEP_CLOUDTRAIL_TOKEN, "cloudtrail_token", C1_SCOPE_ACCOUNT, C1_UNDO_NONE, NULL, NULL, false},
+    {C1_STEP_CLOUDTRAIL_STACK, "cloudtrail_stack", C1_SCOPE_ACCOUNT, C1_UNDO_DELETE_STACK, "-CTrl", NULL,
+     true},
 };
 
 const struct c1_step_def *c1_step_def(enum c1_step_id id)

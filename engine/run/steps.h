@@ -39,6 +39,11 @@ struct c1_step_def {
 	enum c1_step_scope scope; /* tenant steps run once per Cloud One API key */
 	enum c1_undo_kind undo;   /* rollback and offboard */
 	const char *stack_suffix; /* "-WS" for stack steps, NULL otherwise */
+	const char *output;       /* the stack output later steps read ("RoleArn"), NULL when none */
+	/* found in place and not made by an unfinished run, it shows the account
+	 * was onboarded before (then apply `repaired` it): a stack alone is what a
+	 * failed run or another actor leaves behind */
+	bool proves_onboarded;
 };
 
 /** Row `id` of the table (SPEC 4 order); NULL past the end. Static. */

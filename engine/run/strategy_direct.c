@@ -1,15 +1,18 @@
-/* Strategy `direct`: the account step machine. Each run of the task makes at
- * most one remote call; stack waits, backoffs and rate-limit slots are WAITs.
- * Every create/delete is written to the resource ledger before (intent) and
- * after (outcome) the call, so a killed run resumes without duplicates. */
+/* Strategy `direct`: the account's steps, each one reconcile loop. A step
+ * observes its resource (one remote call per task run), diffs it against
+ * what the row wants (reconcile.h), and the change meets the run's mode in
+ * one place (s_gate): plan and drift record it, apply acts on it; offboard
+ * wants each resource absent. Stacks are driven by the shared stack
+ * machine. Every create and delete is in the resource ledger before
+ * (intent) and after (outcome) the call, so a killed run resumes without
+ * duplicates. */
 #include "engine/run/strategy_direct.h"
 
 #include "engine/aws/cloudformation.h"
-#include "engine/aws/s3.h"
-#include "engine/aws/sts.h"
 #include "engine/core/alloc.h"
 #include "engine/core/error.h"
 #include "engine/core/log.h"
+#include "engine/run/stack_machine.h"
 #include "engine/run/templates.h"
 #include "engine/run/tenant.h"
 
@@ -17,49 +20,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum {
-	ST_TENANT = 0,
-	ST_SETUP,
-	ST_PREFLIGHT,
-	ST_STEPS,
-	ST_ROLLBACK,
-	ST_FINISH,
-};
-
-/* Preflight sub-phases. */
-enum { PF_CHECKS = 0, PF_STACKS };
-
-/* Stack machine sub-phases. */
-enum {
-	SK_LOOK = 0,
-	SK_DECIDE,
-	SK_CREATE,
-	SK_UPDATE,
-	SK_POLL,
-	SK_EVENTS,
-	SK_DELETE,
-	SK_DELETE_POLL,
-	SK_CONTINUE_ROLLBACK,
-};
-
-/* Connector / cloud account sub-phases (RS_UPDATE: point the connector at the ws_role stack's role). */
-enum { RS_LOOK = 0, RS_CREATE, RS_DELETE, RS_UPDATE, RS_RECHECK };
-
-#define N_STACK_STEPS 4
-static const enum c1_step_id s_stack_steps[N_STACK_STEPS] = {C1_STEP_NEW_TRAIL, C1_STEP_WS_ROLE,
-							     C1_STEP_C1_ROLE, C1_STEP_CLOUDTRAIL_STACK};
+enum direct_stage { ST_TENANT = 0, ST_SETUP, ST_PREFLIGHT, ST_STEPS, ST_ROLLBACK, ST_FINISH };
+enum preflight_phase { PF_CHECKS = 0, PF_STACKS };
+/* A Cloud One resource (RS_UPDATE: point the connector at the ws_role stack's role). */
+enum resource_phase { RS_OBSERVE = 0, RS_CREATE, RS_UPDATE, RS_RECHECK };
+/* An undo: offboard observes first (a rollback knows what it made), then deletes. */
+enum undo_phase { UNDO_OBSERVE = 0, UNDO_DELETE, UNDO_FINISHED };
 
 struct direct {
 	struct c1_cfn_stack pre[C1_STEP_COUNT]; /* stacks seen by preflight */
 	bool pre_found[C1_STEP_COUNT];
 	bool pre_used[C1_STEP_COUNT];
-	struct c1_cfn_stack cur;
-	bool cur_found;
-	bool after_delete_create; /* SK_DELETE then create */
-	bool updating;
-	int pf_stack;
+	enum preflight_phase pf;
+	int pf_step;
+	struct c1_stack_machine sm; /* the current stack step's or undo's */
+	bool sm_active;
+	enum resource_phase rs;
+	bool token_fetch;
 	bool ct_in_sync;
-	int64_t op_started_ms; /* for event reasons */
+	enum undo_phase undo;
 	bool undo_ok;
 	bool store_refused; /* the state store refused a delete intent: the rollback stops */
 	/* cloud account: a claim in the tenant's index, and the re-check after an
@@ -77,11 +56,6 @@ static struct direct *D(struct c1_account_job *job)
 	return job->strategy_data;
 }
 
-static bool s_readonly(const struct c1_account_job *job)
-{
-	return job->run->mode == C1_MODE_PLAN || job->run->mode == C1_MODE_DRIFT;
-}
-
 static const char *s_rl_c1(struct c1_account_job *job)
 {
 	return job->tenant->rl_key;
@@ -94,17 +68,8 @@ static const char *s_rl_c1(struct c1_account_job *job)
 			return g_;                     \
 	} while (0)
 
-#define GATE_S(key)                                    \
-	do {                                           \
-		int g_ = c1_job_gate(job, ctx, (key)); \
-		if (g_) {                              \
-			ret = g_;                      \
-			goto out;                      \
-		}                                      \
-	} while (0)
-
-#define AFTER(key, rc, alt, err, aws) \
-	c1_call_after(job->run, ctx, (key), (rc), (alt), (err), (aws), &job->quota, &job->call)
+#define AFTER(key, rc, alt, err) \
+	c1_call_after(job->run, ctx, (key), (rc), (alt), (err), false, &job->quota, &job->call)
 
 static void s_stack_name(struct c1_account_job *job, enum c1_step_id id, char *out, size_t n)
 {
@@ -115,6 +80,20 @@ static struct c1_resource_key s_key(struct c1_account_job *job, enum c1_resource
 {
 	struct c1_resource_key k = {job->row->account_id, job->region, kind, name};
 	return k;
+}
+
+static enum c1_resource_kind s_ledger_kind(enum c1_undo_kind u)
+{
+	return u == C1_UNDO_DELETE_STACK       ? C1_RESOURCE_STACK
+	       : u == C1_UNDO_DELETE_CONNECTOR ? C1_RESOURCE_WS_CONNECTOR
+					       : C1_RESOURCE_CLOUD_ACCOUNT;
+}
+
+static void s_set_resource(struct c1_account_job *job, const char *name)
+{
+	char *copy = c1_strdup(name); /* name may be the record's own */
+	free(job->steps[job->step].resource);
+	job->steps[job->step].resource = copy;
 }
 
 /* Is the ledger row ours to undo: created by this run, or by an earlier run
@@ -131,6 +110,22 @@ static bool s_ledger_owned(struct c1_account_job *job, const struct c1_resource_
 
 /* ---- failure and step transitions ---- */
 
+/* Forget the finished step's machine state. */
+static void s_step_reset(struct c1_account_job *job)
+{
+	struct direct *d = D(job);
+	if (d->sm_active)
+		c1_stack_machine_dispose(&d->sm);
+	d->sm_active = false;
+	d->rs = RS_OBSERVE;
+	d->token_fetch = false;
+	d->undo = UNDO_OBSERVE;
+	job->call = C1_CALL_TRIES_INIT;
+	job->write_call = C1_CALL_TRIES_INIT;
+	job->poll_ms = 0;
+	job->poll_kind = -1;
+}
+
 static int s_begin_rollback(struct c1_account_job *job)
 {
 	bool done[C1_STEP_COUNT] = {0};
@@ -139,13 +134,11 @@ static int s_begin_rollback(struct c1_account_job *job)
 			  (job->steps[i].status == C1_STEP_DONE || job->steps[i].status == C1_STEP_FAILED);
 	job->rollback_n = c1_steps_rollback_order(done, job->rollback_order);
 	job->rollback_i = 0;
-	job->sub = 0;
-	job->call = C1_CALL_TRIES_INIT;
-	job->write_call = C1_CALL_TRIES_INIT;
+	s_step_reset(job);
 	job->outcome.failed = true;
-	/* Only apply rolls back; a read that fails in plan or drift leaves the account `failed`. */
-	job->outcome.rollback_clean = job->run->mode == C1_MODE_APPLY;
-	job->stage = job->run->mode == C1_MODE_APPLY ? ST_ROLLBACK : ST_FINISH;
+	/* A read that fails in plan or drift leaves the account `failed`. */
+	job->outcome.rollback_clean = c1_job_policy(job)->rolls_back;
+	job->stage = c1_job_policy(job)->rolls_back ? ST_ROLLBACK : ST_FINISH;
 	return C1_TASK_AGAIN;
 }
 
@@ -178,69 +171,83 @@ static int s_invalid(struct c1_account_job *job, const char *code, const char *m
 
 static void s_plan(struct c1_account_job *job, enum c1_step_id id, enum c1_plan_action a, const char *note)
 {
-	/* `note` may be the old note itself: copy before freeing. */
-	char *copy = note ? c1_strdup(note) : NULL;
+	char *copy = note ? c1_strdup(note) : NULL; /* `note` may be the old note itself */
 	job->steps[id].plan = a;
 	free(job->steps[id].plan_note);
 	job->steps[id].plan_note = copy;
 }
 
-/* Move to the next step that applies. */
+/* Move to the next step that applies: forward, or backward toward absent (offboard). */
 static int s_next_step(struct c1_account_job *job)
 {
-	struct direct *d = D(job);
-	c1_cfn_stack_dispose(&d->cur);
-	d->cur_found = false;
-	d->after_delete_create = false;
-	d->updating = false;
-	job->sub = 0;
-	job->call = C1_CALL_TRIES_INIT;
-	job->write_call = C1_CALL_TRIES_INIT;
-	job->poll_ms = 0;
-	job->poll_kind = -1;
-	bool offboard = job->run->mode == C1_MODE_OFFBOARD;
+	bool backward = c1_job_policy(job)->toward_absent;
+	s_step_reset(job);
 	for (;;) {
-		if (offboard) {
-			if (job->step <= C1_STEP_NEW_TRAIL) {
-				job->stage = ST_FINISH;
-				return C1_TASK_AGAIN;
-			}
-			job->step = (enum c1_step_id)(job->step - 1);
-		} else {
-			if (job->step + 1 >= C1_STEP_COUNT) {
-				job->stage = ST_FINISH;
-				return C1_TASK_AGAIN;
-			}
-			job->step = (enum c1_step_id)(job->step + 1);
+		int next = backward ? (int)job->step - 1 : (int)job->step + 1;
+		if (next <= C1_STEP_PREFLIGHT || next >= C1_STEP_COUNT) {
+			job->stage = ST_FINISH;
+			return C1_TASK_AGAIN;
 		}
-		if (job->step == C1_STEP_VISIONONE_LINK || job->step == C1_STEP_CLOUDONE_ACCOUNT)
+		job->step = (enum c1_step_id)next;
+		const struct c1_step_def *def = c1_step_def(job->step);
+		if (def->scope == C1_SCOPE_TENANT)
 			continue;
 		if (!c1_step_applies(job->step, job->row->create_new_trail)) {
 			job->steps[job->step].status = C1_STEP_SKIPPED;
 			s_plan(job, job->step, C1_PLAN_SKIP, NULL);
 			continue;
 		}
-		if (offboard && c1_step_def(job->step)->undo == C1_UNDO_NONE)
+		if (backward && def->undo == C1_UNDO_NONE)
 			continue;
 		c1_job_step_start(job, job->step);
 		return C1_TASK_AGAIN;
 	}
 }
 
+/* A step that acted (or found nothing to do) is done. */
 static int s_step_done(struct c1_account_job *job, enum c1_plan_action plan)
 {
-	struct c1_step_rec *s = &job->steps[job->step];
-	if (s_readonly(job) && plan != C1_PLAN_UNCHANGED && plan != C1_PLAN_SKIP)
-		s_plan(job, job->step, plan, s->plan_note);
-	else
-		s->plan = plan;
-	c1_job_step_finish(job, job->step, s_readonly(job) ? C1_STEP_SKIPPED : C1_STEP_DONE, NULL, NULL);
-	if (s_readonly(job) && plan == C1_PLAN_UNCHANGED)
-		s->status = C1_STEP_DONE;
+	job->steps[job->step].plan = plan;
+	c1_job_step_finish(job, job->step, C1_STEP_DONE, NULL, NULL);
 	return s_next_step(job);
 }
 
-/* ---- stacks ---- */
+/*
+ * The one place a step's change meets the run's mode. Plan and drift record
+ * it and the step ends here (skipped, or done when nothing would change);
+ * apply ends it when nothing is to change and otherwise acts (true).
+ * `found`: the resource exists in some state.
+ */
+static bool s_gate(struct c1_account_job *job, const struct c1_change *ch, bool found, int *ret)
+{
+	const struct c1_mode_policy *p = c1_job_policy(job);
+	struct c1_step_rec *rec = &job->steps[job->step];
+	if (p->acts) {
+		if (ch->action != C1_PLAN_UNCHANGED)
+			return true;
+		rec->existed = true;
+		*ret = s_step_done(job, C1_PLAN_UNCHANGED);
+		return false;
+	}
+	rec->existed = rec->existed || found;
+	if (p->reports_drift && ch->drift)
+		c1_job_add_drift(job, ch->plane, ch->resource, ch->drift, ch->want, ch->have);
+	if (ch->action == C1_PLAN_MANUAL) {
+		char note[sizeof(ch->note) + 32];
+		snprintf(note, sizeof(note), "apply cannot change it: %s", ch->note);
+		s_plan(job, job->step, ch->action, note);
+	} else if (ch->note[0]) {
+		s_plan(job, job->step, ch->action, ch->note);
+	} else {
+		rec->plan = ch->action;
+	}
+	bool unchanged = ch->action == C1_PLAN_UNCHANGED;
+	c1_job_step_finish(job, job->step, unchanged ? C1_STEP_DONE : C1_STEP_SKIPPED, NULL, NULL);
+	*ret = s_next_step(job);
+	return false;
+}
+
+/* ---- stacks: desired state per step ---- */
 
 struct stack_spec {
 	char name[64];
@@ -248,8 +255,8 @@ struct stack_spec {
 	char *template_url; /* owned */
 	struct c1_cfn_parameter params[6];
 	size_t nparams;
-	const char *output; /* output to keep */
-	char **output_to;
+	char **output_to; /* where the step's output goes (c1_step_def's output) */
+	char oidc[128];
 };
 
 static void s_spec_dispose(struct stack_spec *s)
@@ -264,114 +271,189 @@ char *c1_direct_c1_role_template_url(const char *aws_region)
 			   aws_region, aws_region);
 }
 
-/* Expected inputs of a stack step. False when an input is not known yet (plan). */
-static bool s_spec(struct c1_account_job *job, enum c1_step_id id, struct stack_spec *s, char *oidc,
-		   size_t oidc_n)
+static void s_param(struct stack_spec *s, const char *key, const char *value)
 {
-	memset(s, 0, sizeof(*s));
-	s_stack_name(job, id, s->name, sizeof(s->name));
-	struct c1_tenant *t = job->tenant;
-	switch (id) {
-	case C1_STEP_NEW_TRAIL:
-		s->template_body = c1_template_new_trail();
-		s->output = "BucketName";
-		s->output_to = &job->trail_bucket;
-		return true;
-	case C1_STEP_WS_ROLE:
-		s->template_body = c1_template_ws_role();
-		s->params[s->nparams++] = (struct c1_cfn_parameter){"ExternalId", t->external_id, false};
-		s->output = "RoleArn";
-		s->output_to = &job->ws_role_arn;
-		return t->external_id != NULL;
-	case C1_STEP_C1_ROLE:
-		s->template_url = c1_direct_c1_role_template_url(job->region);
-		snprintf(oidc, oidc_n, "cloudaccounts.%s.cloudone.trendmicro.com", t->c1_region);
-		s->params[s->nparams++] = (struct c1_cfn_parameter){"CloudOneRegion", t->c1_region, false};
-		s->params[s->nparams++] =
-		    (struct c1_cfn_parameter){"CloudOneAccountID", t->c1_account_id, false};
-		s->params[s->nparams++] = (struct c1_cfn_parameter){"CloudOneOIDCProviderURL", oidc, false};
-		s->output = "CloudOneRoleArn";
-		s->output_to = &job->c1_role_arn;
-		return true;
-	case C1_STEP_CLOUDTRAIL_STACK: {
-		const char *bucket = job->row->create_new_trail ? job->trail_bucket : job->row->bucket;
-		s->params[s->nparams++] =
-		    (struct c1_cfn_parameter){"ExistingCloudtrailBucketName", bucket, false};
-		if (job->ct_have) {
-			s->template_url = c1_strdup(job->ct.template_url);
-			s->params[s->nparams++] = (struct c1_cfn_parameter){
-			    "ServiceToken", c1_secret_reveal(&job->ct.service_token), false};
-			s->params[s->nparams++] =
-			    (struct c1_cfn_parameter){"ServiceURL", job->ct.service_url, false};
-			s->params[s->nparams++] =
-			    (struct c1_cfn_parameter){"S3BucketName", job->ct.s3_bucket_name, false};
-			s->params[s->nparams++] =
-			    (struct c1_cfn_parameter){"APIVersion", job->ct.api_version, false};
-		}
-		return bucket != NULL;
-	}
-	default: return false;
-	}
+	s->params[s->nparams++] = (struct c1_cfn_parameter){key, value, false};
 }
 
-/* Do the stack's parameters match (NoEcho values "****" cannot be compared and are skipped)? */
-static bool s_params_match(const struct c1_cfn_stack *st, const struct stack_spec *s, char *diff, size_t n)
+static bool s_desired_new_trail(struct c1_account_job *job, struct stack_spec *s)
 {
-	for (size_t i = 0; i < s->nparams; i++) {
-		const char *have = c1_cfn_kv_get(st->parameters, st->parameter_count, s->params[i].key);
-		const char *want = s->params[i].value;
-		if (!want)
-			continue;
-		if (have && strcmp(have, "****") == 0)
-			continue;
-		if (!have || strcmp(have, want) != 0) {
-			if (strcmp(s->params[i].key, "ServiceToken") == 0)
-				snprintf(diff, n, "%s", s->params[i].key);
-			else
-				snprintf(diff, n, "%s=%s", s->params[i].key, have ? have : "(absent)");
-			return false;
-		}
-	}
+	s->template_body = c1_template_new_trail();
+	s->output_to = &job->trail_bucket;
 	return true;
 }
 
-static bool s_stack_ours(const struct c1_cfn_stack *st, const char *account_id)
+static bool s_desired_ws_role(struct c1_account_job *job, struct stack_spec *s)
 {
-	const char *tag = c1_cfn_kv_get(st->tags, st->tag_count, "c1onboard:account");
-	return tag && strcmp(tag, account_id) == 0;
+	s->template_body = c1_template_ws_role();
+	s_param(s, "ExternalId", job->tenant->external_id);
+	s->output_to = &job->ws_role_arn;
+	return job->tenant->external_id != NULL;
 }
+
+static bool s_desired_c1_role(struct c1_account_job *job, struct stack_spec *s)
+{
+	struct c1_tenant *t = job->tenant;
+	s->template_url = c1_direct_c1_role_template_url(job->region);
+	snprintf(s->oidc, sizeof(s->oidc), "cloudaccounts.%s.cloudone.trendmicro.com", t->c1_region);
+	s_param(s, "CloudOneRegion", t->c1_region);
+	s_param(s, "CloudOneAccountID", t->c1_account_id);
+	s_param(s, "CloudOneOIDCProviderURL", s->oidc);
+	s->output_to = &job->c1_role_arn;
+	return true;
+}
+
+static bool s_desired_cloudtrail(struct c1_account_job *job, struct stack_spec *s)
+{
+	const char *bucket = job->row->create_new_trail ? job->trail_bucket : job->row->bucket;
+	s_param(s, "ExistingCloudtrailBucketName", bucket);
+	if (job->ct_have) {
+		s->template_url = c1_strdup(job->ct.template_url);
+		s_param(s, "ServiceToken", c1_secret_reveal(&job->ct.service_token));
+		s_param(s, "ServiceURL", job->ct.service_url);
+		s_param(s, "S3BucketName", job->ct.s3_bucket_name);
+		s_param(s, "APIVersion", job->ct.api_version);
+	}
+	return bucket != NULL;
+}
+
+/* ---- the step table of this strategy: one row per step (c1_step_def's order) ---- */
+
+struct direct_step {
+	/* observe, diff, gate, act: one task run */
+	int (*reconcile)(struct c1_account_job *job, struct c1_task_ctx *ctx);
+	/* a stack step's desired inputs: false while one is not known (plan) */
+	bool (*desired)(struct c1_account_job *job, struct stack_spec *s);
+};
+
+static int s_stack_step(struct c1_account_job *job, struct c1_task_ctx *ctx);
+static int s_connector_step(struct c1_account_job *job, struct c1_task_ctx *ctx);
+static int s_cloud_account_step(struct c1_account_job *job, struct c1_task_ctx *ctx);
+static int s_token_step(struct c1_account_job *job, struct c1_task_ctx *ctx);
+
+static const struct direct_step s_direct_steps[C1_STEP_COUNT] = {
+    [C1_STEP_NEW_TRAIL] = {s_stack_step, s_desired_new_trail},
+    [C1_STEP_WS_ROLE] = {s_stack_step, s_desired_ws_role},
+    [C1_STEP_WS_CONNECTOR] = {s_connector_step, NULL},
+    [C1_STEP_C1_ROLE] = {s_stack_step, s_desired_c1_role},
+    [C1_STEP_C1_CLOUD_ACCOUNT] = {s_cloud_account_step, NULL},
+    [C1_STEP_CLOUDTRAIL_TOKEN] = {s_token_step, NULL},
+    [C1_STEP_CLOUDTRAIL_STACK] = {s_stack_step, s_desired_cloudtrail},
+};
+
+/* The stack step `id` as the row wants it. False when an input is not known yet (plan). */
+static bool s_spec(struct c1_account_job *job, enum c1_step_id id, struct stack_spec *s)
+{
+	memset(s, 0, sizeof(*s));
+	s_stack_name(job, id, s->name, sizeof(s->name));
+	return s_direct_steps[id].desired(job, s);
+}
+
+static struct c1_stack_desired s_desired_of(struct c1_account_job *job, enum c1_step_id id,
+					    const struct stack_spec *s)
+{
+	struct c1_stack_desired want = {s->name, s->params, s->nparams, false};
+	/* a token fetched for a stack not in sync must reach it, though NoEcho hides it */
+	want.secret_renewed = id == C1_STEP_CLOUDTRAIL_STACK && job->ct_have && !D(job)->ct_in_sync;
+	return want;
+}
+
+/* ---- stacks: observe, act ---- */
 
 static void s_take_output(struct c1_account_job *job, const struct c1_cfn_stack *st,
 			  const struct stack_spec *s)
 {
 	struct c1_step_rec *rec = &job->steps[job->step];
-	free(rec->resource);
-	rec->resource = c1_strdup(s->name);
+	s_set_resource(job, s->name);
 	if (st->stack_id) {
 		free(rec->physical);
 		rec->physical = c1_strdup(st->stack_id);
 	}
-	if (s->output && s->output_to) {
-		const char *v = c1_cfn_kv_get(st->outputs, st->output_count, s->output);
-		if (v) {
-			free(*s->output_to);
-			*s->output_to = c1_strdup(v);
-		}
+	const char *output = c1_step_def(job->step)->output;
+	const char *v = output ? c1_cfn_kv_get(st->outputs, st->output_count, output) : NULL;
+	if (v && s->output_to) {
+		free(*s->output_to);
+		*s->output_to = c1_strdup(v);
 	}
 }
 
-static int s_stack_create_or_update(struct c1_account_job *job, struct c1_task_ctx *ctx, struct stack_spec *s,
-				    bool update)
+/* Apply: drive the stack toward the row's wish, by the recovery its status allows. */
+static int s_stack_act(struct c1_account_job *job, struct c1_task_ctx *ctx, const struct stack_spec *s)
 {
-	struct direct *d = D(job);
-	struct c1_api_error err = C1_API_ERROR_INIT;
-	const char *caps[] = {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"};
-	struct c1_cfn_tag tags[C1_ACCOUNT_MAX_TAGS + 2];
-	size_t ntags = 0;
-	tags[ntags++] = (struct c1_cfn_tag){"c1onboard:account", job->row->account_id};
-	tags[ntags++] = (struct c1_cfn_tag){"c1onboard:run", job->run->run_id};
-	for (size_t i = 0; i < job->row->tag_count && ntags < C1_ACCOUNT_MAX_TAGS + 2; i++)
-		tags[ntags++] = (struct c1_cfn_tag){job->row->tags[i].key, job->row->tags[i].value};
+	struct c1_stack_machine *m = &D(job)->sm;
+	switch (c1_stack_action_for_status(m->found ? m->cur.status : NULL)) {
+	case C1_STACK_CREATE: c1_stack_machine_goto(m, C1_STACK_PHASE_CREATE); return C1_TASK_AGAIN;
+	case C1_STACK_CHECK: c1_stack_machine_goto(m, C1_STACK_PHASE_UPDATE); return C1_TASK_AGAIN;
+	case C1_STACK_WAIT:
+		c1_stack_machine_goto(m, C1_STACK_PHASE_LOOK);
+		return c1_task_wait_for(ctx, c1_job_next_poll(job));
+	case C1_STACK_DELETE_AND_CREATE:
+		c1_stack_machine_goto(m, C1_STACK_PHASE_DELETE);
+		return C1_TASK_AGAIN;
+	case C1_STACK_CONTINUE_ROLLBACK:
+		c1_stack_machine_goto(m, C1_STACK_PHASE_CONTINUE_ROLLBACK);
+		return C1_TASK_AGAIN;
+	case C1_STACK_FAIL:
+	default:
+		c1_error_set("stack %s is in state %s, which c1onboard cannot recover; fix it in the "
+			     "CloudFormation console and run again",
+			     s->name, m->cur.status ? m->cur.status : "?");
+		return s_step_fail(job, NULL, "stack cannot be recovered");
+	}
+}
+
+/* The machine looked at the stack: diff it, and let the mode decide. */
+static int s_stack_reconcile(struct c1_account_job *job, struct c1_task_ctx *ctx, const struct stack_spec *s)
+{
+	struct c1_stack_machine *m = &D(job)->sm;
+	struct c1_step_rec *rec = &job->steps[job->step];
+	const struct c1_cfn_stack *have = m->found ? &m->cur : NULL;
+	if (have && !c1_stack_is_ours(have, job->row->account_id)) {
+		c1_error_set("stack %s exists and is not tagged c1onboard:account=%s", s->name,
+			     job->row->account_id);
+		return s_step_fail(job, NULL, "foreign stack");
+	}
+	enum c1_stack_action a = c1_stack_action_for_status(have ? have->status : NULL);
+	if (have && a != C1_STACK_CREATE) {
+		struct c1_resource_key key = s_key(job, C1_RESOURCE_STACK, s->name);
+		rec->owned = rec->owned || s_ledger_owned(job, &key, have->stack_id);
+	}
+	if (a == C1_STACK_CHECK)
+		s_take_output(job, have, s); /* later steps want them, whatever this one does */
+	struct c1_stack_desired want = s_desired_of(job, job->step, s);
+	struct c1_change ch;
+	c1_diff_stack(have, &want, m->no_updates, &ch);
+	int ret = C1_TASK_AGAIN;
+	if (!s_gate(job, &ch, m->found, &ret))
+		return ret;
+	return s_stack_act(job, ctx, s);
+}
+
+static int s_stack_failed(struct c1_account_job *job, const struct c1_stack_machine *m)
+{
+	char what[64];
+	switch (m->failure) {
+	case C1_STACK_REFUSED:
+		snprintf(what, sizeof(what), "%s not sent", m->failed_call);
+		return s_step_fail(job, NULL, what);
+	case C1_STACK_VANISHED: return s_step_fail(job, NULL, "stack vanished");
+	case C1_STACK_ENDED_FAILED: return s_step_fail(job, &m->err, "stack failed");
+	case C1_STACK_NOT_DELETED:
+		c1_error_set("stack %s could not be deleted before re-creating it: %s", m->name,
+			     m->cur.status);
+		return s_step_fail(job, NULL, "delete failed");
+	case C1_STACK_CALL_FAILED:
+	default:
+		snprintf(what, sizeof(what), "%s failed", m->failed_call ? m->failed_call : "CloudFormation");
+		return s_step_fail(job, &m->err, what);
+	}
+}
+
+static struct c1_cfn_stack_input s_stack_input(struct c1_account_job *job, const struct stack_spec *s,
+					       struct c1_cfn_tag *tags)
+{
+	static const char *const caps[] = {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM",
+					   "CAPABILITY_AUTO_EXPAND"};
 	struct c1_cfn_stack_input in = {0};
 	in.stack_name = s->name;
 	in.template_body = s->template_body;
@@ -381,278 +463,65 @@ static int s_stack_create_or_update(struct c1_account_job *job, struct c1_task_c
 	in.capabilities = caps;
 	in.capability_count = 3;
 	in.tags = tags;
-	in.tag_count = ntags;
-	struct c1_resource_key key = s_key(job, C1_RESOURCE_STACK, s->name);
-	GATE(job->aws.rl_cfn);
-	char *stack_id = NULL;
-	int rc;
-	bool no_updates = false;
-	if (update) {
-		rc = c1_cfn_update_stack(&stack_id, &no_updates, &job->aws.cfn, &job->aws.view, &in, &err);
-	} else {
-		if (job->call.attempt == 0 && c1_job_intent(job, ctx, &key, false) != 0)
-			return s_step_fail(job, NULL, "CreateStack not sent");
-		rc = c1_cfn_create_stack(&stack_id, &job->aws.cfn, &job->aws.view, &in, &err);
-		/* A retried create that already went through (AlreadyExists): follow it. */
-		if (rc == C1_EAPI && strcmp(err.code, "AlreadyExistsException") == 0 && job->call.attempt > 0)
-			rc = 0;
+	in.tag_count = c1_stack_tags(job, tags, C1_STACK_MAX_TAGS);
+	return in;
+}
+
+/* What the machine's last run means for the step. */
+static int s_stack_event(struct c1_account_job *job, struct c1_task_ctx *ctx, enum c1_stack_event ev,
+			 const struct stack_spec *s)
+{
+	struct c1_stack_machine *m = &D(job)->sm;
+	struct c1_step_rec *rec = &job->steps[job->step];
+	rec->wrote = rec->wrote || m->wrote;
+	if (m->created && !rec->owned) {
+		rec->owned = true;
+		s_set_resource(job, s->name);
 	}
-	switch (AFTER(job->aws.rl_cfn, rc, 0, &err, true)) {
-	case C1_CALL_RETRY: free(stack_id); return C1_TASK_WAIT;
-	case C1_CALL_FAIL:
-		free(stack_id);
-		return s_step_fail(job, &err, update ? "UpdateStack failed" : "CreateStack failed");
-	default: break;
-	}
-	job->steps[job->step].wrote = true;
-	if (!update) {
-		c1_job_state_written(job->run, c1_state_resource_created(job->run->state, &key,
-									 job->run->run_id, stack_id, NULL));
-		job->steps[job->step].owned = true;
-	}
-	free(job->steps[job->step].resource);
-	job->steps[job->step].resource = c1_strdup(s->name);
-	free(stack_id);
-	if (no_updates) {
-		job->steps[job->step].wrote = false;
-		job->sub = SK_LOOK;
+	switch (ev) {
+	case C1_STACK_PENDING: return m->task_rc;
+	case C1_STACK_OBSERVED: return s_stack_reconcile(job, ctx, s);
+	case C1_STACK_SETTLED:
+		s_take_output(job, &m->cur, s);
+		return s_step_done(job, m->updating ? C1_PLAN_UPDATE : C1_PLAN_CREATE);
+	case C1_STACK_DELETED: /* a dead stack cleared: create it afresh */
+		c1_stack_machine_goto(m, C1_STACK_PHASE_CREATE);
+		job->poll_ms = 0;
 		return C1_TASK_AGAIN;
+	case C1_STACK_FAILED:
+	default: return s_stack_failed(job, m);
 	}
-	d->updating = update;
-	d->op_started_ms = c1_job_now_wall() - 5000;
-	job->sub = SK_POLL;
-	return c1_task_wait_for(ctx,
-				c1_job_poll_begin(job, job->step, update ? C1_POLL_UPDATE : C1_POLL_CREATE));
 }
 
 static int s_stack_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 {
 	struct direct *d = D(job);
-	struct c1_api_error err = C1_API_ERROR_INIT;
+	struct c1_stack_machine *m = &d->sm;
 	struct stack_spec s;
-	char oidc[128];
-	int rc, ret = C1_TASK_AGAIN;
-	bool known = s_spec(job, job->step, &s, oidc, sizeof(oidc));
-
-	switch (job->sub) {
-	case SK_LOOK:
-		if (!d->pre_used[job->step] && job->run->mode != C1_MODE_OFFBOARD) {
-			d->pre_used[job->step] = true;
-			if (job->aws_ready) {
-				c1_cfn_stack_dispose(&d->cur);
-				d->cur = d->pre[job->step];
-				memset(&d->pre[job->step], 0, sizeof(d->pre[job->step]));
-				d->cur_found = d->pre_found[job->step];
-				job->sub = SK_DECIDE;
-				break;
-			}
-		}
-		GATE_S(job->aws.rl_cfn);
-		c1_cfn_stack_dispose(&d->cur);
-		rc = c1_cfn_describe_stack(&d->cur, &job->aws.cfn, &job->aws.view, s.name, &err);
-		switch (AFTER(job->aws.rl_cfn, rc, C1_ENOTFOUND, &err, true)) {
-		case C1_CALL_RETRY: ret = C1_TASK_WAIT; goto out;
-		case C1_CALL_FAIL: ret = s_step_fail(job, &err, "DescribeStacks failed"); goto out;
-		default: break;
-		}
-		d->cur_found = rc == 0;
-		job->sub = SK_DECIDE;
-		break;
-	case SK_DECIDE: {
-		enum c1_stack_action a = c1_stack_action_for_status(d->cur_found ? d->cur.status : NULL);
-		if (d->cur_found && !s_stack_ours(&d->cur, job->row->account_id)) {
-			c1_error_set("stack %s exists and is not tagged c1onboard:account=%s", s.name,
-				     job->row->account_id);
-			ret = s_step_fail(job, NULL, "foreign stack");
-			goto out;
-		}
-		if (d->cur_found && a != C1_STACK_CREATE)
-			job->steps[job->step].owned =
-			    job->steps[job->step].owned ||
-			    s_ledger_owned(job,
-					   &(struct c1_resource_key){job->row->account_id, job->region,
-								     C1_RESOURCE_STACK, s.name},
-					   d->cur.stack_id);
-		if (s_readonly(job)) {
-			job->steps[job->step].existed = d->cur_found;
-			if (!d->cur_found || a == C1_STACK_CREATE) {
-				if (job->run->mode == C1_MODE_DRIFT)
-					c1_job_add_drift(job, C1_DRIFT_AWS, s.name, "stack_missing",
-							 "CREATE_COMPLETE", NULL);
-				ret = s_step_done(job, C1_PLAN_CREATE);
-				goto out;
-			}
-			if (a != C1_STACK_CHECK) {
-				if (job->run->mode == C1_MODE_DRIFT)
-					c1_job_add_drift(job, C1_DRIFT_AWS, s.name, "stack_status",
-							 "CREATE_COMPLETE", d->cur.status);
-				s_plan(job, job->step, C1_PLAN_UPDATE, d->cur.status);
-				ret = s_step_done(job, C1_PLAN_UPDATE);
-				goto out;
-			}
-			char diff[300] = "";
-			s_take_output(job, &d->cur, &s);
-			if (known && !s_params_match(&d->cur, &s, diff, sizeof(diff))) {
-				if (job->run->mode == C1_MODE_DRIFT)
-					c1_job_add_drift(job, C1_DRIFT_AWS, s.name, "parameter_changed", NULL,
-							 diff);
-				s_plan(job, job->step, C1_PLAN_UPDATE, diff);
-				ret = s_step_done(job, C1_PLAN_UPDATE);
-				goto out;
-			}
-			ret = s_step_done(job, C1_PLAN_UNCHANGED);
-			goto out;
-		}
-		switch (a) {
-		case C1_STACK_CREATE: job->sub = SK_CREATE; break;
-		case C1_STACK_WAIT:
-			job->sub = SK_LOOK;
-			d->pre_used[job->step] = true;
-			ret = c1_task_wait_for(ctx, c1_job_next_poll(job));
-			goto out;
-		case C1_STACK_DELETE_AND_CREATE:
-			d->after_delete_create = true;
-			job->sub = SK_DELETE;
-			break;
-		case C1_STACK_CONTINUE_ROLLBACK: job->sub = SK_CONTINUE_ROLLBACK; break;
-		case C1_STACK_FAIL:
-			c1_error_set("stack %s is in state %s, which c1onboard cannot recover; fix it in the "
-				     "CloudFormation console and run again",
-				     s.name, d->cur.status ? d->cur.status : "?");
-			ret = s_step_fail(job, NULL, "stack cannot be recovered");
-			goto out;
-		case C1_STACK_CHECK: {
-			char diff[300] = "";
-			if (!s_params_match(&d->cur, &s, diff, sizeof(diff)) ||
-			    (job->step == C1_STEP_CLOUDTRAIL_STACK && job->ct_have && !d->ct_in_sync)) {
-				job->sub = SK_UPDATE;
-				break;
-			}
-			s_take_output(job, &d->cur, &s);
-			job->steps[job->step].existed = true;
-			ret = s_step_done(job, C1_PLAN_UNCHANGED);
-			goto out;
-		}
-		}
-		break;
-	}
-	case SK_CREATE:
-	case SK_UPDATE:
-		if (!known || (job->step == C1_STEP_CLOUDTRAIL_STACK && !job->ct_have)) {
-			c1_error_set("inputs of stack %s are not known (an earlier step gave no output)",
-				     s.name);
-			ret = s_step_fail(job, NULL, "missing input");
-			goto out;
-		}
-		ret = s_stack_create_or_update(job, ctx, &s, job->sub == SK_UPDATE);
-		goto out;
-	case SK_POLL:
-		GATE_S(job->aws.rl_cfn);
-		c1_cfn_stack_dispose(&d->cur);
-		rc = c1_cfn_describe_stack(&d->cur, &job->aws.cfn, &job->aws.view, s.name, &err);
-		switch (AFTER(job->aws.rl_cfn, rc, C1_ENOTFOUND, &err, true)) {
-		case C1_CALL_RETRY: ret = C1_TASK_WAIT; goto out;
-		case C1_CALL_FAIL: ret = s_step_fail(job, &err, "DescribeStacks failed"); goto out;
-		default: break;
-		}
-		if (rc == C1_ENOTFOUND) {
-			c1_error_set("stack %s disappeared while being created", s.name);
-			ret = s_step_fail(job, NULL, "stack vanished");
-			goto out;
-		}
-		switch (c1_cfn_status_classify(d->cur.status)) {
-		case C1_CFN_STATUS_IN_PROGRESS: ret = c1_task_wait_for(ctx, c1_job_next_poll(job)); goto out;
-		case C1_CFN_STATUS_COMPLETE:
-			c1_job_poll_complete(job);
-			s_take_output(job, &d->cur, &s);
-			ret = s_step_done(job, d->updating ? C1_PLAN_UPDATE : C1_PLAN_CREATE);
-			goto out;
-		default: job->sub = SK_EVENTS; break;
-		}
-		break;
-	case SK_EVENTS: {
-		GATE_S(job->aws.rl_cfn);
-		struct c1_cfn_event_page page = C1_CFN_EVENT_PAGE_INIT;
-		rc = c1_cfn_describe_stack_events(&page, &job->aws.cfn, &job->aws.view, s.name, NULL, &err);
-		enum c1_call_verdict v = AFTER(job->aws.rl_cfn, rc, C1_ENOTFOUND, &err, true);
-		if (v == C1_CALL_RETRY) {
-			c1_cfn_event_page_dispose(&page);
-			ret = C1_TASK_WAIT;
-			goto out;
-		}
-		char *reasons = rc == 0 ? c1_cfn_failure_reasons(&page, 0) : NULL;
-		c1_cfn_event_page_dispose(&page);
-		struct c1_api_error e = C1_API_ERROR_INIT;
-		snprintf(e.code, sizeof(e.code), "%s", d->cur.status ? d->cur.status : "StackFailed");
-		snprintf(e.message, sizeof(e.message), "stack %s ended %s: %s", s.name,
-			 d->cur.status ? d->cur.status : "?",
-			 reasons ? reasons
-				 : (d->cur.status_reason ? d->cur.status_reason : "no reason given"));
-		free(reasons);
-		ret = s_step_fail(job, &e, "stack failed");
-		goto out;
-	}
-	case SK_CONTINUE_ROLLBACK:
-		GATE_S(job->aws.rl_cfn);
-		rc = c1_cfn_continue_update_rollback(&job->aws.cfn, &job->aws.view, s.name, &err);
-		switch (AFTER(job->aws.rl_cfn, rc, 0, &err, true)) {
-		case C1_CALL_RETRY: ret = C1_TASK_WAIT; goto out;
-		case C1_CALL_FAIL: ret = s_step_fail(job, &err, "ContinueUpdateRollback failed"); goto out;
-		default: break;
-		}
-		job->steps[job->step].wrote = true;
-		job->sub = SK_LOOK;
+	bool known = s_spec(job, job->step, &s);
+	int ret;
+	if (!d->sm_active) {
+		c1_stack_machine_init(m, s.name, job->step);
+		d->sm_active = true;
+		bool seeded = !d->pre_used[job->step] && job->aws_ready;
 		d->pre_used[job->step] = true;
-		ret = c1_task_wait_for(ctx, c1_job_next_poll(job));
-		goto out;
-	case SK_DELETE: {
-		struct c1_resource_key key = s_key(job, C1_RESOURCE_STACK, s.name);
-		GATE_S(job->aws.rl_cfn);
-		if (job->call.attempt == 0 && c1_job_intent(job, ctx, &key, true) != 0) {
-			ret = s_step_fail(job, NULL, "DeleteStack not sent");
-			goto out;
+		if (seeded) {
+			/* preflight looked already */
+			c1_stack_machine_seed(m, &d->pre[job->step], d->pre_found[job->step]);
+			ret = s_stack_reconcile(job, ctx, &s);
+			s_spec_dispose(&s);
+			return ret;
 		}
-		rc = c1_cfn_delete_stack(&job->aws.cfn, &job->aws.view, s.name, NULL, &err);
-		switch (AFTER(job->aws.rl_cfn, rc, C1_ENOTFOUND, &err, true)) {
-		case C1_CALL_RETRY: ret = C1_TASK_WAIT; goto out;
-		case C1_CALL_FAIL: ret = s_step_fail(job, &err, "DeleteStack failed"); goto out;
-		default: break;
-		}
-		job->steps[job->step].wrote = true;
-		job->sub = SK_DELETE_POLL;
-		ret = c1_task_wait_for(ctx, c1_job_poll_begin(job, job->step, C1_POLL_DELETE));
-		goto out;
 	}
-	case SK_DELETE_POLL: {
-		GATE_S(job->aws.rl_cfn);
-		c1_cfn_stack_dispose(&d->cur);
-		rc = c1_cfn_describe_stack(&d->cur, &job->aws.cfn, &job->aws.view, s.name, &err);
-		switch (AFTER(job->aws.rl_cfn, rc, C1_ENOTFOUND, &err, true)) {
-		case C1_CALL_RETRY: ret = C1_TASK_WAIT; goto out;
-		case C1_CALL_FAIL: ret = s_step_fail(job, &err, "DescribeStacks failed"); goto out;
-		default: break;
-		}
-		if (rc == 0 && c1_cfn_status_classify(d->cur.status) == C1_CFN_STATUS_IN_PROGRESS) {
-			ret = c1_task_wait_for(ctx, c1_job_next_poll(job));
-			goto out;
-		}
-		if (rc == 0 && strcmp(d->cur.status, "DELETE_COMPLETE") != 0) {
-			c1_error_set("stack %s could not be deleted before re-creating it: %s", s.name,
-				     d->cur.status);
-			ret = s_step_fail(job, NULL, "delete failed");
-			goto out;
-		}
-		c1_job_poll_complete(job);
-		struct c1_resource_key key = s_key(job, C1_RESOURCE_STACK, s.name);
-		c1_job_state_written(job->run,
-				     c1_state_resource_deleted(job->run->state, &key, job->run->run_id));
-		job->sub = SK_CREATE;
-		job->poll_ms = 0;
-		break;
+	bool writes = m->phase == C1_STACK_PHASE_CREATE || m->phase == C1_STACK_PHASE_UPDATE;
+	if (writes && (!known || (job->step == C1_STEP_CLOUDTRAIL_STACK && !job->ct_have))) {
+		c1_error_set("inputs of stack %s are not known (an earlier step gave no output)", s.name);
+		s_spec_dispose(&s);
+		return s_step_fail(job, NULL, "missing input");
 	}
-	default: break;
-	}
-out:
+	struct c1_cfn_tag tags[C1_STACK_MAX_TAGS];
+	struct c1_cfn_stack_input in = s_stack_input(job, &s, tags);
+	ret = s_stack_event(job, ctx, c1_stack_machine_step(m, job, ctx, &in), &s);
 	s_spec_dispose(&s);
 	return ret;
 }
@@ -661,122 +530,124 @@ out:
 
 /* The verdict on a Cloud One create that alternates with a look-up. Its tries
  * live in write_call, so the look-up between two creates does not reset them;
- * a retry looks again first (RS_LOOK), as the create may have gone through. */
+ * a retry observes again first, as the create may have gone through. */
 static enum c1_call_verdict s_create_after(struct c1_account_job *job, struct c1_task_ctx *ctx, int rc,
 					   const struct c1_api_error *err)
 {
 	job->call = job->write_call;
-	enum c1_call_verdict v = AFTER(s_rl_c1(job), rc, 0, err, false);
+	enum c1_call_verdict v = AFTER(s_rl_c1(job), rc, 0, err);
 	job->write_call = job->call;
 	/* A throttled create was refused, not lost: send it again without a look-up. */
 	if (v == C1_CALL_RETRY && rc != C1_EINPROGRESS && !(err && err->throttling)) {
 		job->call = C1_CALL_TRIES_INIT;
-		job->sub = RS_LOOK;
+		D(job)->rs = RS_OBSERVE;
 	}
 	return v;
 }
 
-static int s_connector_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
+/* A Cloud One record of this step was created (the ledger, the record, the step). */
+static void s_record_created(struct c1_account_job *job, const struct c1_resource_key *key, const char *id)
+{
+	c1_job_state_written(job->run,
+			     c1_state_resource_created(job->run->state, key, job->run->run_id, id, NULL));
+	s_set_resource(job, id);
+	job->steps[job->step].owned = true;
+	job->steps[job->step].wrote = true;
+}
+
+static int s_connector_observe(struct c1_account_job *job, struct c1_task_ctx *ctx)
+{
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	const char *acct = job->row->account_id;
+	GATE(s_rl_c1(job));
+	struct c1_cloudone_ws_connector c = C1_CLOUDONE_WS_CONNECTOR_INIT;
+	int rc = c1_cloudone_ws_connector_find(&c, &job->tenant->c1, acct, &err);
+	enum c1_call_verdict v = AFTER(s_rl_c1(job), rc, C1_ENOTFOUND, &err);
+	if (v != C1_CALL_OK) {
+		c1_cloudone_ws_connector_dispose(&c);
+		if (v == C1_CALL_RETRY)
+			return C1_TASK_WAIT;
+		return s_step_fail(job, &err, "looking up the Workload Security connector failed");
+	}
+	if (rc == 0) {
+		char idbuf[32];
+		snprintf(idbuf, sizeof(idbuf), "%lld", (long long)c.id);
+		struct c1_resource_key key = s_key(job, C1_RESOURCE_WS_CONNECTOR, acct);
+		job->connector_id = c.id;
+		s_set_resource(job, idbuf);
+		job->steps[job->step].owned = s_ledger_owned(job, &key, idbuf);
+		job->steps[job->step].existed = true;
+	}
+	struct c1_change ch;
+	c1_diff_connector(acct, rc == 0, c.cross_account_role_arn, job->ws_role_arn, &ch);
+	int ret = C1_TASK_AGAIN;
+	bool act = s_gate(job, &ch, rc == 0, &ret);
+	if (act && ch.action == C1_PLAN_UPDATE)
+		/* Workload Security switches a connector's role in place: repair it
+		 * instead of deleting a connector the customer's computers hang on. */
+		C1_INFO("account", "%s %s: connector %lld uses role %s; setting it to %s", acct, job->region,
+			(long long)c.id, c.cross_account_role_arn, job->ws_role_arn);
+	c1_cloudone_ws_connector_dispose(&c);
+	if (act)
+		D(job)->rs = ch.action == C1_PLAN_UPDATE ? RS_UPDATE : RS_CREATE;
+	return ret;
+}
+
+static int s_connector_update(struct c1_account_job *job, struct c1_task_ctx *ctx)
+{
+	/* Setting the role is idempotent: a retry sends it again, no look-up needed. */
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	GATE(s_rl_c1(job));
+	struct c1_cloudone_ws_connector c = C1_CLOUDONE_WS_CONNECTOR_INIT;
+	int rc =
+	    c1_cloudone_ws_connector_update(&c, &job->tenant->c1, job->connector_id, job->ws_role_arn, &err);
+	c1_cloudone_ws_connector_dispose(&c);
+	switch (AFTER(s_rl_c1(job), rc, 0, &err)) {
+	case C1_CALL_RETRY: return C1_TASK_WAIT;
+	case C1_CALL_FAIL:
+		return s_step_fail(job, &err, "setting the Workload Security connector's role failed");
+	default: break;
+	}
+	job->steps[job->step].wrote = true;
+	return s_step_done(job, C1_PLAN_UPDATE);
+}
+
+static int s_connector_create(struct c1_account_job *job, struct c1_task_ctx *ctx)
 {
 	struct c1_api_error err = C1_API_ERROR_INIT;
 	const char *acct = job->row->account_id;
 	struct c1_resource_key key = s_key(job, C1_RESOURCE_WS_CONNECTOR, acct);
-	int rc;
-	if (job->sub == RS_LOOK) {
-		GATE(s_rl_c1(job));
-		struct c1_cloudone_ws_connector c = C1_CLOUDONE_WS_CONNECTOR_INIT;
-		rc = c1_cloudone_ws_connector_find(&c, &job->tenant->c1, acct, &err);
-		enum c1_call_verdict v = AFTER(s_rl_c1(job), rc, C1_ENOTFOUND, &err, false);
-		if (v == C1_CALL_RETRY) {
-			c1_cloudone_ws_connector_dispose(&c);
-			return C1_TASK_WAIT;
-		}
-		if (v == C1_CALL_FAIL) {
-			c1_cloudone_ws_connector_dispose(&c);
-			return s_step_fail(job, &err, "looking up the Workload Security connector failed");
-		}
-		if (rc == 0) {
-			job->connector_id = c.id;
-			char idbuf[32];
-			snprintf(idbuf, sizeof(idbuf), "%lld", (long long)c.id);
-			free(job->steps[job->step].resource);
-			job->steps[job->step].resource = c1_strdup(idbuf);
-			job->steps[job->step].owned = s_ledger_owned(job, &key, idbuf);
-			job->steps[job->step].existed = true;
-			bool role_ok = !job->ws_role_arn || !c.cross_account_role_arn ||
-				       strcmp(job->ws_role_arn, c.cross_account_role_arn) == 0;
-			if (!role_ok && job->run->mode == C1_MODE_DRIFT)
-				c1_job_add_drift(job, C1_DRIFT_CLOUDONE, "ws_connector", "role_changed",
-						 job->ws_role_arn, c.cross_account_role_arn);
-			if (!role_ok && !s_readonly(job)) {
-				/* Workload Security can switch a connector's role in place: repair it
-				 * instead of deleting a connector the customer's computers hang on. */
-				C1_INFO("account", "%s %s: connector %s uses role %s; setting it to %s", acct,
-					job->region, idbuf, c.cross_account_role_arn, job->ws_role_arn);
-				c1_cloudone_ws_connector_dispose(&c);
-				job->sub = RS_UPDATE;
-				return C1_TASK_AGAIN;
-			}
-			c1_cloudone_ws_connector_dispose(&c);
-			return s_step_done(job, role_ok ? C1_PLAN_UNCHANGED : C1_PLAN_UPDATE);
-		}
-		c1_cloudone_ws_connector_dispose(&c);
-		if (s_readonly(job)) {
-			if (job->run->mode == C1_MODE_DRIFT)
-				c1_job_add_drift(job, C1_DRIFT_CLOUDONE, "ws_connector", "missing", acct,
-						 NULL);
-			return s_step_done(job, C1_PLAN_CREATE);
-		}
-		job->sub = RS_CREATE;
-		return C1_TASK_AGAIN;
-	}
-	if (!job->ws_role_arn) {
-		c1_error_set("the ws_role stack gave no RoleArn output");
-		return s_step_fail(job, NULL, "missing role");
-	}
-	if (job->sub == RS_UPDATE) {
-		/* Setting the role is idempotent: a retry re-sends it, no look-up needed. */
-		GATE(s_rl_c1(job));
-		struct c1_cloudone_ws_connector c = C1_CLOUDONE_WS_CONNECTOR_INIT;
-		rc = c1_cloudone_ws_connector_update(&c, &job->tenant->c1, job->connector_id,
-						     job->ws_role_arn, &err);
-		c1_cloudone_ws_connector_dispose(&c);
-		switch (AFTER(s_rl_c1(job), rc, 0, &err, false)) {
-		case C1_CALL_RETRY: return C1_TASK_WAIT;
-		case C1_CALL_FAIL:
-			return s_step_fail(job, &err,
-					   "setting the Workload Security connector's role failed");
-		default: break;
-		}
-		job->steps[job->step].wrote = true;
-		return s_step_done(job, C1_PLAN_UPDATE);
-	}
 	GATE(s_rl_c1(job));
 	if (job->write_call.attempt == 0 && c1_job_intent(job, ctx, &key, false) != 0)
 		return s_step_fail(job, NULL, "connector create not sent");
 	struct c1_cloudone_ws_connector c = C1_CLOUDONE_WS_CONNECTOR_INIT;
 	const char *display = job->row->name[0] ? job->row->name : NULL;
-	rc = c1_cloudone_ws_connector_create(&c, &job->tenant->c1, display, acct, job->ws_role_arn, &err);
+	int rc = c1_cloudone_ws_connector_create(&c, &job->tenant->c1, display, acct, job->ws_role_arn, &err);
 	enum c1_call_verdict v = s_create_after(job, ctx, rc, &err);
-	if (v == C1_CALL_RETRY) {
+	if (v != C1_CALL_OK) {
 		c1_cloudone_ws_connector_dispose(&c);
-		return C1_TASK_WAIT;
-	}
-	if (v == C1_CALL_FAIL) {
-		c1_cloudone_ws_connector_dispose(&c);
+		if (v == C1_CALL_RETRY)
+			return C1_TASK_WAIT;
 		return s_step_fail(job, &err, "creating the Workload Security connector failed");
 	}
 	char idbuf[32];
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)c.id);
-	c1_job_state_written(job->run,
-			     c1_state_resource_created(job->run->state, &key, job->run->run_id, idbuf, NULL));
 	job->connector_id = c.id;
-	free(job->steps[job->step].resource);
-	job->steps[job->step].resource = c1_strdup(idbuf);
-	job->steps[job->step].owned = true;
-	job->steps[job->step].wrote = true;
+	s_record_created(job, &key, idbuf);
 	c1_cloudone_ws_connector_dispose(&c);
 	return s_step_done(job, C1_PLAN_CREATE);
+}
+
+static int s_connector_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
+{
+	struct direct *d = D(job);
+	if (d->rs == RS_OBSERVE)
+		return s_connector_observe(job, ctx);
+	if (!job->ws_role_arn) {
+		c1_error_set("the ws_role stack gave no RoleArn output");
+		return s_step_fail(job, NULL, "missing role");
+	}
+	return d->rs == RS_UPDATE ? s_connector_update(job, ctx) : s_connector_create(job, ctx);
 }
 
 /* The cloud account found registered: adopt it, and judge its role. */
@@ -786,34 +657,38 @@ static int s_cloud_account_found(struct c1_account_job *job, const char *role_ar
 	struct c1_resource_key key = s_key(job, C1_RESOURCE_CLOUD_ACCOUNT, acct);
 	free(job->cloud_account_id);
 	job->cloud_account_id = c1_strdup(acct);
-	free(job->steps[job->step].resource);
-	job->steps[job->step].resource = c1_strdup(acct);
+	s_set_resource(job, acct);
 	job->steps[job->step].owned = s_ledger_owned(job, &key, acct);
 	job->steps[job->step].existed = true;
-	bool role_ok = !job->c1_role_arn || !role_arn || strcmp(job->c1_role_arn, role_arn) == 0;
-	/* Cloud One documents no call that changes a cloud account's role, and
-	 * deleting it to create it again loses the customer's Conformity
-	 * settings: apply reports the drift and leaves the record alone. */
-	if (!role_ok && job->run->mode != C1_MODE_PLAN)
-		c1_job_add_drift(job, C1_DRIFT_CLOUDONE, "cloud_account", "role_changed", job->c1_role_arn,
-				 role_arn);
-	if (role_ok)
-		return s_step_done(job, C1_PLAN_UNCHANGED);
-	char msg[sizeof(job->reason)];
-	snprintf(msg, sizeof(msg),
-		 "Cloud One cloud account %s uses role %s, not %s; fix it in the Cloud One console "
-		 "or offboard and apply again",
-		 acct, role_arn, job->c1_role_arn);
-	if (s_readonly(job)) {
-		/* plan and apply read the same verdict: apply cannot change it either. */
-		char note[sizeof(msg) + 64];
-		snprintf(note, sizeof(note), "apply cannot change it: %s", msg);
-		s_plan(job, job->step, C1_PLAN_MANUAL, note);
-	} else {
-		c1_job_reason(job, false, "%s", msg);
-		C1_WARN("account", "%s %s: %s", acct, job->region, msg);
-	}
+	struct c1_change ch;
+	c1_diff_cloud_account(acct, true, role_arn, job->c1_role_arn, &ch);
+	int ret = C1_TASK_AGAIN;
+	if (!s_gate(job, &ch, true, &ret))
+		return ret;
+	/* Apply cannot change it (c1_diff_cloud_account): report the drift, leave the record alone. */
+	c1_job_add_drift(job, ch.plane, ch.resource, ch.drift, ch.want, ch.have);
+	c1_job_reason(job, false, "%s", ch.note);
+	C1_WARN("account", "%s %s: %s", acct, job->region, ch.note);
 	return s_step_done(job, C1_PLAN_MANUAL);
+}
+
+static int s_cloud_account_unconfirmed_conflict(struct c1_account_job *job)
+{
+	struct direct *d = D(job);
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	const char *acct = job->row->account_id;
+	snprintf(err.code, sizeof(err.code), "UnconfirmedConflict");
+	snprintf(err.message, sizeof(err.message),
+		 "Cloud One refused to register AWS account %s as a conflict (HTTP %ld), but its list of "
+		 "cloud accounts does not show the account; check Cloud Account Management in the Cloud One "
+		 "console",
+		 acct, d->ca_conflict_status);
+	err.http_status = d->ca_conflict_status;
+	c1_error_set("%s", err.message);
+	if (d->ca_claimed)
+		c1_cloud_index_unclaim(job->tenant->cloud_index, acct, job);
+	d->ca_claimed = false;
+	return s_step_fail(job, &err, "registering the AWS account in Cloud One failed");
 }
 
 /* RS_RECHECK: this account's own pass over the list, after a create that may
@@ -829,7 +704,7 @@ static int s_cloud_account_recheck(struct c1_account_job *job, struct c1_task_ct
 	struct c1_cloudone_cloud_account_list page = C1_CLOUDONE_CLOUD_ACCOUNT_LIST_INIT;
 	char *next = NULL;
 	int rc = c1_cloudone_cloud_account_page(&page, &next, &job->tenant->c1, d->ca_cursor, &err);
-	enum c1_call_verdict v = AFTER(s_rl_c1(job), rc, 0, &err, false);
+	enum c1_call_verdict v = AFTER(s_rl_c1(job), rc, 0, &err);
 	if (v != C1_CALL_OK) {
 		free(next);
 		if (v == C1_CALL_RETRY)
@@ -856,107 +731,91 @@ static int s_cloud_account_recheck(struct c1_account_job *job, struct c1_task_ct
 	free(next);
 	d->ca_recheck = false;
 	d->ca_pages = 0;
-	if (d->ca_conflict) {
-		snprintf(err.code, sizeof(err.code), "UnconfirmedConflict");
-		snprintf(err.message, sizeof(err.message),
-			 "Cloud One refused to register AWS account %s as a conflict (HTTP %ld), but its "
-			 "list of cloud accounts does not show the account; check Cloud Account Management "
-			 "in the Cloud One console",
-			 acct, d->ca_conflict_status);
-		err.http_status = d->ca_conflict_status;
-		c1_error_set("%s", err.message);
-		if (d->ca_claimed)
-			c1_cloud_index_unclaim(idx, acct, job);
-		d->ca_claimed = false;
-		return s_step_fail(job, &err, "registering the AWS account in Cloud One failed");
-	}
+	if (d->ca_conflict)
+		return s_cloud_account_unconfirmed_conflict(job);
 	/* The earlier create did not go through: send it again under the same claim. */
 	if (!c1_cloud_index_claim(idx, acct, job)) {
-		job->sub = RS_LOOK;
+		d->rs = RS_OBSERVE;
 		return C1_TASK_AGAIN;
 	}
 	d->ca_claimed = true;
-	job->sub = RS_CREATE;
+	d->rs = RS_CREATE;
 	return C1_TASK_AGAIN;
 }
 
 /* The adopt-or-create decision reads the tenant's index (one listing per
  * tenant and run), not the tenant's list (pages proportional to its size). */
-static int s_cloud_account_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
+static int s_cloud_account_observe(struct c1_account_job *job, struct c1_task_ctx *ctx)
+{
+	struct direct *d = D(job);
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	const char *acct = job->row->account_id;
+	struct c1_cloud_index *idx = job->tenant->cloud_index;
+	int rc = c1_tenant_cloud_index(job->tenant, ctx, &err);
+	if (rc == C1_TASK_BLOCK)
+		return rc;
+	if (rc)
+		return s_step_fail(job, &err, "listing Cloud One cloud accounts failed");
+	if (d->ca_recheck) {
+		d->rs = RS_RECHECK;
+		return C1_TASK_AGAIN;
+	}
+	char *role = NULL;
+	switch (c1_cloud_index_lookup(idx, acct, job, &role)) {
+	case C1_CLOUD_PRESENT: {
+		d->ca_claimed = false;
+		int r = s_cloud_account_found(job, role);
+		free(role);
+		return r;
+	}
+	case C1_CLOUD_CLAIMED:
+		/* Another row of this AWS account (another region) is registering it. */
+		return c1_task_wait_for(ctx, 200);
+	case C1_CLOUD_ABSENT:
+	default: break;
+	}
+	struct c1_change ch;
+	c1_diff_cloud_account(acct, false, NULL, job->c1_role_arn, &ch);
+	int ret = C1_TASK_AGAIN;
+	if (!s_gate(job, &ch, false, &ret))
+		return ret;
+	if (!c1_cloud_index_claim(idx, acct, job))
+		return C1_TASK_AGAIN;
+	d->ca_claimed = true;
+	d->rs = RS_CREATE;
+	return C1_TASK_AGAIN;
+}
+
+static int s_cloud_account_create(struct c1_account_job *job, struct c1_task_ctx *ctx)
 {
 	struct direct *d = D(job);
 	struct c1_api_error err = C1_API_ERROR_INIT;
 	const char *acct = job->row->account_id;
 	struct c1_resource_key key = s_key(job, C1_RESOURCE_CLOUD_ACCOUNT, acct);
 	struct c1_cloud_index *idx = job->tenant->cloud_index;
-	int rc;
-	if (job->sub == RS_LOOK) {
-		rc = c1_tenant_cloud_index(job->tenant, ctx, &err);
-		if (rc == C1_TASK_BLOCK)
-			return rc;
-		if (rc)
-			return s_step_fail(job, &err, "listing Cloud One cloud accounts failed");
-		if (d->ca_recheck) {
-			job->sub = RS_RECHECK;
-			return C1_TASK_AGAIN;
-		}
-		char *role = NULL;
-		switch (c1_cloud_index_lookup(idx, acct, job, &role)) {
-		case C1_CLOUD_PRESENT: {
-			d->ca_claimed = false;
-			int r = s_cloud_account_found(job, role);
-			free(role);
-			return r;
-		}
-		case C1_CLOUD_CLAIMED:
-			/* Another row of this AWS account (another region) is registering it. */
-			return c1_task_wait_for(ctx, 200);
-		case C1_CLOUD_ABSENT:
-		default: break;
-		}
-		if (s_readonly(job)) {
-			if (job->run->mode == C1_MODE_DRIFT)
-				c1_job_add_drift(job, C1_DRIFT_CLOUDONE, "cloud_account", "missing", acct,
-						 NULL);
-			return s_step_done(job, C1_PLAN_CREATE);
-		}
-		if (!c1_cloud_index_claim(idx, acct, job))
-			return C1_TASK_AGAIN;
-		d->ca_claimed = true;
-		job->sub = RS_CREATE;
-		return C1_TASK_AGAIN;
-	}
-	if (job->sub == RS_RECHECK)
-		return s_cloud_account_recheck(job, ctx);
-	if (!job->c1_role_arn) {
-		c1_cloud_index_unclaim(idx, acct, job);
-		d->ca_claimed = false;
-		c1_error_set("the c1_role stack gave no CloudOneRoleArn output");
-		return s_step_fail(job, NULL, "missing role");
-	}
 	GATE(s_rl_c1(job));
 	if (job->write_call.attempt == 0 && c1_job_intent(job, ctx, &key, false) != 0)
 		return s_step_fail(job, NULL, "cloud account create not sent");
 	struct c1_cloudone_cloud_account ca = C1_CLOUDONE_CLOUD_ACCOUNT_INIT;
 	const char *alias = job->row->name[0] ? job->row->name : NULL;
-	rc = c1_cloudone_cloud_account_create(&ca, &job->tenant->c1, job->c1_role_arn, alias, "c1onboard",
-					      &err);
+	int rc = c1_cloudone_cloud_account_create(&ca, &job->tenant->c1, job->c1_role_arn, alias, "c1onboard",
+						  &err);
 	c1_cloudone_cloud_account_dispose(&ca);
 	if (rc == C1_EAPI && err.http_status == 409) {
 		/* Registered already (an earlier attempt, or someone else): find it in the list. */
 		d->ca_recheck = true;
 		d->ca_conflict = true;
 		d->ca_conflict_status = err.http_status;
-		job->sub = RS_LOOK;
+		d->rs = RS_OBSERVE;
 		job->call = C1_CALL_TRIES_INIT;
 		job->write_call = C1_CALL_TRIES_INIT;
 		return C1_TASK_AGAIN;
 	}
 	enum c1_call_verdict v = s_create_after(job, ctx, rc, &err);
 	if (v == C1_CALL_RETRY) {
-		/* s_create_after sends an uncertain create back to the look-up: for a
+		/* s_create_after sends an uncertain create back to observe: for a
 		 * cloud account that is a re-check of the list, not the index. */
-		if (job->sub == RS_LOOK)
+		if (d->rs == RS_OBSERVE)
 			d->ca_recheck = true;
 		return C1_TASK_WAIT;
 	}
@@ -967,15 +826,45 @@ static int s_cloud_account_step(struct c1_account_job *job, struct c1_task_ctx *
 	}
 	c1_cloud_index_put(idx, acct, job->c1_role_arn);
 	d->ca_claimed = false;
-	c1_job_state_written(job->run,
-			     c1_state_resource_created(job->run->state, &key, job->run->run_id, acct, NULL));
 	free(job->cloud_account_id);
 	job->cloud_account_id = c1_strdup(acct);
-	free(job->steps[job->step].resource);
-	job->steps[job->step].resource = c1_strdup(acct);
-	job->steps[job->step].owned = true;
-	job->steps[job->step].wrote = true;
+	s_record_created(job, &key, acct);
 	return s_step_done(job, C1_PLAN_CREATE);
+}
+
+static int s_cloud_account_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
+{
+	struct direct *d = D(job);
+	switch (d->rs) {
+	case RS_OBSERVE: return s_cloud_account_observe(job, ctx);
+	case RS_RECHECK: return s_cloud_account_recheck(job, ctx);
+	case RS_CREATE:
+	case RS_UPDATE:
+	default: break;
+	}
+	if (!job->c1_role_arn) {
+		c1_cloud_index_unclaim(job->tenant->cloud_index, job->row->account_id, job);
+		d->ca_claimed = false;
+		c1_error_set("the c1_role stack gave no CloudOneRoleArn output");
+		return s_step_fail(job, NULL, "missing role");
+	}
+	return s_cloud_account_create(job, ctx);
+}
+
+/* Is the forwarder stack, as preflight saw it, already what the row wants? */
+static bool s_cloudtrail_in_sync(struct c1_account_job *job)
+{
+	struct direct *d = D(job);
+	const struct c1_cfn_stack *st = &d->pre[C1_STEP_CLOUDTRAIL_STACK];
+	if (!d->pre_found[C1_STEP_CLOUDTRAIL_STACK] ||
+	    c1_stack_action_for_status(st->status) != C1_STACK_CHECK)
+		return false;
+	struct stack_spec s;
+	char diff[300];
+	bool known = s_spec(job, C1_STEP_CLOUDTRAIL_STACK, &s);
+	bool same = known && c1_stack_params_match(st, s.params, s.nparams, diff, sizeof(diff));
+	s_spec_dispose(&s);
+	return same;
 }
 
 /* The CloudTrail token is asked for only when the forwarder stack is not already in sync. */
@@ -983,30 +872,21 @@ static int s_token_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 {
 	struct direct *d = D(job);
 	struct c1_api_error err = C1_API_ERROR_INIT;
-	if (job->sub == 0) {
-		const struct c1_cfn_stack *st = &d->pre[C1_STEP_CLOUDTRAIL_STACK];
-		bool found = d->pre_found[C1_STEP_CLOUDTRAIL_STACK];
-		if (found && c1_stack_action_for_status(st->status) == C1_STACK_CHECK) {
-			struct stack_spec s;
-			char oidc[128], diff[300];
-			bool known = s_spec(job, C1_STEP_CLOUDTRAIL_STACK, &s, oidc, sizeof(oidc));
-			bool same = known && s_params_match(st, &s, diff, sizeof(diff));
-			s_spec_dispose(&s);
-			if (same) {
-				d->ct_in_sync = true;
-				job->steps[job->step].existed = true;
-				return s_step_done(job, C1_PLAN_UNCHANGED);
-			}
-		}
-		if (s_readonly(job))
-			return s_step_done(job, C1_PLAN_CREATE);
-		job->sub = 1;
+	if (!d->token_fetch) {
+		d->ct_in_sync = s_cloudtrail_in_sync(job);
+		if (d->ct_in_sync)
+			job->steps[job->step].existed = true;
+		struct c1_change ch = {.action = d->ct_in_sync ? C1_PLAN_UNCHANGED : C1_PLAN_CREATE};
+		int ret = C1_TASK_AGAIN;
+		if (!s_gate(job, &ch, d->ct_in_sync, &ret))
+			return ret;
+		d->token_fetch = true;
 	}
 	GATE(s_rl_c1(job));
 	c1_cloudone_cloudtrail_params_dispose(&job->ct);
 	int rc =
 	    c1_cloudone_cloudtrail_stack(&job->ct, &job->tenant->c1, job->row->account_id, job->region, &err);
-	switch (AFTER(s_rl_c1(job), rc, 0, &err, false)) {
+	switch (AFTER(s_rl_c1(job), rc, 0, &err)) {
 	case C1_CALL_RETRY: return C1_TASK_WAIT;
 	case C1_CALL_FAIL: return s_step_fail(job, &err, "getting the CloudTrail stack parameters failed");
 	default: break;
@@ -1016,173 +896,178 @@ static int s_token_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 	return s_step_done(job, C1_PLAN_CREATE);
 }
 
-/* ---- undo (rollback and offboard) ---- */
+/* ---- undo (rollback, and offboard toward absent) ---- */
 
-/* Delete one resource of step `id`; returns a task result, sets d->undo_ok and advances job->sub to 99 when
- * finished. */
-static int s_undo(struct c1_account_job *job, struct c1_task_ctx *ctx, enum c1_step_id id, bool offboard)
+/* The undo of step `id` ended: `ok`, or failed with `err` (a report rollback entry either way). */
+static int s_undo_end(struct c1_account_job *job, enum c1_step_id id, const char *resource, bool ok,
+		      const struct c1_api_error *err)
+{
+	struct direct *d = D(job);
+	if (ok) {
+		c1_job_add_rollback(job, c1_step_def(id)->name, resource, C1_STEP_UNDONE, NULL);
+	} else {
+		struct c1_api_error e = err ? *err : (struct c1_api_error)C1_API_ERROR_INIT;
+		if (!e.code[0])
+			snprintf(e.code, sizeof(e.code), "UndoFailed");
+		if (!e.message[0])
+			snprintf(e.message, sizeof(e.message), "%s", c1_error_last());
+		c1_job_add_rollback(job, c1_step_def(id)->name,
+				    job->steps[id].resource ? job->steps[id].resource : resource,
+				    C1_STEP_UNDO_FAILED, &e);
+	}
+	d->undo_ok = ok;
+	d->undo = UNDO_FINISHED;
+	return C1_TASK_AGAIN;
+}
+
+/* Offboard found nothing of ours to remove. */
+static int s_undo_absent(struct c1_account_job *job, enum c1_step_id id)
+{
+	struct direct *d = D(job);
+	d->undo_ok = true;
+	d->undo = UNDO_FINISHED;
+	job->steps[id].status = C1_STEP_SKIPPED;
+	return C1_TASK_AGAIN;
+}
+
+static int s_undo_refused(struct c1_account_job *job, enum c1_step_id id, const char *resource)
+{
+	struct c1_api_error e = C1_API_ERROR_INIT;
+	D(job)->store_refused = true;
+	snprintf(e.code, sizeof(e.code), "StateStore");
+	return s_undo_end(job, id, resource, false, &e);
+}
+
+static int s_undo_stack(struct c1_account_job *job, struct c1_task_ctx *ctx, enum c1_step_id id)
+{
+	struct direct *d = D(job);
+	struct c1_stack_machine *m = &d->sm;
+	if (!d->sm_active) {
+		char name[64];
+		s_stack_name(job, id, name, sizeof(name));
+		c1_stack_machine_init(m, name, id);
+		c1_stack_machine_goto(m,
+				      d->undo == UNDO_OBSERVE ? C1_STACK_PHASE_LOOK : C1_STACK_PHASE_DELETE);
+		d->sm_active = true;
+	}
+	enum c1_stack_event ev = c1_stack_machine_step(m, job, ctx, NULL);
+	job->outcome.wrote = job->outcome.wrote || m->wrote;
+	switch (ev) {
+	case C1_STACK_PENDING: return m->task_rc;
+	case C1_STACK_OBSERVED:
+		if (!m->found || !c1_stack_is_ours(&m->cur, job->row->account_id)) {
+			if (m->found)
+				C1_WARN("offboard", "%s: stack %s is not tagged as ours; left alone",
+					job->row->account_id, m->name);
+			return s_undo_absent(job, id);
+		}
+		d->undo = UNDO_DELETE;
+		c1_stack_machine_goto(m, C1_STACK_PHASE_DELETE);
+		return C1_TASK_AGAIN;
+	case C1_STACK_DELETED: return s_undo_end(job, id, m->name, true, NULL);
+	case C1_STACK_FAILED:
+	default:
+		if (m->failure == C1_STACK_REFUSED)
+			return s_undo_refused(job, id, m->name);
+		return s_undo_end(job, id, m->name, false, &m->err);
+	}
+}
+
+static int s_undo_connector(struct c1_account_job *job, struct c1_task_ctx *ctx, enum c1_step_id id)
 {
 	struct direct *d = D(job);
 	struct c1_api_error err = C1_API_ERROR_INIT;
-	const struct c1_step_def *def = c1_step_def(id);
+	struct c1_resource_key key = s_key(job, C1_RESOURCE_WS_CONNECTOR, job->row->account_id);
 	int rc;
-	char name[64];
-	if (def->undo == C1_UNDO_DELETE_STACK) {
-		s_stack_name(job, id, name, sizeof(name));
-		struct c1_resource_key key = s_key(job, C1_RESOURCE_STACK, name);
-		if (job->sub == 0 && offboard) {
-			GATE(job->aws.rl_cfn);
-			c1_cfn_stack_dispose(&d->cur);
-			rc = c1_cfn_describe_stack(&d->cur, &job->aws.cfn, &job->aws.view, name, &err);
-			switch (AFTER(job->aws.rl_cfn, rc, C1_ENOTFOUND, &err, true)) {
-			case C1_CALL_RETRY: return C1_TASK_WAIT;
-			case C1_CALL_FAIL: goto failed;
-			default: break;
-			}
-			if (rc == C1_ENOTFOUND || !s_stack_ours(&d->cur, job->row->account_id)) {
-				if (rc == 0)
-					C1_WARN("offboard", "%s: stack %s is not tagged as ours; left alone",
-						job->row->account_id, name);
-				d->undo_ok = true;
-				job->sub = 99;
-				job->steps[id].status = C1_STEP_SKIPPED;
-				return C1_TASK_AGAIN;
-			}
-			job->sub = 1;
-		} else if (job->sub == 0) {
-			job->sub = 1;
-		}
-		if (job->sub == 1) {
-			GATE(job->aws.rl_cfn);
-			if (job->call.attempt == 0 && c1_job_intent(job, ctx, &key, true) != 0)
-				goto refused;
-			rc = c1_cfn_delete_stack(&job->aws.cfn, &job->aws.view, name, NULL, &err);
-			switch (AFTER(job->aws.rl_cfn, rc, C1_ENOTFOUND, &err, true)) {
-			case C1_CALL_RETRY: return C1_TASK_WAIT;
-			case C1_CALL_FAIL: goto failed;
-			default: break;
-			}
-			job->outcome.wrote = true;
-			job->sub = 2;
-			return c1_task_wait_for(ctx, c1_job_poll_begin(job, id, C1_POLL_DELETE));
-		}
-		GATE(job->aws.rl_cfn);
-		c1_cfn_stack_dispose(&d->cur);
-		rc = c1_cfn_describe_stack(&d->cur, &job->aws.cfn, &job->aws.view, name, &err);
-		switch (AFTER(job->aws.rl_cfn, rc, C1_ENOTFOUND, &err, true)) {
-		case C1_CALL_RETRY: return C1_TASK_WAIT;
-		case C1_CALL_FAIL: goto failed;
-		default: break;
-		}
-		if (rc == 0 && c1_cfn_status_classify(d->cur.status) == C1_CFN_STATUS_IN_PROGRESS)
-			return c1_task_wait_for(ctx, c1_job_next_poll(job));
-		if (rc != 0 || strcmp(d->cur.status, "DELETE_COMPLETE") == 0)
-			c1_job_poll_complete(job);
-		if (rc == 0 && strcmp(d->cur.status, "DELETE_COMPLETE") != 0) {
-			snprintf(err.code, sizeof(err.code), "%s", d->cur.status);
-			snprintf(err.message, sizeof(err.message), "stack %s ended %s: %s", name,
-				 d->cur.status,
-				 d->cur.status_reason ? d->cur.status_reason : "no reason given");
-			goto failed;
-		}
-		c1_job_state_written(job->run,
-				     c1_state_resource_deleted(job->run->state, &key, job->run->run_id));
-		c1_job_add_rollback(job, def->name, name, C1_STEP_UNDONE, NULL);
-		d->undo_ok = true;
-		job->sub = 99;
-		return C1_TASK_AGAIN;
-	}
-	if (def->undo == C1_UNDO_DELETE_CONNECTOR) {
-		struct c1_resource_key key = s_key(job, C1_RESOURCE_WS_CONNECTOR, job->row->account_id);
-		if (job->sub == 0 && (offboard || job->connector_id <= 0)) {
-			GATE(s_rl_c1(job));
-			struct c1_cloudone_ws_connector c = C1_CLOUDONE_WS_CONNECTOR_INIT;
-			rc = c1_cloudone_ws_connector_find(&c, &job->tenant->c1, job->row->account_id, &err);
-			job->connector_id = rc == 0 ? c.id : 0;
-			c1_cloudone_ws_connector_dispose(&c);
-			switch (AFTER(s_rl_c1(job), rc, C1_ENOTFOUND, &err, false)) {
-			case C1_CALL_RETRY: return C1_TASK_WAIT;
-			case C1_CALL_FAIL: goto failed;
-			default: break;
-			}
-			if (rc == C1_ENOTFOUND) {
-				d->undo_ok = true;
-				job->sub = 99;
-				job->steps[id].status = C1_STEP_SKIPPED;
-				return C1_TASK_AGAIN;
-			}
-		}
-		job->sub = 1;
-		snprintf(name, sizeof(name), "%lld", (long long)job->connector_id);
+	if (d->undo == UNDO_OBSERVE || job->connector_id <= 0) {
 		GATE(s_rl_c1(job));
-		if (job->call.attempt == 0 && c1_job_intent(job, ctx, &key, true) != 0)
-			goto refused;
-		rc = c1_cloudone_ws_connector_delete(&job->tenant->c1, job->connector_id, &err);
-		switch (AFTER(s_rl_c1(job), rc, C1_ENOTFOUND, &err, false)) {
+		struct c1_cloudone_ws_connector c = C1_CLOUDONE_WS_CONNECTOR_INIT;
+		rc = c1_cloudone_ws_connector_find(&c, &job->tenant->c1, job->row->account_id, &err);
+		job->connector_id = rc == 0 ? c.id : 0;
+		c1_cloudone_ws_connector_dispose(&c);
+		switch (AFTER(s_rl_c1(job), rc, C1_ENOTFOUND, &err)) {
 		case C1_CALL_RETRY: return C1_TASK_WAIT;
-		case C1_CALL_FAIL: goto failed;
+		case C1_CALL_FAIL: return s_undo_end(job, id, "ws_connector", false, &err);
 		default: break;
 		}
-		job->outcome.wrote = true;
-		c1_job_state_written(job->run,
-				     c1_state_resource_deleted(job->run->state, &key, job->run->run_id));
-		c1_job_add_rollback(job, def->name, name, C1_STEP_UNDONE, NULL);
-		d->undo_ok = true;
-		job->sub = 99;
+		if (rc == C1_ENOTFOUND)
+			return s_undo_absent(job, id);
+	}
+	d->undo = UNDO_DELETE;
+	char name[32];
+	snprintf(name, sizeof(name), "%lld", (long long)job->connector_id);
+	GATE(s_rl_c1(job));
+	if (job->call.attempt == 0 && c1_job_intent(job, ctx, &key, true) != 0)
+		return s_undo_refused(job, id, name);
+	rc = c1_cloudone_ws_connector_delete(&job->tenant->c1, job->connector_id, &err);
+	switch (AFTER(s_rl_c1(job), rc, C1_ENOTFOUND, &err)) {
+	case C1_CALL_RETRY: return C1_TASK_WAIT;
+	case C1_CALL_FAIL: return s_undo_end(job, id, name, false, &err);
+	default: break;
+	}
+	job->outcome.wrote = true;
+	c1_job_state_written(job->run, c1_state_resource_deleted(job->run->state, &key, job->run->run_id));
+	return s_undo_end(job, id, name, true, NULL);
+}
+
+static int s_undo_cloud_account(struct c1_account_job *job, struct c1_task_ctx *ctx, enum c1_step_id id)
+{
+	struct direct *d = D(job);
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	const char *acct = job->row->account_id;
+	struct c1_resource_key key = s_key(job, C1_RESOURCE_CLOUD_ACCOUNT, acct);
+	int rc;
+	if (d->undo == UNDO_OBSERVE) {
+		rc = c1_tenant_cloud_index(job->tenant, ctx, &err);
+		if (rc == C1_TASK_BLOCK)
+			return rc;
+		if (rc)
+			return s_undo_end(job, id, acct, false, &err);
+		if (c1_cloud_index_lookup(job->tenant->cloud_index, acct, job, NULL) != C1_CLOUD_PRESENT)
+			return s_undo_absent(job, id);
+	}
+	d->undo = UNDO_DELETE;
+	GATE(s_rl_c1(job));
+	if (job->call.attempt == 0 && c1_job_intent(job, ctx, &key, true) != 0)
+		return s_undo_refused(job, id, acct);
+	rc = c1_cloudone_cloud_account_delete(&job->tenant->c1, acct, &err);
+	switch (AFTER(s_rl_c1(job), rc, C1_ENOTFOUND, &err)) {
+	case C1_CALL_RETRY: return C1_TASK_WAIT;
+	case C1_CALL_FAIL: return s_undo_end(job, id, acct, false, &err);
+	default: break;
+	}
+	c1_cloud_index_remove(job->tenant->cloud_index, acct);
+	job->outcome.wrote = true;
+	c1_job_state_written(job->run, c1_state_resource_deleted(job->run->state, &key, job->run->run_id));
+	return s_undo_end(job, id, acct, true, NULL);
+}
+
+/* Remove the resource of step `id`; d->undo is UNDO_FINISHED (and d->undo_ok set) when done. */
+static int s_undo(struct c1_account_job *job, struct c1_task_ctx *ctx, enum c1_step_id id)
+{
+	switch (c1_step_def(id)->undo) {
+	case C1_UNDO_DELETE_STACK: return s_undo_stack(job, ctx, id);
+	case C1_UNDO_DELETE_CONNECTOR: return s_undo_connector(job, ctx, id);
+	case C1_UNDO_DELETE_CLOUD_ACCOUNT: return s_undo_cloud_account(job, ctx, id);
+	case C1_UNDO_NONE:
+	default:
+		D(job)->undo_ok = true;
+		D(job)->undo = UNDO_FINISHED;
 		return C1_TASK_AGAIN;
 	}
-	if (def->undo == C1_UNDO_DELETE_CLOUD_ACCOUNT) {
-		struct c1_resource_key key = s_key(job, C1_RESOURCE_CLOUD_ACCOUNT, job->row->account_id);
-		snprintf(name, sizeof(name), "%s", job->row->account_id);
-		if (job->sub == 0 && offboard) {
-			rc = c1_tenant_cloud_index(job->tenant, ctx, &err);
-			if (rc == C1_TASK_BLOCK)
-				return rc;
-			if (rc)
-				goto failed;
-			if (c1_cloud_index_lookup(job->tenant->cloud_index, name, job, NULL) !=
-			    C1_CLOUD_PRESENT) {
-				d->undo_ok = true;
-				job->sub = 99;
-				job->steps[id].status = C1_STEP_SKIPPED;
-				return C1_TASK_AGAIN;
-			}
-		}
-		job->sub = 1;
-		GATE(s_rl_c1(job));
-		if (job->call.attempt == 0 && c1_job_intent(job, ctx, &key, true) != 0)
-			goto refused;
-		rc = c1_cloudone_cloud_account_delete(&job->tenant->c1, name, &err);
-		switch (AFTER(s_rl_c1(job), rc, C1_ENOTFOUND, &err, false)) {
-		case C1_CALL_RETRY: return C1_TASK_WAIT;
-		case C1_CALL_FAIL: goto failed;
-		default: break;
-		}
-		c1_cloud_index_remove(job->tenant->cloud_index, name);
-		job->outcome.wrote = true;
-		c1_job_state_written(job->run,
-				     c1_state_resource_deleted(job->run->state, &key, job->run->run_id));
-		c1_job_add_rollback(job, def->name, name, C1_STEP_UNDONE, NULL);
-		d->undo_ok = true;
-		job->sub = 99;
-		return C1_TASK_AGAIN;
-	}
-	d->undo_ok = true;
-	job->sub = 99;
-	return C1_TASK_AGAIN;
-refused:
-	d->store_refused = true;
-	snprintf(err.code, sizeof(err.code), "StateStore");
-failed:
-	if (!err.code[0])
-		snprintf(err.code, sizeof(err.code), "UndoFailed");
-	if (!err.message[0])
-		snprintf(err.message, sizeof(err.message), "%s", c1_error_last());
-	c1_job_add_rollback(job, def->name, job->steps[id].resource ? job->steps[id].resource : name,
-			    C1_STEP_UNDO_FAILED, &err);
-	d->undo_ok = false;
-	job->sub = 99;
-	return C1_TASK_AGAIN;
+}
+
+/* Deleting more would leave the ledger behind the cloud, and undoing only
+ * part breaks what the rest depends on (a cloud account whose role stack is
+ * gone): what is left stays, and says why. */
+static void s_rollback_stopped(struct c1_account_job *job, enum c1_step_id id)
+{
+	struct c1_api_error e = C1_API_ERROR_INIT;
+	snprintf(e.code, sizeof(e.code), "StateStore");
+	snprintf(e.message, sizeof(e.message),
+		 "not undone: the state store could not record a delete; free space in --state-dir, then run "
+		 "apply (which completes the account) or offboard");
+	s_undo_end(job, id, c1_step_def(id)->name, false, &e);
 }
 
 static int s_rollback(struct c1_account_job *job, struct c1_task_ctx *ctx)
@@ -1194,55 +1079,41 @@ static int s_rollback(struct c1_account_job *job, struct c1_task_ctx *ctx)
 	}
 	enum c1_step_id id = job->rollback_order[job->rollback_i];
 	int r = C1_TASK_AGAIN;
-	if (d->store_refused) {
-		/* Deleting more would leave the ledger behind the cloud, and undoing
-		 * only part breaks what the rest depends on (a cloud account whose
-		 * role stack is gone): what is left stays, and says why. */
-		struct c1_api_error e = C1_API_ERROR_INIT;
-		snprintf(e.code, sizeof(e.code), "StateStore");
-		snprintf(e.message, sizeof(e.message),
-			 "not undone: the state store could not record a delete; free space in --state-dir, "
-			 "then run apply (which completes the account) or offboard");
-		c1_job_add_rollback(job, c1_step_def(id)->name,
-				    job->steps[id].resource ? job->steps[id].resource : c1_step_def(id)->name,
-				    C1_STEP_UNDO_FAILED, &e);
-		d->undo_ok = false;
-		job->sub = 99;
-	} else {
-		r = s_undo(job, ctx, id, false);
+	if (d->undo == UNDO_OBSERVE)
+		d->undo = UNDO_DELETE; /* a rollback knows what it made */
+	if (d->store_refused)
+		s_rollback_stopped(job, id);
+	else
+		r = s_undo(job, ctx, id);
+	if (d->undo != UNDO_FINISHED)
+		return r;
+	/* The step that failed keeps reading `failed` (with its error) once its
+	 * debris is cleaned up; the report's rollback lists the undo. */
+	if (job->steps[id].status != C1_STEP_FAILED || !d->undo_ok) {
+		job->steps[id].status = d->undo_ok ? C1_STEP_UNDONE : C1_STEP_UNDO_FAILED;
+		struct c1_state_step_outcome o = {0};
+		o.status = job->steps[id].status;
+		c1_job_state_written(job->run, c1_state_step_finish(job->run->state, job->run->run_id,
+								    job->row->account_id, job->region,
+								    c1_step_def(id)->name, &o));
 	}
-	if (job->sub == 99) {
-		/* The step that failed keeps reading `failed` (with its error) once
-		 * its debris is cleaned up; the report's rollback lists the undo. */
-		if (job->steps[id].status != C1_STEP_FAILED || !d->undo_ok) {
-			job->steps[id].status = d->undo_ok ? C1_STEP_UNDONE : C1_STEP_UNDO_FAILED;
-			struct c1_state_step_outcome o = {0};
-			o.status = job->steps[id].status;
-			c1_job_state_written(job->run, c1_state_step_finish(job->run->state, job->run->run_id,
-									    job->row->account_id, job->region,
-									    c1_step_def(id)->name, &o));
-		}
-		if (!d->undo_ok) {
-			job->outcome.rollback_clean = false;
-			c1_job_reason(job, true, "%s; rollback left %s behind", job->reason,
-				      job->steps[id].resource ? job->steps[id].resource
-							      : c1_step_def(id)->name);
-		}
-		job->rollback_i++;
-		job->sub = 0;
-		job->call = C1_CALL_TRIES_INIT;
-		job->poll_ms = 0;
-		return C1_TASK_AGAIN;
+	if (!d->undo_ok) {
+		job->outcome.rollback_clean = false;
+		c1_job_reason(job, true, "%s; rollback left %s behind", job->reason,
+			      job->steps[id].resource ? job->steps[id].resource : c1_step_def(id)->name);
 	}
-	return r;
+	job->rollback_i++;
+	s_step_reset(job);
+	return C1_TASK_AGAIN;
 }
 
+/* Offboard: each resource toward absent, in reverse step order. */
 static int s_offboard_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 {
 	struct direct *d = D(job);
 	enum c1_step_id id = job->step;
-	int r = s_undo(job, ctx, id, true);
-	if (job->sub != 99)
+	int r = s_undo(job, ctx, id);
+	if (d->undo != UNDO_FINISHED)
 		return r;
 	if (!d->undo_ok) {
 		struct c1_api_error *e = NULL;
@@ -1267,224 +1138,230 @@ static int s_offboard_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 
 /* ---- the machine ---- */
 
-static void s_copy_tenant_steps(struct c1_account_job *job)
+static void s_copy_tenant_step(struct c1_account_job *job, enum c1_step_id id, int slot)
 {
 	struct c1_tenant *t = job->tenant;
-	for (int i = 0; i < 2; i++) {
-		enum c1_step_id id = i == 0 ? C1_STEP_CLOUDONE_ACCOUNT : C1_STEP_VISIONONE_LINK;
-		struct c1_step_rec *s = &job->steps[id];
-		s->status = t->steps[i].status;
-		s->attempts = t->steps[i].attempts;
-		s->started_ms = t->steps[i].started_ms;
-		s->finished_ms = t->steps[i].finished_ms;
-		if (t->failed && t->failed_step == id) {
-			s->status = C1_STEP_FAILED;
-			s->has_error = true;
-			s->err = t->err;
-		}
-		if (s->status == C1_STEP_PENDING && t->failed)
-			s->status = C1_STEP_SKIPPED;
-		if (s->status == C1_STEP_PENDING)
-			continue;
-		struct c1_state_step_outcome o = {0};
-		o.status = s->status;
-		if (s->has_error) {
-			o.error_code = s->err.code;
-			o.error_message = s->err.message;
-			o.http_status = s->err.http_status;
-		}
-		c1_job_state_written(job->run, c1_state_step_finish(job->run->state, job->run->run_id,
-								    job->row->account_id,
-								    job->region[0] ? job->region : "-",
-								    c1_step_def(id)->name, &o));
+	struct c1_step_rec *s = &job->steps[id];
+	s->status = t->steps[slot].status;
+	s->attempts = t->steps[slot].attempts;
+	s->started_ms = t->steps[slot].started_ms;
+	s->finished_ms = t->steps[slot].finished_ms;
+	if (t->failed && t->failed_step == id) {
+		s->status = C1_STEP_FAILED;
+		s->has_error = true;
+		s->err = t->err;
 	}
+	if (s->status == C1_STEP_PENDING && t->failed)
+		s->status = C1_STEP_SKIPPED;
+	if (s->status == C1_STEP_PENDING)
+		return;
+	struct c1_state_step_outcome o = {0};
+	o.status = s->status;
+	if (s->has_error) {
+		o.error_code = s->err.code;
+		o.error_message = s->err.message;
+		o.http_status = s->err.http_status;
+	}
+	c1_job_state_written(
+	    job->run, c1_state_step_finish(job->run->state, job->run->run_id, job->row->account_id,
+					   job->region[0] ? job->region : "-", c1_step_def(id)->name, &o));
+}
+
+static void s_copy_tenant_steps(struct c1_account_job *job)
+{
+	s_copy_tenant_step(job, C1_STEP_CLOUDONE_ACCOUNT, 0);
+	s_copy_tenant_step(job, C1_STEP_VISIONONE_LINK, 1);
+}
+
+/* Preflight's look at each stack step's stack, one per task run. */
+static int s_preflight_stacks(struct c1_account_job *job, struct c1_task_ctx *ctx)
+{
+	struct direct *d = D(job);
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	while (d->pf_step < C1_STEP_COUNT &&
+	       (!c1_step_def((enum c1_step_id)d->pf_step)->stack_suffix ||
+		!c1_step_applies((enum c1_step_id)d->pf_step, job->row->create_new_trail)))
+		d->pf_step++;
+	if (d->pf_step >= C1_STEP_COUNT || !c1_job_policy(job)->deploys_stacks) {
+		c1_job_step_finish(job, C1_STEP_PREFLIGHT, C1_STEP_DONE, NULL, NULL);
+		job->stage = ST_STEPS;
+		job->step = c1_job_policy(job)->toward_absent ? C1_STEP_COUNT : C1_STEP_PREFLIGHT;
+		return s_next_step(job);
+	}
+	enum c1_step_id id = (enum c1_step_id)d->pf_step;
+	char name[64];
+	s_stack_name(job, id, name, sizeof(name));
+	GATE(job->aws.rl_cfn);
+	c1_cfn_stack_dispose(&d->pre[id]);
+	int rc = c1_cfn_describe_stack(&d->pre[id], &job->aws.cfn, &job->aws.view, name, &err);
+	enum c1_call_verdict v = c1_call_after(job->run, ctx, job->aws.rl_cfn, rc, C1_ENOTFOUND, &err, true,
+					       &job->quota, &job->call);
+	if (v == C1_CALL_RETRY)
+		return C1_TASK_WAIT;
+	if (v == C1_CALL_FAIL) {
+		char msg[700];
+		c1_api_error_format(&err, msg, sizeof(msg));
+		return s_invalid(job, err.code[0] ? err.code : "DescribeStacks", msg);
+	}
+	d->pre_found[id] = rc == 0;
+	if (rc == 0 && !c1_stack_is_ours(&d->pre[id], job->row->account_id)) {
+		char msg[300];
+		snprintf(msg, sizeof(msg),
+			 "stack %s already exists and was not made by c1onboard for this account (no tag "
+			 "c1onboard:account=%s); pick another stack_name",
+			 name, job->row->account_id);
+		return s_invalid(job, "StackNameTaken", msg);
+	}
+	d->pf_step++;
+	return C1_TASK_AGAIN;
 }
 
 static int s_preflight(struct c1_account_job *job, struct c1_task_ctx *ctx)
 {
 	struct direct *d = D(job);
-	struct c1_api_error err = C1_API_ERROR_INIT;
-	int rc;
-	switch (job->sub) {
-	case PF_CHECKS: {
-		char code[64], why[480];
-		enum c1_check_verdict v =
-		    c1_job_preflight_checks(job, ctx, code, sizeof(code), why, sizeof(why));
-		if (v == C1_CHECK_WAIT)
-			return C1_TASK_WAIT;
-		if (v == C1_CHECK_INVALID)
-			return s_invalid(job, code, why);
-		job->sub = PF_STACKS;
-		d->pf_stack = 0;
-		return C1_TASK_AGAIN;
+	if (d->pf == PF_STACKS)
+		return s_preflight_stacks(job, ctx);
+	char code[64], why[480];
+	enum c1_check_verdict v = c1_job_preflight_checks(job, ctx, code, sizeof(code), why, sizeof(why));
+	if (v == C1_CHECK_WAIT)
+		return C1_TASK_WAIT;
+	if (v == C1_CHECK_INVALID)
+		return s_invalid(job, code, why);
+	d->pf = PF_STACKS;
+	d->pf_step = 0;
+	return C1_TASK_AGAIN;
+}
+
+/* The tenant failed: its accounts end with its error. */
+static int s_tenant_failed(struct c1_account_job *job)
+{
+	struct c1_tenant *t = job->tenant;
+	if (!job->region[0] && t->aws_region)
+		snprintf(job->region, sizeof(job->region), "%s", t->aws_region);
+	s_copy_tenant_steps(job);
+	c1_job_step_finish(job, C1_STEP_PREFLIGHT, C1_STEP_SKIPPED, NULL, NULL);
+	c1_job_reason(job, false, "%s", t->error);
+	if (t->failed_step == C1_STEP_CLOUDONE_ACCOUNT && t->err.http_status == 401) {
+		job->outcome.invalid = true;
+	} else {
+		job->outcome.failed = true;
+		job->outcome.rollback_clean = false;
 	}
-	case PF_STACKS:
-	default: {
-		while (d->pf_stack < N_STACK_STEPS &&
-		       !c1_step_applies(s_stack_steps[d->pf_stack], job->row->create_new_trail))
-			d->pf_stack++;
-		if (d->pf_stack >= N_STACK_STEPS || job->run->mode == C1_MODE_OFFBOARD) {
-			c1_job_step_finish(job, C1_STEP_PREFLIGHT, C1_STEP_DONE, NULL, NULL);
-			job->stage = ST_STEPS;
-			job->step = job->run->mode == C1_MODE_OFFBOARD ? C1_STEP_COUNT : C1_STEP_PREFLIGHT;
-			return s_next_step(job);
-		}
-		enum c1_step_id id = s_stack_steps[d->pf_stack];
-		char name[64];
-		s_stack_name(job, id, name, sizeof(name));
-		GATE(job->aws.rl_cfn);
-		c1_cfn_stack_dispose(&d->pre[id]);
-		rc = c1_cfn_describe_stack(&d->pre[id], &job->aws.cfn, &job->aws.view, name, &err);
-		enum c1_call_verdict v = AFTER(job->aws.rl_cfn, rc, C1_ENOTFOUND, &err, true);
-		if (v == C1_CALL_RETRY)
-			return C1_TASK_WAIT;
-		if (v == C1_CALL_FAIL) {
-			char msg[700];
-			c1_api_error_format(&err, msg, sizeof(msg));
-			return s_invalid(job, err.code[0] ? err.code : "DescribeStacks", msg);
-		}
-		d->pre_found[id] = rc == 0;
-		if (rc == 0 && !s_stack_ours(&d->pre[id], job->row->account_id)) {
-			char msg[300];
-			snprintf(
-			    msg, sizeof(msg),
-			    "stack %s already exists and was not made by c1onboard for this account (no tag "
-			    "c1onboard:account=%s); pick another stack_name",
-			    name, job->row->account_id);
-			return s_invalid(job, "StackNameTaken", msg);
-		}
-		d->pf_stack++;
-		return C1_TASK_AGAIN;
+	job->stage = ST_FINISH;
+	return C1_TASK_AGAIN;
+}
+
+static int s_setup(struct c1_account_job *job)
+{
+	struct c1_tenant *t = job->tenant;
+	c1_job_step_start(job, C1_STEP_PREFLIGHT);
+	job->steps[C1_STEP_PREFLIGHT].attempts = 1;
+	if (t->failed)
+		return s_tenant_failed(job);
+	if (!job->region[0]) {
+		snprintf(job->region, sizeof(job->region), "%s", t->aws_region);
+	} else if (strcmp(job->region, t->aws_region) != 0) {
+		char msg[300];
+		snprintf(
+		    msg, sizeof(msg),
+		    "region %s is not the AWS region of the Cloud One account's region %s (%s); leave the "
+		    "region empty or set %s",
+		    job->region, t->c1_region, t->aws_region, t->aws_region);
+		s_copy_tenant_steps(job);
+		return s_invalid(job, "RegionMismatch", msg);
 	}
+	s_copy_tenant_steps(job);
+	if (c1_aws_context_init(&job->aws, job->run->aws, job->row->profile, job->row->account_id,
+				job->region) != 0) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", c1_error_last());
+		return s_invalid(job, "Configuration", msg);
 	}
+	job->stage = ST_PREFLIGHT;
+	D(job)->pf = PF_CHECKS;
+	return C1_TASK_AGAIN;
+}
+
+/* Stamp what this account owns as belonging to this (finishing) run, so a
+ * later failed run never undoes a working integration. */
+static void s_stamp_owned(struct c1_account_job *job)
+{
+	for (int i = 0; i < C1_STEP_COUNT; i++) {
+		const struct c1_step_rec *s = &job->steps[i];
+		enum c1_undo_kind u = c1_step_def((enum c1_step_id)i)->undo;
+		if (!s->owned || !s->resource || u == C1_UNDO_NONE)
+			continue;
+		const char *name = u == C1_UNDO_DELETE_STACK ? s->resource : job->row->account_id;
+		struct c1_resource_key key = s_key(job, s_ledger_kind(u), name);
+		c1_job_state_written(
+		    job->run,
+		    c1_state_resource_created(job->run->state, &key, job->run->run_id, s->physical, NULL));
+	}
+}
+
+static int s_finish(struct c1_account_job *job)
+{
+	struct direct *d = D(job);
+	const struct c1_mode_policy *p = c1_job_policy(job);
+	for (int i = 0; i < C1_STEP_COUNT; i++) {
+		job->outcome.wrote = job->outcome.wrote || job->steps[i].wrote;
+		c1_cfn_stack_dispose(&d->pre[i]);
+	}
+	s_step_reset(job);
+	if (d->ca_claimed)
+		c1_cloud_index_unclaim(job->tenant->cloud_index, job->row->account_id, job);
+	free(d->ca_cursor);
+	job->outcome.drift_command = p->records_plan || p->reports_drift;
+	if (p->records_plan)
+		c1_job_plan_outcome(job);
+	if (job->outcome.wrote && !job->outcome.failed && !job->outcome.invalid) {
+		/* Was the account onboarded before (then this run `repaired` it)? */
+		for (int i = 0; i < C1_STEP_COUNT; i++)
+			if (c1_step_def((enum c1_step_id)i)->proves_onboarded && job->steps[i].existed &&
+			    !job->steps[i].owned)
+				job->outcome.was_onboarded = true;
+	}
+	if (!job->outcome.failed && !job->outcome.invalid && p->rolls_back)
+		s_stamp_owned(job);
+	free(job->strategy_data);
+	job->strategy_data = NULL;
+	return C1_TASK_DONE;
+}
+
+/* A signal arrived: stop at this safe point; a resumed run picks the work up from the ledger. */
+static void s_interrupt(struct c1_account_job *job)
+{
+	if (job->stage == ST_STEPS)
+		c1_job_step_finish(job, job->step, C1_STEP_PENDING, NULL, "interrupted");
+	if (job->outcome.failed)
+		job->outcome.rollback_clean = false; /* its rollback stopped part-way */
+	else
+		job->outcome.interrupted = true;
+	c1_job_reason(job, false, "interrupted (SIGINT/SIGTERM); run apply again to finish");
+	job->stage = ST_FINISH;
 }
 
 static int s_run(struct c1_account_job *job, struct c1_task_ctx *ctx)
 {
-	if (ctx->cancelled && job->stage != ST_FINISH) {
-		/* Safe point: stop here; a resumed run picks the work up from the ledger. */
-		if (job->stage == ST_STEPS)
-			c1_job_step_finish(job, job->step, C1_STEP_PENDING, NULL, "interrupted");
-		if (job->outcome.failed)
-			job->outcome.rollback_clean = false; /* its rollback stopped part-way */
-		else
-			job->outcome.interrupted = true;
-		c1_job_reason(job, false, "interrupted (SIGINT/SIGTERM); run apply again to finish");
-		job->stage = ST_FINISH;
-	}
-	switch (job->stage) {
+	if (ctx->cancelled && job->stage != ST_FINISH)
+		s_interrupt(job);
+	switch ((enum direct_stage)job->stage) {
 	case ST_TENANT:
 		if (!c1_sched_event_is_signalled(job->tenant->ready))
 			return c1_task_block_on(ctx, job->tenant->ready);
 		job->stage = ST_SETUP;
 		/* fall through */
-	case ST_SETUP: {
-		struct c1_tenant *t = job->tenant;
-		c1_job_step_start(job, C1_STEP_PREFLIGHT);
-		job->steps[C1_STEP_PREFLIGHT].attempts = 1;
-		if (t->failed) {
-			if (!job->region[0] && t->aws_region)
-				snprintf(job->region, sizeof(job->region), "%s", t->aws_region);
-			s_copy_tenant_steps(job);
-			c1_job_step_finish(job, C1_STEP_PREFLIGHT, C1_STEP_SKIPPED, NULL, NULL);
-			c1_job_reason(job, false, "%s", t->error);
-			if (t->failed_step == C1_STEP_CLOUDONE_ACCOUNT && t->err.http_status == 401)
-				job->outcome.invalid = true;
-			else {
-				job->outcome.failed = true;
-				job->outcome.rollback_clean = false;
-			}
-			job->stage = ST_FINISH;
-			return C1_TASK_AGAIN;
-		}
-		if (!job->region[0]) {
-			snprintf(job->region, sizeof(job->region), "%s", t->aws_region);
-		} else if (strcmp(job->region, t->aws_region) != 0) {
-			char msg[300];
-			snprintf(msg, sizeof(msg),
-				 "region %s is not the AWS region of the Cloud One account's region %s (%s); "
-				 "leave "
-				 "the region empty or set %s",
-				 job->region, t->c1_region, t->aws_region, t->aws_region);
-			s_copy_tenant_steps(job);
-			return s_invalid(job, "RegionMismatch", msg);
-		}
-		s_copy_tenant_steps(job);
-		if (c1_aws_context_init(&job->aws, job->run->aws, job->row->profile, job->row->account_id,
-					job->region) != 0) {
-			char msg[512];
-			snprintf(msg, sizeof(msg), "%s", c1_error_last());
-			return s_invalid(job, "Configuration", msg);
-		}
-		job->stage = ST_PREFLIGHT;
-		job->sub = PF_CHECKS;
-		return C1_TASK_AGAIN;
-	}
+	case ST_SETUP: return s_setup(job);
 	case ST_PREFLIGHT: return s_preflight(job, ctx);
 	case ST_STEPS:
-		if (job->run->mode == C1_MODE_OFFBOARD)
+		if (c1_job_policy(job)->toward_absent)
 			return s_offboard_step(job, ctx);
-		switch (job->step) {
-		case C1_STEP_NEW_TRAIL:
-		case C1_STEP_WS_ROLE:
-		case C1_STEP_C1_ROLE:
-		case C1_STEP_CLOUDTRAIL_STACK: return s_stack_step(job, ctx);
-		case C1_STEP_WS_CONNECTOR: return s_connector_step(job, ctx);
-		case C1_STEP_C1_CLOUD_ACCOUNT: return s_cloud_account_step(job, ctx);
-		case C1_STEP_CLOUDTRAIL_TOKEN: return s_token_step(job, ctx);
-		default: return s_next_step(job);
-		}
+		if (!s_direct_steps[job->step].reconcile)
+			return s_next_step(job);
+		return s_direct_steps[job->step].reconcile(job, ctx);
 	case ST_ROLLBACK: return s_rollback(job, ctx);
 	case ST_FINISH:
-	default: {
-		struct direct *d = D(job);
-		for (int i = 0; i < C1_STEP_COUNT; i++) {
-			job->outcome.wrote = job->outcome.wrote || job->steps[i].wrote;
-			c1_cfn_stack_dispose(&d->pre[i]);
-		}
-		c1_cfn_stack_dispose(&d->cur);
-		if (d->ca_claimed)
-			c1_cloud_index_unclaim(job->tenant->cloud_index, job->row->account_id, job);
-		free(d->ca_cursor);
-		if (job->run->mode == C1_MODE_DRIFT || job->run->mode == C1_MODE_PLAN)
-			job->outcome.drift_command = true;
-		if (job->run->mode == C1_MODE_PLAN)
-			c1_job_plan_outcome(job);
-		if (job->outcome.wrote && !job->outcome.failed && !job->outcome.invalid) {
-			/* Was the account onboarded before (then this run `repaired` it)? Only if
-			 * a Cloud One record or the last stack was already in place: stacks alone
-			 * are what a failed earlier run or another actor leaves behind, and
-			 * finishing such an account is onboarding it (`succeeded`). */
-			static const enum c1_step_id marks[] = {
-			    C1_STEP_WS_CONNECTOR, C1_STEP_C1_CLOUD_ACCOUNT, C1_STEP_CLOUDTRAIL_STACK};
-			for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
-				if (job->steps[marks[i]].existed && !job->steps[marks[i]].owned)
-					job->outcome.was_onboarded = true;
-		}
-		if (!job->outcome.failed && !job->outcome.invalid && job->run->mode == C1_MODE_APPLY) {
-			/* Stamp what this account owns as belonging to this (finishing) run, so a later
-			 * failed run never undoes a working integration. */
-			for (int i = 0; i < C1_STEP_COUNT; i++) {
-				const struct c1_step_rec *s = &job->steps[i];
-				enum c1_undo_kind u = c1_step_def((enum c1_step_id)i)->undo;
-				if (!s->owned || !s->resource || u == C1_UNDO_NONE)
-					continue;
-				enum c1_resource_kind kind = u == C1_UNDO_DELETE_STACK ? C1_RESOURCE_STACK
-							     : u == C1_UNDO_DELETE_CONNECTOR
-								 ? C1_RESOURCE_WS_CONNECTOR
-								 : C1_RESOURCE_CLOUD_ACCOUNT;
-				const char *nm =
-				    u == C1_UNDO_DELETE_STACK ? s->resource : job->row->account_id;
-				struct c1_resource_key key = s_key(job, kind, nm);
-				c1_job_state_written(
-				    job->run, c1_state_resource_created(job->run->state, &key,
-									job->run->run_id, s->physical, NULL));
-			}
-		}
-		free(job->strategy_data);
-		job->strategy_data = NULL;
-		return C1_TASK_DONE;
-	}
+	default: return s_finish(job);
 	}
 }
 

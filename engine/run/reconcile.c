@@ -1,0 +1,129 @@
+/* Mode policies and the diffs of the reconcile loop. */
+#include "engine/run/reconcile.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const struct c1_mode_policy *c1_mode_policy(enum c1_run_mode mode)
+{
+	static const struct c1_mode_policy apply = {
+	    .acts = true, .rolls_back = true, .checks_bucket = true, .deploys_stacks = true};
+	static const struct c1_mode_policy plan = {
+	    .records_plan = true, .checks_bucket = true, .deploys_stacks = true};
+	static const struct c1_mode_policy drift = {
+	    .reports_drift = true, .checks_bucket = true, .deploys_stacks = true};
+	static const struct c1_mode_policy offboard = {.acts = true, .toward_absent = true};
+	switch (mode) {
+	case C1_MODE_PLAN: return &plan;
+	case C1_MODE_DRIFT: return &drift;
+	case C1_MODE_OFFBOARD: return &offboard;
+	case C1_MODE_APPLY:
+	default: return &apply;
+	}
+}
+
+static void s_change(struct c1_change *out, enum c1_plan_action action, enum c1_drift_plane plane,
+		     const char *resource, const char *drift, const char *want, const char *have)
+{
+	memset(out, 0, sizeof(*out));
+	out->action = action;
+	out->plane = plane;
+	out->resource = resource;
+	out->drift = drift;
+	out->want = want;
+	out->have = have;
+}
+
+bool c1_stack_params_match(const struct c1_cfn_stack *st, const struct c1_cfn_parameter *want, size_t n,
+			   char *diff, size_t diff_len)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *have = c1_cfn_kv_get(st->parameters, st->parameter_count, want[i].key);
+		const char *value = want[i].value;
+		if (!value)
+			continue;
+		/* NoEcho values read "****": they cannot be compared */
+		if (have && strcmp(have, "****") == 0)
+			continue;
+		if (!have || strcmp(have, value) != 0) {
+			if (strcmp(want[i].key, "ServiceToken") == 0)
+				snprintf(diff, diff_len, "%s", want[i].key);
+			else
+				snprintf(diff, diff_len, "%s=%s", want[i].key, have ? have : "(absent)");
+			return false;
+		}
+	}
+	return true;
+}
+
+void c1_diff_stack(const struct c1_cfn_stack *have, const struct c1_stack_desired *want, bool no_updates,
+		   struct c1_change *out)
+{
+	enum c1_stack_action a = c1_stack_action_for_status(have ? have->status : NULL);
+	if (a == C1_STACK_CREATE) {
+		s_change(out, C1_PLAN_CREATE, C1_DRIFT_AWS, want->name, "stack_missing", "CREATE_COMPLETE",
+			 NULL);
+		return;
+	}
+	if (a != C1_STACK_CHECK) {
+		s_change(out, a == C1_STACK_FAIL ? C1_PLAN_MANUAL : C1_PLAN_UPDATE, C1_DRIFT_AWS, want->name,
+			 "stack_status", "CREATE_COMPLETE", have->status);
+		if (a == C1_STACK_FAIL)
+			snprintf(
+			    out->note, sizeof(out->note),
+			    "stack in state %s, which c1onboard cannot recover: fix it in the CloudFormation "
+			    "console",
+			    have->status);
+		else
+			snprintf(out->note, sizeof(out->note), "%s", have->status);
+		return;
+	}
+	char diff[300] = "";
+	if (!no_updates &&
+	    !c1_stack_params_match(have, want->params, want->param_count, diff, sizeof(diff))) {
+		s_change(out, C1_PLAN_UPDATE, C1_DRIFT_AWS, want->name, "parameter_changed", NULL, NULL);
+		snprintf(out->note, sizeof(out->note), "%s", diff);
+		out->have = out->note; /* the drift entry's actual value is the difference */
+		return;
+	}
+	s_change(out, no_updates || !want->secret_renewed ? C1_PLAN_UNCHANGED : C1_PLAN_UPDATE, C1_DRIFT_AWS,
+		 want->name, NULL, NULL, NULL);
+}
+
+static bool s_role_differs(const char *have, const char *want)
+{
+	return have && want && strcmp(have, want) != 0;
+}
+
+void c1_diff_connector(const char *account_id, bool found, const char *have_role, const char *want_role,
+		       struct c1_change *out)
+{
+	if (!found)
+		s_change(out, C1_PLAN_CREATE, C1_DRIFT_CLOUDONE, "ws_connector", "missing", account_id, NULL);
+	else if (s_role_differs(have_role, want_role))
+		s_change(out, C1_PLAN_UPDATE, C1_DRIFT_CLOUDONE, "ws_connector", "role_changed", want_role,
+			 have_role);
+	else
+		s_change(out, C1_PLAN_UNCHANGED, C1_DRIFT_CLOUDONE, "ws_connector", NULL, NULL, NULL);
+}
+
+void c1_diff_cloud_account(const char *account_id, bool found, const char *have_role, const char *want_role,
+			   struct c1_change *out)
+{
+	if (!found) {
+		s_change(out, C1_PLAN_CREATE, C1_DRIFT_CLOUDONE, "cloud_account", "missing", account_id,
+			 NULL);
+		return;
+	}
+	if (!s_role_differs(have_role, want_role)) {
+		s_change(out, C1_PLAN_UNCHANGED, C1_DRIFT_CLOUDONE, "cloud_account", NULL, NULL, NULL);
+		return;
+	}
+	s_change(out, C1_PLAN_MANUAL, C1_DRIFT_CLOUDONE, "cloud_account", "role_changed", want_role,
+		 have_role);
+	snprintf(
+	    out->note, sizeof(out->note),
+	    "Cloud One cloud account %s uses role %s, not %s; fix it in the Cloud One console or offboard "
+	    "and apply again",
+	    account_id, have_role, want_role);
+}

@@ -1,0 +1,85 @@
+/* A step's reconcile, the part without I/O: what the run's mode does with a
+ * change (its policy: the one place a mode is read), and the diff of what a
+ * step observed against what the row wants, as one change. Plan prints the
+ * change, drift reports it, apply acts on it, offboard wants every resource
+ * absent: one list, rendered by mode. */
+#ifndef C1_RUN_RECONCILE_H
+#define C1_RUN_RECONCILE_H
+
+#include "engine/aws/cloudformation.h"
+#include "engine/run/steps.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum c1_run_mode { C1_MODE_APPLY = 0, C1_MODE_PLAN, C1_MODE_OFFBOARD, C1_MODE_DRIFT };
+
+/* What a mode does with the resources of an account. */
+struct c1_mode_policy {
+	bool acts;           /* changes are made (apply, offboard) */
+	bool records_plan;   /* changes are the plan (plan) */
+	bool reports_drift;  /* changes are drift (drift) */
+	bool toward_absent;  /* every resource is wanted absent (offboard) */
+	bool rolls_back;     /* a failed account's resources are undone (apply) */
+	bool checks_bucket;  /* an existing trail bucket must be usable */
+	bool deploys_stacks; /* stacks are looked at before the steps (not offboard) */
+};
+
+/** The policy of `mode` (static storage). */
+const struct c1_mode_policy *c1_mode_policy(enum c1_run_mode mode);
+
+/*
+ * One change a step would make. A drift run reports it as
+ * {plane, resource, drift, want, have}; a plan shows {action, note}.
+ * Strings are borrowed from the observed and desired records, except note.
+ */
+struct c1_change {
+	enum c1_plan_action action; /* CREATE, UPDATE, UNCHANGED or MANUAL */
+	enum c1_drift_plane plane;
+	const char *resource;
+	const char *drift; /* "stack_missing", "role_changed"...; NULL: none to report */
+	const char *want, *have;
+	char note[512];
+};
+
+/* A stack as the row wants it. Parameters whose value is NULL are not known yet. */
+struct c1_stack_desired {
+	const char *name;
+	const struct c1_cfn_parameter *params;
+	size_t param_count;
+	/* a NoEcho value (the CloudTrail service token) was fetched anew: the
+	 * stack must get it, although the stack cannot show it */
+	bool secret_renewed;
+};
+
+/**
+ * The stack `have` (NULL when absent) against `want`. `no_updates`:
+ * CloudFormation said an update would change nothing (then it is in sync).
+ * Absent: create. Unusable status: update (the recovery CloudFormation
+ * allows), or manual when none does. Settled: update when an echoed
+ * parameter differs.
+ */
+void c1_diff_stack(const struct c1_cfn_stack *have, const struct c1_stack_desired *want, bool no_updates,
+		   struct c1_change *out);
+
+/** First echoed parameter of `st` that differs from `want` ("Key=have"); true when all match. */
+bool c1_stack_params_match(const struct c1_cfn_stack *st, const struct c1_cfn_parameter *want, size_t n,
+			   char *diff, size_t diff_len);
+
+/**
+ * The Workload Security connector of AWS account `account_id`: `found`, using
+ * role `have_role`; the ws_role stack gives `want_role` (NULL: not known).
+ * A role that differs is an update (Workload Security switches it in place).
+ */
+void c1_diff_connector(const char *account_id, bool found, const char *have_role, const char *want_role,
+		       struct c1_change *out);
+
+/**
+ * The Cloud One cloud account of `account_id`, as c1_diff_connector. A role
+ * that differs is manual: Cloud One documents no call that changes it, and
+ * registering it again would lose the record's settings.
+ */
+void c1_diff_cloud_account(const char *account_id, bool found, const char *have_role, const char *want_role,
+			   struct c1_change *out);
+
+#endif

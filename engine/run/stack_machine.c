@@ -1,0 +1,293 @@
+/* The CloudFormation stack machine: one function per phase. */
+#include "engine/run/stack_machine.h"
+
+#include "engine/core/alloc.h"
+#include "engine/core/error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void c1_stack_machine_init(struct c1_stack_machine *m, const char *name, enum c1_step_id poll_step)
+{
+	memset(m, 0, sizeof(*m));
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	m->poll_step = poll_step;
+	m->err = (struct c1_api_error)C1_API_ERROR_INIT;
+}
+
+void c1_stack_machine_dispose(struct c1_stack_machine *m)
+{
+	c1_cfn_stack_dispose(&m->cur);
+	m->found = false;
+	free(m->stack_id);
+	m->stack_id = NULL;
+}
+
+void c1_stack_machine_seed(struct c1_stack_machine *m, struct c1_cfn_stack *st, bool found)
+{
+	c1_cfn_stack_dispose(&m->cur);
+	m->cur = *st;
+	memset(st, 0, sizeof(*st));
+	m->found = found && !(m->cur.status && strcmp(m->cur.status, "DELETE_COMPLETE") == 0);
+}
+
+void c1_stack_machine_goto(struct c1_stack_machine *m, enum c1_stack_phase phase)
+{
+	m->phase = phase;
+}
+
+bool c1_stack_is_ours(const struct c1_cfn_stack *st, const char *account_id)
+{
+	const char *tag = c1_cfn_kv_get(st->tags, st->tag_count, "c1onboard:account");
+	return tag && strcmp(tag, account_id) == 0;
+}
+
+size_t c1_stack_tags(const struct c1_account_job *job, struct c1_cfn_tag *tags, size_t cap)
+{
+	size_t n = 0;
+	if (cap < 2)
+		return 0;
+	tags[n++] = (struct c1_cfn_tag){"c1onboard:account", job->row->account_id};
+	tags[n++] = (struct c1_cfn_tag){"c1onboard:run", job->run->run_id};
+	for (size_t i = 0; i < job->row->tag_count && n < cap; i++)
+		tags[n++] = (struct c1_cfn_tag){job->row->tags[i].key, job->row->tags[i].value};
+	return n;
+}
+
+/* ---- outcomes ---- */
+
+static enum c1_stack_event s_pending(struct c1_stack_machine *m, int task_rc)
+{
+	m->task_rc = task_rc;
+	return C1_STACK_PENDING;
+}
+
+static enum c1_stack_event s_fail(struct c1_stack_machine *m, enum c1_stack_failure why, const char *call,
+				  const struct c1_api_error *err)
+{
+	m->failure = why;
+	m->failed_call = call;
+	m->err = err ? *err : (struct c1_api_error)C1_API_ERROR_INIT;
+	if (!m->err.code[0])
+		snprintf(m->err.code, sizeof(m->err.code), "%s",
+			 why == C1_STACK_REFUSED ? "StateStore" : "StackFailed");
+	if (!m->err.message[0])
+		snprintf(m->err.message, sizeof(m->err.message), "%s", c1_error_last());
+	return C1_STACK_FAILED;
+}
+
+/* "stack NAME ended STATUS: REASON" as the error of a stack that settled where it should not. */
+static enum c1_stack_event s_fail_status(struct c1_stack_machine *m, enum c1_stack_failure why,
+					 const char *reasons)
+{
+	struct c1_api_error e = C1_API_ERROR_INIT;
+	const char *status = m->cur.status ? m->cur.status : "?";
+	snprintf(e.code, sizeof(e.code), "%s", m->cur.status ? m->cur.status : "StackFailed");
+	snprintf(e.message, sizeof(e.message), "stack %s ended %s: %s", m->name, status,
+		 reasons ? reasons : (m->cur.status_reason ? m->cur.status_reason : "no reason given"));
+	c1_error_set("%s", e.message);
+	return s_fail(m, why, NULL, &e);
+}
+
+static struct c1_resource_key s_key(const struct c1_stack_machine *m, const struct c1_account_job *job)
+{
+	struct c1_resource_key k = {job->row->account_id, job->region, C1_RESOURCE_STACK, m->name};
+	return k;
+}
+
+#define AFTER(rc, alt, err) \
+	c1_call_after(job->run, ctx, job->aws.rl_cfn, (rc), (alt), (err), true, &job->quota, &job->call)
+
+/* DescribeStacks into m->cur. OK (m->found set), or PENDING/FAILED. */
+static enum c1_stack_event s_describe(struct c1_stack_machine *m, struct c1_account_job *job,
+				      struct c1_task_ctx *ctx)
+{
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	int g = c1_job_gate(job, ctx, job->aws.rl_cfn);
+	if (g)
+		return s_pending(m, g);
+	c1_cfn_stack_dispose(&m->cur);
+	int rc = c1_cfn_describe_stack(&m->cur, &job->aws.cfn, &job->aws.view, m->name, &err);
+	switch (AFTER(rc, C1_ENOTFOUND, &err)) {
+	case C1_CALL_RETRY: return s_pending(m, C1_TASK_WAIT);
+	case C1_CALL_FAIL: return s_fail(m, C1_STACK_CALL_FAILED, "DescribeStacks", &err);
+	default: break;
+	}
+	m->found = rc == 0 && !(m->cur.status && strcmp(m->cur.status, "DELETE_COMPLETE") == 0);
+	return C1_STACK_OBSERVED;
+}
+
+/* ---- one function per phase ---- */
+
+static enum c1_stack_event s_look(struct c1_stack_machine *m, struct c1_account_job *job,
+				  struct c1_task_ctx *ctx)
+{
+	return s_describe(m, job, ctx);
+}
+
+static enum c1_stack_event s_create_or_update(struct c1_stack_machine *m, struct c1_account_job *job,
+					      struct c1_task_ctx *ctx, const struct c1_cfn_stack_input *in)
+{
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	bool update = m->phase == C1_STACK_PHASE_UPDATE;
+	struct c1_resource_key key = s_key(m, job);
+	int g = c1_job_gate(job, ctx, job->aws.rl_cfn);
+	if (g)
+		return s_pending(m, g);
+	char *stack_id = NULL;
+	bool no_updates = false;
+	int rc;
+	if (update) {
+		rc = c1_cfn_update_stack(&stack_id, &no_updates, &job->aws.cfn, &job->aws.view, in, &err);
+	} else {
+		if (job->call.attempt == 0 && c1_job_intent(job, ctx, &key, false) != 0)
+			return s_fail(m, C1_STACK_REFUSED, "CreateStack", NULL);
+		rc = c1_cfn_create_stack(&stack_id, &job->aws.cfn, &job->aws.view, in, &err);
+		/* A retried create that went through the first time: follow that stack. */
+		if (rc == C1_EAPI && strcmp(err.code, "AlreadyExistsException") == 0 && job->call.attempt > 0)
+			rc = 0;
+	}
+	switch (AFTER(rc, 0, &err)) {
+	case C1_CALL_RETRY: free(stack_id); return s_pending(m, C1_TASK_WAIT);
+	case C1_CALL_FAIL:
+		free(stack_id);
+		return s_fail(m, C1_STACK_CALL_FAILED, update ? "UpdateStack" : "CreateStack", &err);
+	default: break;
+	}
+	if (no_updates) {
+		/* Only NoEcho values could differ, and CloudFormation saw no change: in sync. */
+		free(stack_id);
+		m->no_updates = true;
+		m->phase = C1_STACK_PHASE_LOOK;
+		return s_pending(m, C1_TASK_AGAIN);
+	}
+	m->wrote = true;
+	if (!update) {
+		c1_job_state_written(job->run, c1_state_resource_created(job->run->state, &key,
+									 job->run->run_id, stack_id, NULL));
+		m->created = true;
+	}
+	free(m->stack_id);
+	m->stack_id = stack_id;
+	m->updating = update;
+	m->op_started_ms = c1_job_now_wall() - 5000; /* clock skew between us and CloudFormation */
+	m->phase = C1_STACK_PHASE_POLL;
+	return s_pending(m,
+			 c1_task_wait_for(ctx, c1_job_poll_begin(job, m->poll_step,
+								 update ? C1_POLL_UPDATE : C1_POLL_CREATE)));
+}
+
+static enum c1_stack_event s_poll(struct c1_stack_machine *m, struct c1_account_job *job,
+				  struct c1_task_ctx *ctx)
+{
+	enum c1_stack_event ev = s_describe(m, job, ctx);
+	if (ev != C1_STACK_OBSERVED)
+		return ev;
+	if (!m->found) {
+		c1_error_set("stack %s disappeared while being %s", m->name,
+			     m->updating ? "updated" : "created");
+		return s_fail(m, C1_STACK_VANISHED, NULL, NULL);
+	}
+	switch (c1_cfn_status_classify(m->cur.status)) {
+	case C1_CFN_STATUS_IN_PROGRESS: return s_pending(m, c1_task_wait_for(ctx, c1_job_next_poll(job)));
+	case C1_CFN_STATUS_COMPLETE: c1_job_poll_complete(job); return C1_STACK_SETTLED;
+	default: m->phase = C1_STACK_PHASE_EVENTS; return s_pending(m, C1_TASK_AGAIN);
+	}
+}
+
+/* The failed events of this operation (of any, when it has none) as the reason. */
+static enum c1_stack_event s_events(struct c1_stack_machine *m, struct c1_account_job *job,
+				    struct c1_task_ctx *ctx)
+{
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	struct c1_cfn_event_page page = C1_CFN_EVENT_PAGE_INIT;
+	int g = c1_job_gate(job, ctx, job->aws.rl_cfn);
+	if (g)
+		return s_pending(m, g);
+	int rc = c1_cfn_describe_stack_events(&page, &job->aws.cfn, &job->aws.view, m->name, NULL, &err);
+	if (AFTER(rc, C1_ENOTFOUND, &err) == C1_CALL_RETRY) {
+		c1_cfn_event_page_dispose(&page);
+		return s_pending(m, C1_TASK_WAIT);
+	}
+	char *reasons = rc == 0 ? c1_cfn_failure_reasons(&page, m->op_started_ms) : NULL;
+	if (!reasons && rc == 0)
+		reasons = c1_cfn_failure_reasons(&page, 0);
+	c1_cfn_event_page_dispose(&page);
+	enum c1_stack_event ev = s_fail_status(m, C1_STACK_ENDED_FAILED, reasons);
+	free(reasons);
+	return ev;
+}
+
+static enum c1_stack_event s_delete(struct c1_stack_machine *m, struct c1_account_job *job,
+				    struct c1_task_ctx *ctx)
+{
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	struct c1_resource_key key = s_key(m, job);
+	int g = c1_job_gate(job, ctx, job->aws.rl_cfn);
+	if (g)
+		return s_pending(m, g);
+	if (job->call.attempt == 0 && c1_job_intent(job, ctx, &key, true) != 0)
+		return s_fail(m, C1_STACK_REFUSED, "DeleteStack", NULL);
+	int rc = c1_cfn_delete_stack(&job->aws.cfn, &job->aws.view, m->name, NULL, &err);
+	switch (AFTER(rc, C1_ENOTFOUND, &err)) {
+	case C1_CALL_RETRY: return s_pending(m, C1_TASK_WAIT);
+	case C1_CALL_FAIL: return s_fail(m, C1_STACK_CALL_FAILED, "DeleteStack", &err);
+	default: break;
+	}
+	m->wrote = true;
+	m->phase = C1_STACK_PHASE_DELETE_POLL;
+	return s_pending(m, c1_task_wait_for(ctx, c1_job_poll_begin(job, m->poll_step, C1_POLL_DELETE)));
+}
+
+static enum c1_stack_event s_delete_poll(struct c1_stack_machine *m, struct c1_account_job *job,
+					 struct c1_task_ctx *ctx)
+{
+	enum c1_stack_event ev = s_describe(m, job, ctx);
+	if (ev != C1_STACK_OBSERVED)
+		return ev;
+	if (m->found && c1_cfn_status_classify(m->cur.status) == C1_CFN_STATUS_IN_PROGRESS)
+		return s_pending(m, c1_task_wait_for(ctx, c1_job_next_poll(job)));
+	if (m->found)
+		return s_fail_status(m, C1_STACK_NOT_DELETED, NULL);
+	c1_job_poll_complete(job);
+	struct c1_resource_key key = s_key(m, job);
+	c1_job_state_written(job->run, c1_state_resource_deleted(job->run->state, &key, job->run->run_id));
+	return C1_STACK_DELETED;
+}
+
+static enum c1_stack_event s_continue_rollback(struct c1_stack_machine *m, struct c1_account_job *job,
+					       struct c1_task_ctx *ctx)
+{
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	int g = c1_job_gate(job, ctx, job->aws.rl_cfn);
+	if (g)
+		return s_pending(m, g);
+	int rc = c1_cfn_continue_update_rollback(&job->aws.cfn, &job->aws.view, m->name, &err);
+	switch (AFTER(rc, 0, &err)) {
+	case C1_CALL_RETRY: return s_pending(m, C1_TASK_WAIT);
+	case C1_CALL_FAIL: return s_fail(m, C1_STACK_CALL_FAILED, "ContinueUpdateRollback", &err);
+	default: break;
+	}
+	m->wrote = true;
+	m->phase = C1_STACK_PHASE_LOOK;
+	job->poll_ms = 0;
+	return s_pending(m, c1_task_wait_for(ctx, c1_job_next_poll(job)));
+}
+
+enum c1_stack_event c1_stack_machine_step(struct c1_stack_machine *m, struct c1_account_job *job,
+					  struct c1_task_ctx *ctx, const struct c1_cfn_stack_input *in)
+{
+	switch (m->phase) {
+	case C1_STACK_PHASE_LOOK: return s_look(m, job, ctx);
+	case C1_STACK_PHASE_CREATE:
+	case C1_STACK_PHASE_UPDATE: return s_create_or_update(m, job, ctx, in);
+	case C1_STACK_PHASE_POLL: return s_poll(m, job, ctx);
+	case C1_STACK_PHASE_EVENTS: return s_events(m, job, ctx);
+	case C1_STACK_PHASE_DELETE: return s_delete(m, job, ctx);
+	case C1_STACK_PHASE_DELETE_POLL: return s_delete_poll(m, job, ctx);
+	case C1_STACK_PHASE_CONTINUE_ROLLBACK: return s_continue_rollback(m, job, ctx);
+	}
+	c1_error_set("stack machine in an unknown phase %d", (int)m->phase);
+	return s_fail(m, C1_STACK_CALL_FAILED, NULL, NULL);
+}
