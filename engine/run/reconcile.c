@@ -79,8 +79,10 @@ void c1_diff_stack(const struct c1_cfn_stack *have, const struct c1_stack_desire
 		return;
 	}
 	char diff[300] = "";
-	if (!no_updates &&
-	    !c1_stack_params_match(have, want->params, want->param_count, diff, sizeof(diff))) {
+	bool match = want->match
+			 ? want->match(have, want, diff, sizeof(diff))
+			 : c1_stack_params_match(have, want->params, want->param_count, diff, sizeof(diff));
+	if (!no_updates && !match) {
 		s_change(out, C1_PLAN_UPDATE, C1_DRIFT_AWS, want->name, "parameter_changed", NULL, NULL);
 		snprintf(out->note, sizeof(out->note), "%s", diff);
 		out->have = out->note; /* the drift entry's actual value is the difference */

@@ -50,6 +50,9 @@ struct c1_stack_desired {
 	/* a NoEcho value (the CloudTrail service token) was fetched anew: the
 	 * stack must get it, although the stack cannot show it */
 	bool secret_renewed;
+	/* how to compare the stack's echoed parameters; NULL: c1_stack_params_match */
+	bool (*match)(const struct c1_cfn_stack *st, const struct c1_stack_desired *want, char *diff,
+		      size_t diff_len);
 };
 
 /**

@@ -352,7 +352,7 @@ static bool s_spec(struct c1_account_job *job, enum c1_step_id id, struct stack_
 static struct c1_stack_desired s_desired_of(struct c1_account_job *job, enum c1_step_id id,
 					    const struct stack_spec *s)
 {
-	struct c1_stack_desired want = {s->name, s->params, s->nparams, false};
+	struct c1_stack_desired want = {s->name, s->params, s->nparams, false, NULL};
 	/* a token fetched for a stack not in sync must reach it, though NoEcho hides it */
 	want.secret_renewed = id == C1_STEP_CLOUDTRAIL_STACK && job->ct_have && !D(job)->ct_in_sync;
 	return want;

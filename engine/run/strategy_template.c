@@ -10,38 +10,28 @@
 #include "engine/core/alloc.h"
 #include "engine/core/error.h"
 #include "engine/core/log.h"
+#include "engine/run/stack_machine.h"
 #include "engine/run/tenant.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { ST_START = 0, ST_TENANT, ST_SETUP, ST_PREFLIGHT, ST_STACK, ST_FINISH };
+enum template_stage { ST_START = 0, ST_TENANT, ST_SETUP, ST_PREFLIGHT, ST_STACK, ST_FINISH };
 
-enum { PF_CHECKS = 0, PF_STACK };
-
-enum {
-	SK_DECIDE = 0,
-	SK_LOOK,
-	SK_CREATE,
-	SK_UPDATE,
-	SK_POLL,
-	SK_EVENTS,
-	SK_DELETE,
-	SK_DELETE_POLL,
-	SK_CONTINUE_ROLLBACK,
-};
+enum preflight_phase { PF_CHECKS = 0, PF_STACK };
 
 /* Why a delete runs: to clear a dead stack before creating, to undo a failed
  * create (CloudFormation's rollback leaves a ROLLBACK_COMPLETE shell), or to
  * offboard. */
-enum { DEL_BEFORE_CREATE = 0, DEL_ROLLBACK, DEL_OFFBOARD };
+enum delete_reason { DEL_BEFORE_CREATE = 0, DEL_ROLLBACK, DEL_OFFBOARD };
 /* The all-in-one stack has no step of its own; its learned poll wait takes the
  * CloudTrail stack's slot (a run uses one strategy). */
 #define C1_TEMPLATE_POLL_STEP C1_STEP_CLOUDTRAIL_STACK
 
 /* The per-job data; flat so that free() releases it (the report reads it
- * after the task ended). `cur` is disposed when the task finishes. */
+ * after the task ended); the stack machine's parts are disposed when the task
+ * finishes. */
 struct tmpl {
 	char name[64];
 	/* the "template" step record */
@@ -55,11 +45,9 @@ struct tmpl {
 	char stack_id[256];
 	char stack_status[48];
 	/* machine */
-	struct c1_cfn_stack cur;
-	bool cur_found;
-	bool updating;
-	int del_why;
-	int64_t op_started_ms;
+	enum preflight_phase pf;
+	struct c1_stack_machine sm;
+	enum delete_reason del_why;
 };
 
 static struct {
@@ -117,33 +105,6 @@ static struct tmpl *T(struct c1_account_job *job)
 		job->strategy_data = t;
 	}
 	return job->strategy_data;
-}
-
-static bool s_readonly(const struct c1_account_job *job)
-{
-	return job->run->mode == C1_MODE_PLAN || job->run->mode == C1_MODE_DRIFT;
-}
-
-#define GATE(key)                                      \
-	do {                                           \
-		int g_ = c1_job_gate(job, ctx, (key)); \
-		if (g_)                                \
-			return g_;                     \
-	} while (0)
-
-#define AFTER(key, rc, alt, err) \
-	c1_call_after(job->run, ctx, (key), (rc), (alt), (err), true, &job->quota, &job->call)
-
-static struct c1_resource_key s_key(struct c1_account_job *job)
-{
-	struct c1_resource_key k = {job->row->account_id, job->region, C1_RESOURCE_STACK, T(job)->name};
-	return k;
-}
-
-static bool s_stack_ours(const struct c1_cfn_stack *st, const char *account_id)
-{
-	const char *tag = c1_cfn_kv_get(st->tags, st->tag_count, "c1onboard:account");
-	return tag && strcmp(tag, account_id) == 0;
 }
 
 /* ---- the "template" step record (the state store row is written at once) ---- */
@@ -229,7 +190,7 @@ static int s_fail(struct c1_account_job *job, const struct c1_api_error *err, co
 		e.message);
 	job->outcome.failed = true;
 	/* CloudFormation rolled the stack back; a failed read in plan or drift rolled back nothing. */
-	job->outcome.rollback_clean = !s_readonly(job);
+	job->outcome.rollback_clean = c1_job_policy(job)->acts;
 	return s_finish(job);
 }
 
@@ -261,40 +222,52 @@ static void s_spec(struct c1_account_job *job, struct spec *s)
 	s->params[s->nparams++] = (struct c1_cfn_parameter){"QSS3KeyPrefix", s_prefix(), false};
 }
 
-static const char *s_param(const struct spec *s, const char *key)
-{
-	for (size_t i = 0; i < s->nparams; i++)
-		if (strcmp(s->params[i].key, key) == 0)
-			return s->params[i].value;
-	return NULL;
-}
-
-/* First echoed parameter that differs, as "Key=have" into diff; true when all match. */
-static bool s_params_match(const struct c1_cfn_stack *st, const struct spec *s, char *diff, size_t n)
-{
-	for (size_t i = 0; i < sizeof(s_compared) / sizeof(s_compared[0]); i++) {
-		const char *want = s_param(s, s_compared[i]);
-		const char *have = c1_cfn_kv_get(st->parameters, st->parameter_count, s_compared[i]);
-		if (!have)
-			have = "";
-		if (strcmp(have, want ? want : "") != 0) {
-			snprintf(diff, n, "%s=%s (want %s)", s_compared[i], have, want ? want : "");
-			return false;
-		}
-	}
-	return true;
-}
-
 /* ---- preflight ---- */
+
+static int s_decide(struct c1_account_job *job, struct c1_task_ctx *ctx);
+
+/* Preflight looked at the stack: a foreign one stops the account (offboard leaves it alone). */
+static int s_preflight_observed(struct c1_account_job *job, struct c1_task_ctx *ctx)
+{
+	struct tmpl *t = T(job);
+	struct c1_stack_machine *m = &t->sm;
+	const struct c1_mode_policy *p = c1_job_policy(job);
+	if (m->found && !c1_stack_is_ours(&m->cur, job->row->account_id)) {
+		if (p->toward_absent) {
+			C1_WARN("offboard", "%s: stack %s is not tagged as ours; left alone",
+				job->row->account_id, t->name);
+			c1_job_step_finish(job, C1_STEP_PREFLIGHT, C1_STEP_DONE, NULL, NULL);
+			s_step_start(job);
+			s_step_finish(job, C1_STEP_SKIPPED, NULL);
+			return s_finish(job);
+		}
+		char msg[300];
+		snprintf(msg, sizeof(msg),
+			 "stack %s already exists and was not made by c1onboard for this account (no tag "
+			 "c1onboard:account=%s); pick another stack_name",
+			 t->name, job->row->account_id);
+		return s_invalid(job, "StackNameTaken", msg);
+	}
+	c1_job_step_finish(job, C1_STEP_PREFLIGHT, C1_STEP_DONE, NULL, NULL);
+	s_step_start(job);
+	job->stage = ST_STACK;
+	job->call = C1_CALL_TRIES_INIT;
+	job->poll_ms = 0;
+	if (!p->toward_absent)
+		return s_decide(job, ctx);
+	if (!m->found) {
+		s_step_finish(job, C1_STEP_SKIPPED, NULL);
+		return s_finish(job);
+	}
+	t->del_why = DEL_OFFBOARD;
+	c1_stack_machine_goto(m, C1_STACK_PHASE_DELETE);
+	return C1_TASK_AGAIN;
+}
 
 static int s_preflight(struct c1_account_job *job, struct c1_task_ctx *ctx)
 {
 	struct tmpl *t = T(job);
-	struct c1_api_error err = C1_API_ERROR_INIT;
-	char msg[700];
-	int rc;
-	switch (job->sub) {
-	case PF_CHECKS: {
+	if (t->pf == PF_CHECKS) {
 		char code[64], why[480];
 		enum c1_check_verdict v =
 		    c1_job_preflight_checks(job, ctx, code, sizeof(code), why, sizeof(why));
@@ -302,242 +275,139 @@ static int s_preflight(struct c1_account_job *job, struct c1_task_ctx *ctx)
 			return C1_TASK_WAIT;
 		if (v == C1_CHECK_INVALID)
 			return s_invalid(job, code, why);
-		job->sub = PF_STACK;
-		return C1_TASK_AGAIN;
+		t->pf = PF_STACK;
+		c1_stack_machine_init(&t->sm, t->name, C1_TEMPLATE_POLL_STEP);
 	}
-	case PF_STACK:
+	switch (c1_stack_machine_step(&t->sm, job, ctx, NULL)) {
+	case C1_STACK_PENDING: return t->sm.task_rc;
+	case C1_STACK_OBSERVED: return s_preflight_observed(job, ctx);
 	default: {
-		GATE(job->aws.rl_cfn);
-		c1_cfn_stack_dispose(&t->cur);
-		rc = c1_cfn_describe_stack(&t->cur, &job->aws.cfn, &job->aws.view, t->name, &err);
-		enum c1_call_verdict v = AFTER(job->aws.rl_cfn, rc, C1_ENOTFOUND, &err);
-		if (v == C1_CALL_RETRY)
-			return C1_TASK_WAIT;
-		if (v == C1_CALL_FAIL) {
-			c1_api_error_format(&err, msg, sizeof(msg));
-			return s_invalid(job, err.code[0] ? err.code : "DescribeStacks", msg);
-		}
-		t->cur_found = rc == 0 && c1_stack_action_for_status(t->cur.status) != C1_STACK_CREATE;
-		if (t->cur_found && !s_stack_ours(&t->cur, job->row->account_id)) {
-			if (job->run->mode == C1_MODE_OFFBOARD) {
-				C1_WARN("offboard", "%s: stack %s is not tagged as ours; left alone",
-					job->row->account_id, t->name);
-				c1_job_step_finish(job, C1_STEP_PREFLIGHT, C1_STEP_DONE, NULL, NULL);
-				s_step_start(job);
-				s_step_finish(job, C1_STEP_SKIPPED, NULL);
-				return s_finish(job);
-			}
-			snprintf(
-			    msg, sizeof(msg),
-			    "stack %s already exists and was not made by c1onboard for this account (no tag "
-			    "c1onboard:account=%s); pick another stack_name",
-			    t->name, job->row->account_id);
-			return s_invalid(job, "StackNameTaken", msg);
-		}
-		c1_job_step_finish(job, C1_STEP_PREFLIGHT, C1_STEP_DONE, NULL, NULL);
-		s_step_start(job);
-		job->stage = ST_STACK;
-		job->sub = job->run->mode == C1_MODE_OFFBOARD ? SK_DELETE : SK_DECIDE;
-		t->del_why = DEL_OFFBOARD;
-		job->call = C1_CALL_TRIES_INIT;
-		job->poll_ms = 0;
-		if (job->run->mode == C1_MODE_OFFBOARD && !t->cur_found) {
-			s_step_finish(job, C1_STEP_SKIPPED, NULL);
-			return s_finish(job);
-		}
-		return C1_TASK_AGAIN;
+		char msg[700];
+		c1_api_error_format(&t->sm.err, msg, sizeof(msg));
+		return s_invalid(job, t->sm.err.code[0] ? t->sm.err.code : "DescribeStacks", msg);
 	}
 	}
 }
 
 /* ---- the stack ---- */
 
-static int s_create_or_update(struct c1_account_job *job, struct c1_task_ctx *ctx, bool update)
+/* The echoed parameters compare as strings, an absent one as empty. */
+static bool s_template_match(const struct c1_cfn_stack *st, const struct c1_stack_desired *want, char *diff,
+			     size_t n)
 {
-	struct tmpl *t = T(job);
-	struct c1_api_error err = C1_API_ERROR_INIT;
-	struct spec s;
-	const char *caps[] = {"CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"};
-	struct c1_cfn_tag tags[C1_ACCOUNT_MAX_TAGS + 2];
-	size_t ntags = 0;
-	char *stack_id = NULL;
-	bool no_updates = false;
-	int rc, ret;
-
-	s_spec(job, &s);
-	if (c1_strategy_template_url(s.url, sizeof(s.url), s_cfg.template_url, s_cfg.qs_bucket,
-				     s_cfg.qs_prefix) != 0) {
-		ret = s_fail(job, NULL, "bad template URL");
-		goto cleanup;
-	}
-	tags[ntags++] = (struct c1_cfn_tag){"c1onboard:account", job->row->account_id};
-	tags[ntags++] = (struct c1_cfn_tag){"c1onboard:run", job->run->run_id};
-	for (size_t i = 0; i < job->row->tag_count && ntags < C1_ACCOUNT_MAX_TAGS + 2; i++)
-		tags[ntags++] = (struct c1_cfn_tag){job->row->tags[i].key, job->row->tags[i].value};
-	struct c1_cfn_stack_input in = {0};
-	in.stack_name = t->name;
-	in.template_url = s.url;
-	in.parameters = s.params;
-	in.parameter_count = s.nparams;
-	in.capabilities = caps;
-	in.capability_count = 2;
-	in.tags = tags;
-	in.tag_count = ntags;
-	struct c1_resource_key key = s_key(job);
-	ret = c1_job_gate(job, ctx, job->aws.rl_cfn);
-	if (ret)
-		goto cleanup;
-	if (update) {
-		rc = c1_cfn_update_stack(&stack_id, &no_updates, &job->aws.cfn, &job->aws.view, &in, &err);
-	} else {
-		if (job->call.attempt == 0 && c1_job_intent(job, ctx, &key, false) != 0) {
-			ret = s_fail(job, NULL, "CreateStack not sent");
-			goto cleanup;
+	for (size_t i = 0; i < sizeof(s_compared) / sizeof(s_compared[0]); i++) {
+		const char *w = "";
+		for (size_t j = 0; j < want->param_count; j++)
+			if (strcmp(want->params[j].key, s_compared[i]) == 0 && want->params[j].value)
+				w = want->params[j].value;
+		const char *have = c1_cfn_kv_get(st->parameters, st->parameter_count, s_compared[i]);
+		if (strcmp(have ? have : "", w) != 0) {
+			snprintf(diff, n, "%s=%s (want %s)", s_compared[i], have ? have : "", w);
+			return false;
 		}
-		rc = c1_cfn_create_stack(&stack_id, &job->aws.cfn, &job->aws.view, &in, &err);
-		/* A retried create that went through the first time: follow that stack. */
-		if (rc == C1_EAPI && strcmp(err.code, "AlreadyExistsException") == 0 && job->call.attempt > 0)
-			rc = 0;
 	}
-	switch (AFTER(job->aws.rl_cfn, rc, 0, &err)) {
-	case C1_CALL_RETRY: ret = C1_TASK_WAIT; goto cleanup;
-	case C1_CALL_FAIL:
-		ret = s_fail(job, &err, update ? "UpdateStack failed" : "CreateStack failed");
-		goto cleanup;
-	default: break;
-	}
-	if (no_updates) {
-		/* Only NoEcho values could differ and CloudFormation saw none: in sync. */
-		job->sub = SK_LOOK;
-		ret = C1_TASK_AGAIN;
-		goto cleanup;
-	}
-	job->outcome.wrote = true;
-	if (!update)
-		c1_job_state_written(job->run, c1_state_resource_created(job->run->state, &key,
-									 job->run->run_id, stack_id, NULL));
-	else
-		job->outcome.was_onboarded = true;
-	t->updating = update;
-	t->op_started_ms = c1_job_now_wall() - 5000;
-	job->sub = SK_POLL;
-	ret = c1_task_wait_for(
-	    ctx, c1_job_poll_begin(job, C1_TEMPLATE_POLL_STEP, update ? C1_POLL_UPDATE : C1_POLL_CREATE));
-cleanup:
-	free(stack_id);
-	/* The request held the secrets only as borrowed pointers; nothing to wipe here. */
-	return ret;
+	return true;
 }
 
-static int s_decide(struct c1_account_job *job, struct c1_task_ctx *ctx)
+/* Plan and drift: record the change; the step ends. */
+static int s_record(struct c1_account_job *job, const struct c1_change *ch)
 {
 	struct tmpl *t = T(job);
-	struct spec s;
-	char diff[300] = "";
-	enum c1_stack_action a = c1_stack_action_for_status(t->cur_found ? t->cur.status : NULL);
-	if (t->cur_found && !s_stack_ours(&t->cur, job->row->account_id)) {
-		c1_error_set("stack %s exists and is not tagged c1onboard:account=%s", t->name,
-			     job->row->account_id);
-		return s_fail(job, NULL, "foreign stack");
-	}
-	s_spec(job, &s);
-	if (s_readonly(job)) {
-		job->outcome.plan_command = job->run->mode == C1_MODE_PLAN;
-		job->outcome.found_existing = t->cur_found;
-		job->outcome.plan = a == C1_STACK_CREATE ? C1_PLAN_CREATE : C1_PLAN_UPDATE;
-		if (a == C1_STACK_CREATE) {
-			if (job->run->mode == C1_MODE_DRIFT)
-				c1_job_add_drift(job, C1_DRIFT_AWS, t->name, "stack_missing",
-						 "CREATE_COMPLETE", NULL);
-		} else if (a != C1_STACK_CHECK) {
-			if (job->run->mode == C1_MODE_DRIFT)
-				c1_job_add_drift(job, C1_DRIFT_AWS, t->name, "stack_status",
-						 "CREATE_COMPLETE", t->cur.status);
-			s_keep_stack(job, &t->cur);
-		} else {
-			s_keep_stack(job, &t->cur);
-			bool in_sync = s_params_match(&t->cur, &s, diff, sizeof(diff));
-			if (in_sync)
-				job->outcome.plan = C1_PLAN_UNCHANGED;
-			else if (job->run->mode == C1_MODE_DRIFT)
-				c1_job_add_drift(job, C1_DRIFT_AWS, t->name, "parameter_changed", NULL, diff);
-		}
-		s_step_finish(job, C1_STEP_SKIPPED, NULL);
-		return s_finish(job);
-	}
-	switch (a) {
-	case C1_STACK_CREATE: job->sub = SK_CREATE; return C1_TASK_AGAIN;
-	case C1_STACK_WAIT: job->sub = SK_LOOK; return c1_task_wait_for(ctx, c1_job_next_poll(job));
+	const struct c1_mode_policy *p = c1_job_policy(job);
+	job->outcome.plan_command = p->records_plan;
+	job->outcome.found_existing = t->sm.found;
+	job->outcome.plan = ch->action;
+	if (p->reports_drift && ch->drift)
+		c1_job_add_drift(job, ch->plane, ch->resource, ch->drift, ch->want, ch->have);
+	if (t->sm.found)
+		s_keep_stack(job, &t->sm.cur);
+	s_step_finish(job, C1_STEP_SKIPPED, NULL);
+	return s_finish(job);
+}
+
+/* Apply: drive the stack toward the row's wish, by the recovery its status allows. */
+static int s_act(struct c1_account_job *job, struct c1_task_ctx *ctx, const char *diff)
+{
+	struct tmpl *t = T(job);
+	struct c1_stack_machine *m = &t->sm;
+	switch (c1_stack_action_for_status(m->found ? m->cur.status : NULL)) {
+	case C1_STACK_CREATE: c1_stack_machine_goto(m, C1_STACK_PHASE_CREATE); return C1_TASK_AGAIN;
+	case C1_STACK_WAIT:
+		c1_stack_machine_goto(m, C1_STACK_PHASE_LOOK);
+		return c1_task_wait_for(ctx, c1_job_next_poll(job));
 	case C1_STACK_DELETE_AND_CREATE:
 		t->del_why = DEL_BEFORE_CREATE;
-		job->sub = SK_DELETE;
+		c1_stack_machine_goto(m, C1_STACK_PHASE_DELETE);
 		return C1_TASK_AGAIN;
-	case C1_STACK_CONTINUE_ROLLBACK: job->sub = SK_CONTINUE_ROLLBACK; return C1_TASK_AGAIN;
+	case C1_STACK_CONTINUE_ROLLBACK:
+		c1_stack_machine_goto(m, C1_STACK_PHASE_CONTINUE_ROLLBACK);
+		return C1_TASK_AGAIN;
 	case C1_STACK_FAIL:
 		c1_error_set(
 		    "stack %s is in state %s, which c1onboard cannot recover; fix it in the CloudFormation "
 		    "console and run again",
-		    t->name, t->cur.status ? t->cur.status : "?");
-		job->outcome.rollback_clean = false;
-		s_keep_stack(job, &t->cur);
+		    t->name, m->cur.status ? m->cur.status : "?");
+		s_keep_stack(job, &m->cur);
 		s_fail(job, NULL, "stack cannot be recovered");
 		job->outcome.rollback_clean = false;
 		return s_finish(job);
 	case C1_STACK_CHECK:
 	default:
-		if (!s_params_match(&t->cur, &s, diff, sizeof(diff))) {
-			C1_INFO("account", "%s %s: stack %s differs (%s): updating", job->row->account_id,
-				job->region, t->name, diff);
-			job->sub = SK_UPDATE;
-			return C1_TASK_AGAIN;
-		}
-		s_keep_stack(job, &t->cur);
-		s_step_finish(job, C1_STEP_DONE, NULL);
-		return s_finish(job);
+		C1_INFO("account", "%s %s: stack %s differs (%s): updating", job->row->account_id,
+			job->region, t->name, diff);
+		c1_stack_machine_goto(m, C1_STACK_PHASE_UPDATE);
+		return C1_TASK_AGAIN;
 	}
 }
 
-/* The failed events' reasons into the step's error; then delete what CloudFormation left. */
-static int s_events(struct c1_account_job *job, struct c1_task_ctx *ctx)
+/* The stack was observed: diff it against the row, then the mode decides. */
+static int s_decide(struct c1_account_job *job, struct c1_task_ctx *ctx)
 {
 	struct tmpl *t = T(job);
-	struct c1_api_error err = C1_API_ERROR_INIT;
-	struct c1_cfn_event_page page = C1_CFN_EVENT_PAGE_INIT;
-	GATE(job->aws.rl_cfn);
-	int rc = c1_cfn_describe_stack_events(&page, &job->aws.cfn, &job->aws.view, t->name, NULL, &err);
-	enum c1_call_verdict v = AFTER(job->aws.rl_cfn, rc, C1_ENOTFOUND, &err);
-	if (v == C1_CALL_RETRY) {
-		c1_cfn_event_page_dispose(&page);
-		return C1_TASK_WAIT;
+	struct c1_stack_machine *m = &t->sm;
+	if (m->found && !c1_stack_is_ours(&m->cur, job->row->account_id)) {
+		c1_error_set("stack %s exists and is not tagged c1onboard:account=%s", t->name,
+			     job->row->account_id);
+		return s_fail(job, NULL, "foreign stack");
 	}
-	char *reasons = rc == 0 ? c1_cfn_failure_reasons(&page, t->op_started_ms) : NULL;
-	if (!reasons && rc == 0)
-		reasons = c1_cfn_failure_reasons(&page, 0);
-	c1_cfn_event_page_dispose(&page);
-	const char *status = t->cur.status ? t->cur.status : "?";
-	struct c1_api_error e = C1_API_ERROR_INIT;
-	snprintf(e.code, sizeof(e.code), "%s", status);
-	snprintf(e.message, sizeof(e.message), "stack %s ended %s: %s", t->name, status,
-		 reasons ? reasons : (t->cur.status_reason ? t->cur.status_reason : "no reason given"));
-	free(reasons);
-	enum c1_cfn_status_class cls = c1_cfn_status_classify(t->cur.status);
-	bool dead = !t->updating && (cls == C1_CFN_STATUS_ROLLED_BACK || cls == C1_CFN_STATUS_FAILED);
-	s_fail(job, &e, t->updating ? "update failed" : "create failed");
-	if (t->updating) {
+	struct spec s;
+	s_spec(job, &s);
+	struct c1_stack_desired want = {t->name, s.params, s.nparams, false, s_template_match};
+	struct c1_change ch;
+	c1_diff_stack(m->found ? &m->cur : NULL, &want, m->no_updates, &ch);
+	if (!c1_job_policy(job)->acts)
+		return s_record(job, &ch);
+	if (ch.action == C1_PLAN_UNCHANGED) {
+		s_keep_stack(job, &m->cur);
+		s_step_finish(job, C1_STEP_DONE, NULL);
+		return s_finish(job);
+	}
+	return s_act(job, ctx, ch.note);
+}
+
+/* The create or update ended failed (CloudFormation rolled it back): a failed
+ * create leaves a dead stack, which is deleted; an update leaves the old stack. */
+static int s_ended_failed(struct c1_account_job *job)
+{
+	struct tmpl *t = T(job);
+	struct c1_stack_machine *m = &t->sm;
+	enum c1_cfn_status_class cls = c1_cfn_status_classify(m->cur.status);
+	bool dead = !m->updating && (cls == C1_CFN_STATUS_ROLLED_BACK || cls == C1_CFN_STATUS_FAILED);
+	s_fail(job, &m->err, m->updating ? "update failed" : "create failed");
+	if (m->updating) {
 		/* UPDATE_ROLLBACK_COMPLETE: the previous stack is back and working. */
-		s_keep_stack(job, &t->cur);
+		s_keep_stack(job, &m->cur);
 		job->outcome.rollback_clean = cls == C1_CFN_STATUS_ROLLED_BACK;
 		return s_finish(job);
 	}
 	if (!dead) {
-		s_keep_stack(job, &t->cur);
+		s_keep_stack(job, &m->cur);
 		job->outcome.rollback_clean = false;
 		return s_finish(job);
 	}
-	/* A failed create leaves a ROLLBACK_COMPLETE (or ROLLBACK_FAILED) stack: remove it. */
 	job->stage = ST_STACK;
-	job->sub = SK_DELETE;
 	t->del_why = DEL_ROLLBACK;
+	c1_stack_machine_goto(m, C1_STACK_PHASE_DELETE);
 	job->call = C1_CALL_TRIES_INIT;
 	job->poll_ms = 0;
 	return C1_TASK_AGAIN;
@@ -546,8 +416,8 @@ static int s_events(struct c1_account_job *job, struct c1_task_ctx *ctx)
 static void s_delete_failed(struct c1_account_job *job, const struct c1_api_error *err)
 {
 	struct tmpl *t = T(job);
-	if (t->cur_found)
-		s_keep_stack(job, &t->cur);
+	if (t->sm.found)
+		s_keep_stack(job, &t->sm.cur);
 	else
 		t->exists = true;
 	if (t->del_why == DEL_ROLLBACK) {
@@ -565,120 +435,94 @@ static void s_delete_failed(struct c1_account_job *job, const struct c1_api_erro
 	}
 }
 
+static int s_failed(struct c1_account_job *job)
+{
+	struct c1_stack_machine *m = &T(job)->sm;
+	char what[64];
+	if (m->phase == C1_STACK_PHASE_DELETE || m->phase == C1_STACK_PHASE_DELETE_POLL) {
+		s_delete_failed(job, &m->err);
+		return s_finish(job);
+	}
+	switch (m->failure) {
+	case C1_STACK_ENDED_FAILED: return s_ended_failed(job);
+	case C1_STACK_VANISHED: return s_fail(job, NULL, "stack vanished");
+	case C1_STACK_REFUSED:
+		snprintf(what, sizeof(what), "%s not sent", m->failed_call);
+		return s_fail(job, NULL, what);
+	case C1_STACK_CALL_FAILED:
+	case C1_STACK_NOT_DELETED:
+	default:
+		snprintf(what, sizeof(what), "%s failed", m->failed_call ? m->failed_call : "CloudFormation");
+		return s_fail(job, &m->err, what);
+	}
+}
+
+/* The stack is gone: what that finishes depends on why it was deleted. */
+static int s_deleted(struct c1_account_job *job)
+{
+	struct tmpl *t = T(job);
+	t->exists = false;
+	t->stack_id[0] = '\0';
+	switch (t->del_why) {
+	case DEL_BEFORE_CREATE:
+		c1_stack_machine_goto(&t->sm, C1_STACK_PHASE_CREATE);
+		job->poll_ms = 0;
+		return C1_TASK_AGAIN;
+	case DEL_ROLLBACK:
+		c1_job_add_rollback(job, C1_TEMPLATE_STEP_NAME, t->name, C1_STEP_UNDONE, NULL);
+		return s_finish(job);
+	case DEL_OFFBOARD:
+	default: s_step_finish(job, C1_STEP_UNDONE, NULL); return s_finish(job);
+	}
+}
+
+/* The stack's input for a create or update; false (the step failed) when the URL is bad. */
+static bool s_input(struct c1_account_job *job, struct spec *s, struct c1_cfn_tag *tags,
+		    struct c1_cfn_stack_input *in)
+{
+	static const char *const caps[] = {"CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"};
+	s_spec(job, s);
+	if (c1_strategy_template_url(s->url, sizeof(s->url), s_cfg.template_url, s_cfg.qs_bucket,
+				     s_cfg.qs_prefix) != 0) {
+		s_fail(job, NULL, "bad template URL");
+		return false;
+	}
+	memset(in, 0, sizeof(*in));
+	in->stack_name = T(job)->name;
+	in->template_url = s->url;
+	in->parameters = s->params;
+	in->parameter_count = s->nparams;
+	in->capabilities = caps;
+	in->capability_count = 2;
+	in->tags = tags;
+	in->tag_count = c1_stack_tags(job, tags, C1_STACK_MAX_TAGS);
+	return true;
+}
+
 static int s_stack(struct c1_account_job *job, struct c1_task_ctx *ctx)
 {
 	struct tmpl *t = T(job);
-	struct c1_api_error err = C1_API_ERROR_INIT;
-	int rc;
-	switch (job->sub) {
-	case SK_DECIDE: return s_decide(job, ctx);
-	case SK_LOOK:
-	case SK_POLL:
-	case SK_DELETE_POLL: {
-		GATE(job->aws.rl_cfn);
-		c1_cfn_stack_dispose(&t->cur);
-		rc = c1_cfn_describe_stack(&t->cur, &job->aws.cfn, &job->aws.view, t->name, &err);
-		enum c1_call_verdict v = AFTER(job->aws.rl_cfn, rc, C1_ENOTFOUND, &err);
-		if (v == C1_CALL_RETRY)
-			return C1_TASK_WAIT;
-		if (v == C1_CALL_FAIL) {
-			if (job->sub == SK_DELETE_POLL) {
-				s_delete_failed(job, &err);
-				return s_finish(job);
-			}
-			return s_fail(job, &err, "DescribeStacks failed");
-		}
-		t->cur_found = rc == 0 && strcmp(t->cur.status ? t->cur.status : "", "DELETE_COMPLETE") != 0;
-		enum c1_cfn_status_class cls = c1_cfn_status_classify(t->cur.status);
-		if (t->cur_found && cls == C1_CFN_STATUS_IN_PROGRESS)
-			return c1_task_wait_for(ctx, c1_job_next_poll(job));
-		if (job->sub == SK_LOOK) {
-			job->sub = SK_DECIDE;
-			return C1_TASK_AGAIN;
-		}
-		if (job->sub == SK_POLL) {
-			if (!t->cur_found) {
-				c1_error_set("stack %s disappeared while being created", t->name);
-				return s_fail(job, NULL, "stack vanished");
-			}
-			if (cls == C1_CFN_STATUS_COMPLETE) {
-				c1_job_poll_complete(job);
-				s_keep_stack(job, &t->cur);
-				s_step_finish(job, C1_STEP_DONE, NULL);
-				return s_finish(job);
-			}
-			job->sub = SK_EVENTS;
-			return C1_TASK_AGAIN;
-		}
-		/* SK_DELETE_POLL */
-		if (t->cur_found) {
-			struct c1_api_error e = C1_API_ERROR_INIT;
-			snprintf(e.code, sizeof(e.code), "%s",
-				 t->cur.status ? t->cur.status : "DeleteFailed");
-			snprintf(e.message, sizeof(e.message), "stack %s ended %s: %s", t->name,
-				 t->cur.status ? t->cur.status : "?",
-				 t->cur.status_reason ? t->cur.status_reason : "no reason given");
-			s_delete_failed(job, &e);
-			return s_finish(job);
-		}
-		c1_job_poll_complete(job);
-		struct c1_resource_key key = s_key(job);
-		c1_job_state_written(job->run,
-				     c1_state_resource_deleted(job->run->state, &key, job->run->run_id));
-		t->exists = false;
-		t->stack_id[0] = '\0';
-		if (t->del_why == DEL_BEFORE_CREATE) {
-			job->sub = SK_CREATE;
-			job->poll_ms = 0;
-			return C1_TASK_AGAIN;
-		}
-		if (t->del_why == DEL_ROLLBACK) {
-			c1_job_add_rollback(job, C1_TEMPLATE_STEP_NAME, t->name, C1_STEP_UNDONE, NULL);
-			return s_finish(job);
-		}
-		s_step_finish(job, C1_STEP_UNDONE, NULL);
+	struct c1_stack_machine *m = &t->sm;
+	struct spec s;
+	struct c1_cfn_tag tags[C1_STACK_MAX_TAGS];
+	struct c1_cfn_stack_input in = {0};
+	if ((m->phase == C1_STACK_PHASE_CREATE || m->phase == C1_STACK_PHASE_UPDATE) &&
+	    !s_input(job, &s, tags, &in))
+		return C1_TASK_AGAIN;
+	enum c1_stack_event ev = c1_stack_machine_step(m, job, ctx, &in);
+	job->outcome.wrote = job->outcome.wrote || m->wrote;
+	if (m->updating && m->wrote)
+		job->outcome.was_onboarded = true;
+	switch (ev) {
+	case C1_STACK_PENDING: return m->task_rc;
+	case C1_STACK_OBSERVED: return s_decide(job, ctx);
+	case C1_STACK_SETTLED:
+		s_keep_stack(job, &m->cur);
+		s_step_finish(job, C1_STEP_DONE, NULL);
 		return s_finish(job);
-	}
-	case SK_CREATE: return s_create_or_update(job, ctx, false);
-	case SK_UPDATE: return s_create_or_update(job, ctx, true);
-	case SK_EVENTS: return s_events(job, ctx);
-	case SK_CONTINUE_ROLLBACK:
-		GATE(job->aws.rl_cfn);
-		rc = c1_cfn_continue_update_rollback(&job->aws.cfn, &job->aws.view, t->name, &err);
-		switch (AFTER(job->aws.rl_cfn, rc, 0, &err)) {
-		case C1_CALL_RETRY: return C1_TASK_WAIT;
-		case C1_CALL_FAIL: return s_fail(job, &err, "ContinueUpdateRollback failed");
-		default: break;
-		}
-		job->outcome.wrote = true;
-		job->sub = SK_LOOK;
-		job->poll_ms = 0;
-		return c1_task_wait_for(ctx, c1_job_next_poll(job));
-	case SK_DELETE:
-	default: {
-		struct c1_resource_key key = s_key(job);
-		GATE(job->aws.rl_cfn);
-		if (job->call.attempt == 0 && c1_job_intent(job, ctx, &key, true) != 0) {
-			struct c1_api_error e = C1_API_ERROR_INIT;
-			snprintf(e.code, sizeof(e.code), "StateStore");
-			snprintf(e.message, sizeof(e.message), "%s", c1_error_last());
-			s_delete_failed(job, &e);
-			return s_finish(job);
-		}
-		rc = c1_cfn_delete_stack(&job->aws.cfn, &job->aws.view, t->name, NULL, &err);
-		switch (AFTER(job->aws.rl_cfn, rc, C1_ENOTFOUND, &err)) {
-		case C1_CALL_RETRY: return C1_TASK_WAIT;
-		case C1_CALL_FAIL:
-			if (!err.message[0])
-				snprintf(err.message, sizeof(err.message), "%s", c1_error_last());
-			s_delete_failed(job, &err);
-			return s_finish(job);
-		default: break;
-		}
-		job->outcome.wrote = true;
-		job->sub = SK_DELETE_POLL;
-		return c1_task_wait_for(ctx, c1_job_poll_begin(job, C1_TEMPLATE_POLL_STEP, C1_POLL_DELETE));
-	}
+	case C1_STACK_DELETED: return s_deleted(job);
+	case C1_STACK_FAILED:
+	default: return s_failed(job);
 	}
 }
 
@@ -754,9 +598,8 @@ static int s_run(struct c1_account_job *job, struct c1_task_ctx *ctx)
 	case ST_STACK: return s_stack(job, ctx);
 	case ST_FINISH:
 	default:
-		c1_cfn_stack_dispose(&t->cur);
-		t->cur_found = false;
-		if (job->run->mode == C1_MODE_DRIFT || job->run->mode == C1_MODE_PLAN)
+		c1_stack_machine_dispose(&t->sm);
+		if (!c1_job_policy(job)->acts)
 			job->outcome.drift_command = true;
 		return C1_TASK_DONE;
 	}

@@ -42,7 +42,7 @@ help_text = subprocess.run([simtest.c1sim_path(), "--help"], stdout=subprocess.P
                            text=True).stdout
 roles_trusted = ROLE_SWITCH in help_text
 eng = el.Engine(u, time_scale="0.005", extra_args=[ROLE_SWITCH] if roles_trusted else [])
-moto = simtest.Moto(u.root)
+moto = simtest.Moto(u.root).ready()
 eng.env["AWS_ENDPOINT_URL"] = moto.url
 
 cred = simtest.parse_aws_config(os.path.join(u.dir, "aws", "credentials"))["msp"]
