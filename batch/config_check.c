@@ -27,7 +27,7 @@ static void s_offline_destroy(struct c1_http_transport *self)
 
 static struct c1_http_transport s_offline = {s_offline_send, s_offline_destroy, NULL};
 
-static const char *const s_aws_services[] = {"sts", "cloudformation", "s3", "cloudtrail"};
+static const char *const s_aws_services[] = {"sts", "cloudformation", "s3", "cloudtrail", "iam"};
 
 /* One profile's verdict: NULL when fine, else the message (owned). */
 static char *s_check_profile(const struct c1_aws_config *cfg, const char *profile, const char *region,

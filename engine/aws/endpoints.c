@@ -249,6 +249,16 @@ int c1_aws_endpoint_resolve(struct c1_aws_endpoint *out, const struct c1_aws_con
 			goto done;
 		}
 	}
+	if (strcmp(service_id, "iam") == 0) {
+		/* Global: one endpoint per partition, signed for the partition's home region. */
+		bool cn = region && strncmp(region, "cn-", 3) == 0;
+		bool gov = region && strncmp(region, "us-gov-", 7) == 0;
+		ep.url = c1_strdup(cn    ? "https://iam.cn-north-1.amazonaws.com.cn"
+				   : gov ? "https://iam.us-gov.amazonaws.com"
+					 : "https://iam.amazonaws.com");
+		ep.signing_region = c1_strdup(cn ? "cn-north-1" : gov ? "us-gov-west-1" : "us-east-1");
+		goto done;
+	}
 	if (!region) {
 		c1_error_set(
 		    "no AWS region for profile \"%s\" to reach %s; set region in the profile, AWS_REGION, "

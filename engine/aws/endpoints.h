@@ -38,7 +38,8 @@ struct c1_aws_endpoint {
  * else the profile) skips 1-4; 1. AWS_ENDPOINT_URL_<SERVICE>; 2. AWS_ENDPOINT_URL; 3. the
  * profile's `services` section entry; 4. the profile's endpoint_url; 5. the public endpoint
  * (STS: global https://sts.amazonaws.com for region NULL/"aws-global", and with
- * sts_regional_endpoints=legacy for the legacy regions; regional otherwise).
+ * sts_regional_endpoints=legacy for the legacy regions; regional otherwise; IAM: the
+ * partition's global endpoint, signed for us-east-1, cn-north-1 or us-gov-west-1).
  * Returns 0, or C1_ECONFIG naming where a bad value came from: plain http to a non-loopback
  * host, unparsable URL, missing services section, invalid region or sts_regional_endpoints,
  * no region for a regional service. `out` is disposed with c1_aws_endpoint_dispose.

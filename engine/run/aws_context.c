@@ -137,12 +137,15 @@ int c1_aws_context_init(struct c1_aws_context *ctx, struct c1_aws_cache *cache, 
 	ctx->rl_sts = c1_ratelimit_key("sts", region, account_id);
 	ctx->rl_cfn = c1_ratelimit_key("cloudformation", region, account_id);
 	ctx->rl_s3 = c1_ratelimit_key("s3", region, account_id);
+	ctx->rl_iam = c1_ratelimit_key("iam", "global", account_id);
 	rc = c1_aws_endpoint_resolve(&ctx->ep_sts, cache->cfg, profile, "sts", region, NULL);
 	if (rc == 0)
 		rc = c1_aws_endpoint_resolve(&ctx->ep_cfn, cache->cfg, profile, "cloudformation", region,
 					     NULL);
 	if (rc == 0)
 		rc = c1_aws_endpoint_resolve(&ctx->ep_s3, cache->cfg, profile, "s3", region, NULL);
+	if (rc == 0)
+		rc = c1_aws_endpoint_resolve(&ctx->ep_iam, cache->cfg, profile, "iam", region, NULL);
 	if (rc != 0)
 		return rc;
 	struct c1_aws_target base = {cache->transport, NULL, region, c1_clock_system()};
@@ -154,6 +157,9 @@ int c1_aws_context_init(struct c1_aws_context *ctx, struct c1_aws_cache *cache, 
 	ctx->s3 = base;
 	ctx->s3.endpoint_url = ctx->ep_s3.url;
 	ctx->s3_path_style = ctx->ep_s3.overridden;
+	ctx->iam = base;
+	ctx->iam.endpoint_url = ctx->ep_iam.url;
+	ctx->iam.region = ctx->ep_iam.signing_region ? ctx->ep_iam.signing_region : region;
 	return c1_aws_cache_provider(cache, profile, &ctx->provider);
 }
 
@@ -187,11 +193,13 @@ void c1_aws_context_dispose(struct c1_aws_context *ctx)
 	c1_aws_endpoint_dispose(&ctx->ep_sts);
 	c1_aws_endpoint_dispose(&ctx->ep_cfn);
 	c1_aws_endpoint_dispose(&ctx->ep_s3);
+	c1_aws_endpoint_dispose(&ctx->ep_iam);
 	free(ctx->profile);
 	free(ctx->region);
 	free(ctx->account_id);
 	free(ctx->rl_sts);
 	free(ctx->rl_cfn);
 	free(ctx->rl_s3);
+	free(ctx->rl_iam);
 	memset(ctx, 0, sizeof(*ctx));
 }

@@ -110,11 +110,23 @@ void c1_diff_connector(const char *account_id, bool found, const char *have_role
 }
 
 void c1_diff_cloud_account(const char *account_id, bool found, const char *have_role, const char *want_role,
-			   struct c1_change *out)
+			   bool role_gone, struct c1_change *out)
 {
 	if (!found) {
 		s_change(out, C1_PLAN_CREATE, C1_DRIFT_CLOUDONE, "cloud_account", "missing", account_id,
 			 NULL);
+		return;
+	}
+	if (role_gone && have_role) {
+		s_change(out, C1_PLAN_UPDATE, C1_DRIFT_CLOUDONE, "cloud_account", "role_missing", want_role,
+			 have_role);
+		snprintf(
+		    out->note, sizeof(out->note),
+		    "re-register: its role %s no longer exists; apply deletes the Cloud One cloud account "
+		    "and registers the AWS account again with the c1_role stack's role (the new record "
+		    "starts "
+		    "afresh: what Cloud One kept for the old one is not carried over)",
+		    have_role);
 		return;
 	}
 	if (!s_role_differs(have_role, want_role)) {

@@ -78,11 +78,14 @@ void c1_diff_connector(const char *account_id, bool found, const char *have_role
 		       struct c1_change *out);
 
 /**
- * The Cloud One cloud account of `account_id`, as c1_diff_connector. A role
- * that differs is manual: Cloud One documents no call that changes it, and
- * registering it again would lose the record's settings.
+ * The Cloud One cloud account of `account_id`, as c1_diff_connector, and
+ * `role_gone`: IAM said its role no longer exists (NoSuchEntity). A gone
+ * role is an update: apply registers the account again (the note spells out
+ * what that loses). A role that differs and exists is manual: Cloud One
+ * documents no call that changes it, and registering again would lose the
+ * record's settings for no reason apply can see.
  */
 void c1_diff_cloud_account(const char *account_id, bool found, const char *have_role, const char *want_role,
-			   struct c1_change *out);
+			   bool role_gone, struct c1_change *out);
 
 #endif

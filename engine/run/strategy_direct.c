@@ -9,6 +9,7 @@
 #include "engine/run/strategy_direct.h"
 
 #include "engine/aws/cloudformation.h"
+#include "engine/aws/iam.h"
 #include "engine/core/alloc.h"
 #include "engine/core/error.h"
 #include "engine/core/log.h"
@@ -22,8 +23,10 @@
 
 enum direct_stage { ST_TENANT = 0, ST_SETUP, ST_PREFLIGHT, ST_STEPS, ST_ROLLBACK, ST_FINISH };
 enum preflight_phase { PF_CHECKS = 0, PF_STACKS };
-/* A Cloud One resource (RS_UPDATE: point the connector at the ws_role stack's role). */
-enum resource_phase { RS_OBSERVE = 0, RS_CREATE, RS_UPDATE, RS_RECHECK };
+/* A Cloud One resource. RS_UPDATE: point the connector at the ws_role stack's
+ * role. RS_ROLE_CHECK: ask IAM whether the cloud account's role still exists.
+ * RS_DEREGISTER: delete a cloud account whose role is gone, to register it again. */
+enum resource_phase { RS_OBSERVE = 0, RS_CREATE, RS_UPDATE, RS_RECHECK, RS_ROLE_CHECK, RS_DEREGISTER };
 /* An undo: offboard observes first (a rollback knows what it made), then deletes. */
 enum undo_phase { UNDO_OBSERVE = 0, UNDO_DELETE, UNDO_FINISHED };
 
@@ -47,6 +50,7 @@ struct direct {
 	long ca_conflict_status;
 	char *ca_cursor;
 	int ca_pages;
+	char *ca_have_role; /* the registered cloud account's role, while IAM is asked about it */
 };
 
 static struct direct *D(struct c1_account_job *job)
@@ -650,9 +654,35 @@ static int s_connector_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 	return d->rs == RS_UPDATE ? s_connector_update(job, ctx) : s_connector_create(job, ctx);
 }
 
-/* The cloud account found registered: adopt it, and judge its role. */
+/* The registered cloud account against the row, its role `role_arn` known
+ * gone or not: the mode decides; apply re-registers one whose role is gone. */
+static int s_cloud_account_judge(struct c1_account_job *job, const char *role_arn, bool role_gone)
+{
+	const char *acct = job->row->account_id;
+	struct c1_change ch;
+	c1_diff_cloud_account(acct, true, role_arn, job->c1_role_arn, role_gone, &ch);
+	int ret = C1_TASK_AGAIN;
+	if (!s_gate(job, &ch, true, &ret))
+		return ret;
+	if (ch.action == C1_PLAN_UPDATE) {
+		C1_INFO("account", "%s %s: cloud account's role %s is gone; registering the account again",
+			acct, job->region, role_arn);
+		D(job)->rs = RS_DEREGISTER;
+		return C1_TASK_AGAIN;
+	}
+	/* Apply cannot change it (c1_diff_cloud_account): report the drift, leave the record alone. */
+	c1_job_add_drift(job, ch.plane, ch.resource, ch.drift, ch.want, ch.have);
+	c1_job_reason(job, false, "%s", ch.note);
+	C1_WARN("account", "%s %s: %s", acct, job->region, ch.note);
+	return s_step_done(job, C1_PLAN_MANUAL);
+}
+
+/* The cloud account found registered: adopt it; a role other than the row's
+ * (or one the row cannot name yet) is asked about in IAM first, when it is a
+ * role of the row's own account (the only one its credentials can read). */
 static int s_cloud_account_found(struct c1_account_job *job, const char *role_arn)
 {
+	struct direct *d = D(job);
 	const char *acct = job->row->account_id;
 	struct c1_resource_key key = s_key(job, C1_RESOURCE_CLOUD_ACCOUNT, acct);
 	free(job->cloud_account_id);
@@ -660,16 +690,87 @@ static int s_cloud_account_found(struct c1_account_job *job, const char *role_ar
 	s_set_resource(job, acct);
 	job->steps[job->step].owned = s_ledger_owned(job, &key, acct);
 	job->steps[job->step].existed = true;
-	struct c1_change ch;
-	c1_diff_cloud_account(acct, true, role_arn, job->c1_role_arn, &ch);
-	int ret = C1_TASK_AGAIN;
-	if (!s_gate(job, &ch, true, &ret))
-		return ret;
-	/* Apply cannot change it (c1_diff_cloud_account): report the drift, leave the record alone. */
-	c1_job_add_drift(job, ch.plane, ch.resource, ch.drift, ch.want, ch.have);
-	c1_job_reason(job, false, "%s", ch.note);
-	C1_WARN("account", "%s %s: %s", acct, job->region, ch.note);
-	return s_step_done(job, C1_PLAN_MANUAL);
+	char role_account[13], role_name[72];
+	bool differs = role_arn && (!job->c1_role_arn || strcmp(role_arn, job->c1_role_arn) != 0);
+	if (differs && job->aws_ready &&
+	    c1_iam_role_arn_parse(role_arn, role_account, role_name, sizeof(role_name)) &&
+	    strcmp(role_account, acct) == 0) {
+		free(d->ca_have_role);
+		d->ca_have_role = c1_strdup(role_arn);
+		d->rs = RS_ROLE_CHECK;
+		return C1_TASK_AGAIN;
+	}
+	return s_cloud_account_judge(job, role_arn, false);
+}
+
+/* RS_ROLE_CHECK: IAM GetRole on the cloud account's role. Only NoSuchEntity
+ * says it is gone; any other answer leaves the record alone. */
+static int s_cloud_account_role_check(struct c1_account_job *job, struct c1_task_ctx *ctx)
+{
+	struct direct *d = D(job);
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	char role_account[13], role_name[72];
+	if (!c1_iam_role_arn_parse(d->ca_have_role, role_account, role_name, sizeof(role_name)))
+		return s_cloud_account_judge(job, d->ca_have_role, false);
+	GATE(job->aws.rl_iam);
+	int rc = c1_iam_get_role(&job->aws.iam, &job->aws.view, role_name, &err);
+	switch (c1_call_after(job->run, ctx, job->aws.rl_iam, rc, C1_ENOTFOUND, &err, true, &job->quota,
+			      &job->call)) {
+	case C1_CALL_RETRY: return C1_TASK_WAIT;
+	case C1_CALL_FAIL:
+		C1_INFO("account",
+			"%s %s: cannot tell whether role %s exists (%s); the cloud account is left as it is",
+			job->row->account_id, job->region, d->ca_have_role,
+			err.code[0] ? err.code : c1_error_last());
+		return s_cloud_account_judge(job, d->ca_have_role, false);
+	default: break;
+	}
+	return s_cloud_account_judge(job, d->ca_have_role, rc == C1_ENOTFOUND);
+}
+
+/* RS_DEREGISTER: delete the cloud account whose role is gone, then register
+ * it again under this row's claim. Another row of the AWS account (another
+ * region) may have got there first: then look again. */
+static int s_cloud_account_deregister(struct c1_account_job *job, struct c1_task_ctx *ctx)
+{
+	struct direct *d = D(job);
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	const char *acct = job->row->account_id;
+	struct c1_cloud_index *idx = job->tenant->cloud_index;
+	struct c1_resource_key key = s_key(job, C1_RESOURCE_CLOUD_ACCOUNT, acct);
+	if (!job->c1_role_arn) {
+		c1_error_set("the c1_role stack gave no CloudOneRoleArn output to register the account with");
+		return s_step_fail(job, NULL, "missing role");
+	}
+	char *role = NULL;
+	bool same = c1_cloud_index_lookup(idx, acct, job, &role) == C1_CLOUD_PRESENT && role &&
+		    strcmp(role, d->ca_have_role) == 0;
+	free(role);
+	if (!same) {
+		d->rs = RS_OBSERVE;
+		return C1_TASK_AGAIN;
+	}
+	GATE(s_rl_c1(job));
+	if (job->call.attempt == 0 && c1_job_intent(job, ctx, &key, true) != 0)
+		return s_step_fail(job, NULL, "cloud account delete not sent");
+	int rc = c1_cloudone_cloud_account_delete(&job->tenant->c1, acct, &err);
+	switch (AFTER(s_rl_c1(job), rc, C1_ENOTFOUND, &err)) {
+	case C1_CALL_RETRY: return C1_TASK_WAIT;
+	case C1_CALL_FAIL:
+		return s_step_fail(job, &err, "deleting the cloud account to register it again failed");
+	default: break;
+	}
+	c1_cloud_index_remove(idx, acct);
+	c1_job_state_written(job->run, c1_state_resource_deleted(job->run->state, &key, job->run->run_id));
+	job->steps[job->step].wrote = true;
+	job->outcome.was_onboarded = true; /* it had a cloud account: this run repairs it */
+	if (!c1_cloud_index_claim(idx, acct, job)) {
+		d->rs = RS_OBSERVE;
+		return C1_TASK_AGAIN;
+	}
+	d->ca_claimed = true;
+	d->rs = RS_CREATE;
+	return C1_TASK_AGAIN;
 }
 
 static int s_cloud_account_unconfirmed_conflict(struct c1_account_job *job)
@@ -775,7 +876,7 @@ static int s_cloud_account_observe(struct c1_account_job *job, struct c1_task_ct
 	default: break;
 	}
 	struct c1_change ch;
-	c1_diff_cloud_account(acct, false, NULL, job->c1_role_arn, &ch);
+	c1_diff_cloud_account(acct, false, NULL, job->c1_role_arn, false, &ch);
 	int ret = C1_TASK_AGAIN;
 	if (!s_gate(job, &ch, false, &ret))
 		return ret;
@@ -838,6 +939,8 @@ static int s_cloud_account_step(struct c1_account_job *job, struct c1_task_ctx *
 	switch (d->rs) {
 	case RS_OBSERVE: return s_cloud_account_observe(job, ctx);
 	case RS_RECHECK: return s_cloud_account_recheck(job, ctx);
+	case RS_ROLE_CHECK: return s_cloud_account_role_check(job, ctx);
+	case RS_DEREGISTER: return s_cloud_account_deregister(job, ctx);
 	case RS_CREATE:
 	case RS_UPDATE:
 	default: break;
@@ -1311,6 +1414,7 @@ static int s_finish(struct c1_account_job *job)
 	if (d->ca_claimed)
 		c1_cloud_index_unclaim(job->tenant->cloud_index, job->row->account_id, job);
 	free(d->ca_cursor);
+	free(d->ca_have_role);
 	job->outcome.drift_command = p->records_plan || p->reports_drift;
 	if (p->records_plan)
 		c1_job_plan_outcome(job);

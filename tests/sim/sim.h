@@ -55,6 +55,7 @@ struct sim_service {
 };
 
 extern const struct sim_service sim_service_sts;
+extern const struct sim_service sim_service_iam;
 extern const struct sim_service sim_service_cloudformation;
 extern const struct sim_service sim_service_s3;
 extern const struct sim_service sim_service_cloudtrail;
@@ -211,6 +212,10 @@ void sim_cloudtrail_trail_remove(const char *account_id, const char *name);
  */
 bool sim_cfn_role_lookup(const char *account_id, const char *role_arn, char *external_id_out, size_t ext_len,
 			 char *principal_out, size_t principal_len);
+/** The ARN of the live role named `name` (no path) that a stack made in `account_id`; false when none. */
+bool sim_cfn_role_named(const char *account_id, const char *name, char *arn_out, size_t arn_len);
+/** IAM: a role made outside CloudFormation (by hand) exists from now on (a drift injection names it). */
+void sim_iam_add_role(const char *role_arn);
 
 /* sim_cloudone.c: what the CloudTrail forwarder stack's custom resource
  * reports to Cloud One. Returns 0 when `service_token` is a token Cloud One

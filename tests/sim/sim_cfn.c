@@ -2679,6 +2679,33 @@ bool sim_cfn_role_lookup(const char *account_id, const char *role_arn, char *ext
 	return found;
 }
 
+bool sim_cfn_role_named(const char *account_id, const char *name, char *arn_out, size_t arn_len)
+{
+	bool found = false;
+
+	if (arn_len)
+		arn_out[0] = '\0';
+	if (!account_id || !name)
+		return false;
+	pthread_mutex_lock(&s_lock);
+	settle_locked(cfn_now(NULL), false, &s_deferred);
+	const struct acct_stacks *a = acct_stacks(account_id, false);
+	for (size_t i = 0; a && i < a->n && !found; i++) {
+		const struct cfn_stack *st = a->v[i];
+		for (size_t k = 0; k < st->nres && !found; k++) {
+			const struct cfn_resource *r = &st->res[k];
+			if (strcmp(r->type, "AWS::IAM::Role") != 0 || !r->arn || !r->physical_id ||
+			    strcmp(r->physical_id, name) != 0 || !r->created || !resource_live(r))
+				continue;
+			found = true;
+			if (arn_len)
+				snprintf(arn_out, arn_len, "%s", r->arn);
+		}
+	}
+	pthread_mutex_unlock(&s_lock);
+	return found;
+}
+
 void sim_cfn_test_advance_ms(int64_t ms)
 {
 	pthread_mutex_lock(&s_lock);

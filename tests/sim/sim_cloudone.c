@@ -1358,14 +1358,18 @@ static char *s_drift_role(const char *kind, const json_t *spec, const char *acco
 {
 	char role_account[16];
 	json_t *v = json_object_get(spec, "value");
-	if (!v || json_is_null(v))
-		return c1_asprintf("arn:aws:iam::%s:role/c1sim-foreign-role", account);
+	if (!v || json_is_null(v)) {
+		char *role = c1_asprintf("arn:aws:iam::%s:role/c1sim-foreign-role", account);
+		sim_iam_add_role(role); /* someone made it: IAM knows it */
+		return role;
+	}
 	if (!json_is_string(v) || !s_role_account(json_string_value(v), role_account)) {
 		snprintf(err, err_len,
 			 "%s: \"value\" must be an IAM role ARN (arn:aws:iam::<12 digits>:role/<name>)",
 			 kind);
 		return NULL;
 	}
+	sim_iam_add_role(json_string_value(v));
 	return c1_strdup(json_string_value(v));
 }
 

@@ -32,6 +32,16 @@ __attribute__((weak)) bool sim_cfn_role_lookup(const char *account_id, const cha
 	return false;
 }
 
+__attribute__((weak)) bool sim_cfn_role_named(const char *account_id, const char *name, char *arn_out,
+					      size_t arn_len)
+{
+	(void)account_id;
+	(void)name;
+	if (arn_len)
+		arn_out[0] = '\0';
+	return false;
+}
+
 __attribute__((weak)) int sim_cloudone_cloudtrail_stack_event(const char *account_id, const char *region,
 							      const char *service_token, bool created)
 {

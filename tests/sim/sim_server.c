@@ -61,8 +61,8 @@ static size_t s_counter_cap;
 static bool s_verbose;
 
 static const struct sim_service *const s_service_table[] = {
-    &sim_service_sts,        &sim_service_cloudformation, &sim_service_s3,
-    &sim_service_cloudtrail, &sim_service_cloudone,       &sim_service_visionone,
+    &sim_service_sts,        &sim_service_iam,      &sim_service_cloudformation, &sim_service_s3,
+    &sim_service_cloudtrail, &sim_service_cloudone, &sim_service_visionone,
 };
 
 const struct sim_service *const *sim_services(size_t *count)
@@ -365,7 +365,7 @@ static void s_format_amz_date(char out[17], int64_t t)
 
 static const char *s_aws_service(const char *name)
 {
-	static const char *const known[] = {"sts", "cloudformation", "s3", "cloudtrail"};
+	static const char *const known[] = {"sts", "iam", "cloudformation", "s3", "cloudtrail"};
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 		if (name && strcmp(name, known[i]) == 0)
 			return known[i];
@@ -447,10 +447,10 @@ static bool s_aws_authenticate(struct sim_request *req, struct sim_response *res
 	}
 	const char *service = s_aws_service(az.service);
 	if (!service) {
-		snprintf(
-		    detail, sizeof(detail),
-		    "c1sim does not simulate the AWS service '%.40s' (sts, cloudformation, s3, cloudtrail)",
-		    az.service ? az.service : "");
+		snprintf(detail, sizeof(detail),
+			 "c1sim does not simulate the AWS service '%.40s' (sts, iam, cloudformation, s3, "
+			 "cloudtrail)",
+			 az.service ? az.service : "");
 		sim_respond_aws_query_error(resp, 400, sim_aws_xmlns("sts"), "Sender", "UnrecognizedService",
 					    detail);
 		snprintf(req->route, sizeof(req->route), "(unknown service)");

@@ -8,6 +8,7 @@
 #include "engine/core/alloc.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,3 +258,112 @@ static void s_handle(struct sim_request *req, struct sim_response *resp)
 }
 
 const struct sim_service sim_service_sts = {"sts", s_handle, NULL, NULL, NULL};
+
+/* ---- IAM (2010-05-08): GetRole, all c1onboard asks IAM. A role exists when
+ * a live stack made it, when it is the organization's access role, or when a
+ * drift injection named it (a role someone made by hand). ---- */
+
+#define S_IAM_NS "https://iam.amazonaws.com/doc/2010-05-08/"
+
+static pthread_mutex_t s_iam_lock = PTHREAD_MUTEX_INITIALIZER;
+static char **s_iam_roles; /* ARNs of roles made outside CloudFormation */
+static size_t s_iam_nroles;
+
+void sim_iam_add_role(const char *role_arn)
+{
+	pthread_mutex_lock(&s_iam_lock);
+	bool known = false;
+	for (size_t i = 0; i < s_iam_nroles && !known; i++)
+		known = strcmp(s_iam_roles[i], role_arn) == 0;
+	if (!known) {
+		s_iam_roles = c1_realloc(s_iam_roles, (s_iam_nroles + 1) * sizeof(*s_iam_roles));
+		s_iam_roles[s_iam_nroles++] = c1_strdup(role_arn);
+	}
+	pthread_mutex_unlock(&s_iam_lock);
+}
+
+/* The ARN of `account`'s hand-made role `name`, into arn_out; false when none. */
+static bool s_iam_hand_made(const char *account, const char *name, char *arn_out, size_t arn_len)
+{
+	bool found = false;
+	pthread_mutex_lock(&s_iam_lock);
+	for (size_t i = 0; i < s_iam_nroles && !found; i++) {
+		char acct[13];
+		const char *n = NULL;
+		if (s_parse_role_arn(s_iam_roles[i], acct, &n) && strcmp(acct, account) == 0 &&
+		    strcmp(n, name) == 0) {
+			snprintf(arn_out, arn_len, "%s", s_iam_roles[i]);
+			found = true;
+		}
+	}
+	pthread_mutex_unlock(&s_iam_lock);
+	return found;
+}
+
+static void s_iam_reset(void)
+{
+	pthread_mutex_lock(&s_iam_lock);
+	for (size_t i = 0; i < s_iam_nroles; i++)
+		free(s_iam_roles[i]);
+	free(s_iam_roles);
+	s_iam_roles = NULL;
+	s_iam_nroles = 0;
+	pthread_mutex_unlock(&s_iam_lock);
+}
+
+static void s_get_role(struct sim_request *req, struct sim_response *resp)
+{
+	char *name = sim_form_get(req, "RoleName");
+	char arn[512] = "";
+	char msg[300];
+	char rid[40];
+	char tag[5];
+	if (!name || !*name) {
+		sim_respond_aws_query_error(resp, 400, S_IAM_NS, "Sender", "ValidationError",
+					    "1 validation error detected: Value null at 'roleName' failed to "
+					    "satisfy constraint: Member must not be null");
+		free(name);
+		return;
+	}
+	bool found = strcmp(name, S_ORG_ROLE) == 0;
+	if (found)
+		snprintf(arn, sizeof(arn), "arn:aws:iam::%s:role/%s", req->account_id, name);
+	found = found || sim_cfn_role_named(req->account_id, name, arn, sizeof(arn)) ||
+		s_iam_hand_made(req->account_id, name, arn, sizeof(arn));
+	if (!found) {
+		snprintf(msg, sizeof(msg), "The role with name %.64s cannot be found.", name);
+		sim_respond_aws_query_error(resp, 404, S_IAM_NS, "Sender", "NoSuchEntity", msg);
+		free(name);
+		return;
+	}
+	struct c1_buf xml = C1_BUF_INIT;
+	s_tag4(tag, name);
+	sim_new_request_id(rid, sizeof(rid));
+	c1_buf_puts(&xml, "<GetRoleResponse xmlns=\"" S_IAM_NS "\">\n  <GetRoleResult>\n    <Role>\n"
+			  "      <Path>/</Path>\n      <Arn>");
+	sim_xml_escape(&xml, arn);
+	c1_buf_puts(&xml, "</Arn>\n      <RoleName>");
+	sim_xml_escape(&xml, name);
+	c1_buf_printf(&xml,
+		      "</RoleName>\n      <RoleId>AROA%s%s</RoleId>\n"
+		      "      <CreateDate>2026-01-01T00:00:00Z</CreateDate>\n    </Role>\n  </GetRoleResult>\n"
+		      "  <ResponseMetadata>\n    <RequestId>%s</RequestId>\n  </ResponseMetadata>\n"
+		      "</GetRoleResponse>\n",
+		      req->account_id, tag, rid);
+	s_send(resp, &xml, rid);
+	c1_buf_dispose(&xml);
+	free(name);
+}
+
+static void s_iam_handle(struct sim_request *req, struct sim_response *resp)
+{
+	char msg[200];
+	if (strcmp(req->route, "GetRole") == 0) {
+		s_get_role(req, resp);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "Could not find operation %.100s for version 2010-05-08", req->route);
+	sim_respond_aws_query_error(resp, 400, S_IAM_NS, "Sender", "InvalidAction", msg);
+}
+
+const struct sim_service sim_service_iam = {"iam", s_iam_handle, NULL, NULL, s_iam_reset};

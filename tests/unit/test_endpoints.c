@@ -261,3 +261,25 @@ C1_TEST(region_for_profile)
 	C1_CHECK_CONTAINS(c1_error_last(), "/t/config:4");
 	c1_aws_config_free(cfg);
 }
+
+/* IAM is global: one endpoint per partition, signed for its home region (as botocore resolves it). */
+C1_TEST(iam_is_global_per_partition)
+{
+	static const char *const cases[][3] = {
+	    {"eu-west-1", "https://iam.amazonaws.com", "us-east-1"},
+	    {"cn-north-1", "https://iam.cn-north-1.amazonaws.com.cn", "cn-north-1"},
+	    {"us-gov-west-1", "https://iam.us-gov.amazonaws.com", "us-gov-west-1"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct fake_env fe = {no_vars};
+		struct c1_aws_env env = {fake_getenv, &fe};
+		struct c1_aws_endpoint ep = C1_AWS_ENDPOINT_INIT;
+		C1_CHECK_INT(c1_aws_endpoint_resolve(&ep, NULL, "x", "iam", cases[i][0], &env), ==, 0);
+		C1_CHECK_STR(ep.url, cases[i][1]);
+		C1_CHECK_STR(ep.signing_region, cases[i][2]);
+		c1_aws_endpoint_dispose(&ep);
+	}
+	/* an override wins, as for every service */
+	static const char *const vars[] = {"AWS_ENDPOINT_URL_IAM", "http://127.0.0.1:4566", NULL};
+	C1_CHECK_STR(resolve(NULL, "x", "iam", "eu-west-1", vars, NULL), "http://127.0.0.1:4566");
+}
