@@ -432,7 +432,30 @@ C1_TEST(diff_cloud_account_table)
 		const struct role_case *c = &s_role_cases[i];
 		struct c1_change out;
 		memset(&out, 0x5a, sizeof(out));
-		c1_diff_cloud_account(ACCOUNT, c->found, c->have_role, c->want_role, &out);
+		c1_diff_cloud_account(ACCOUNT, c->found, c->have_role, c->want_role, false, &out);
 		s_check_change(c->label, &out, C1_DRIFT_CLOUDONE, "cloud_account", &c->cloud_account);
 	}
+}
+
+/* IAM said the role is gone (NoSuchEntity): whatever the row wants, apply registers the account again. */
+C1_TEST(diff_cloud_account_role_gone_is_a_reregistration)
+{
+	static const char *const wants[] = {ROLE_A, NULL};
+	for (size_t i = 0; i < 2; i++) {
+		struct c1_change out;
+		c1_diff_cloud_account(ACCOUNT, true, ROLE_B, wants[i], true, &out);
+		C1_CHECK_INT(out.action, ==, C1_PLAN_UPDATE);
+		C1_CHECK_STR(out.drift, "role_missing");
+		C1_CHECK_STR(out.have, ROLE_B);
+		C1_CHECK(wants[i] ? out.want && strcmp(out.want, ROLE_A) == 0 : out.want == NULL);
+		C1_CHECK_CONTAINS(out.note, "re-register");
+		C1_CHECK_CONTAINS(out.note, ROLE_B);
+		C1_CHECK_CONTAINS(out.note, "not carried over");
+	}
+	/* gone but absent, or with no role to name: nothing to re-register */
+	struct c1_change out;
+	c1_diff_cloud_account(ACCOUNT, false, NULL, ROLE_A, true, &out);
+	C1_CHECK_INT(out.action, ==, C1_PLAN_CREATE);
+	c1_diff_cloud_account(ACCOUNT, true, NULL, ROLE_A, true, &out);
+	C1_CHECK_INT(out.action, ==, C1_PLAN_UNCHANGED);
 }
