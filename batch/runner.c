@@ -1,6 +1,6 @@
 /* The runner: wires the run-wide pieces together, admits the accounts and
  * turns their records into report.json. */
-#include "engine/run/runner.h"
+#include "batch/runner.h"
 
 #include "batch/exit_codes.h"
 #include "engine/core/alloc.h"
