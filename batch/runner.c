@@ -3,6 +3,7 @@
 #include "batch/runner.h"
 
 #include "batch/exit_codes.h"
+#include "batch/progress.h"
 #include "engine/core/alloc.h"
 #include "engine/core/clock.h"
 #include "engine/core/error.h"
@@ -11,7 +12,6 @@
 #include "engine/net/http_curl.h"
 #include "engine/run/io_park.h"
 #include "engine/run/lock.h"
-#include "engine/run/progress.h"
 #include "engine/run/strategy_direct.h"
 #include "engine/run/strategy_template.h"
 #include "engine/run/tenant.h"
