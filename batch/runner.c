@@ -260,10 +260,11 @@ static void s_runner_init(struct s_runner *r, const struct c1_runner_input *in)
 	pthread_mutex_init(&r->feed.lock, NULL);
 	r->run.mode = in->mode;
 	r->run.strategy = in->strategy ? in->strategy : &c1_strategy_direct;
-	if (!in->strategy && r->opts->strategy == C1_STRATEGY_TEMPLATE) {
-		c1_strategy_template_configure(r->opts);
+	if (!in->strategy && r->opts->strategy == C1_STRATEGY_TEMPLATE)
 		r->run.strategy = &c1_strategy_template;
-	}
+	r->run.template_url = r->opts->template_url;
+	r->run.qs_bucket = r->opts->qs_bucket;
+	r->run.qs_prefix = r->opts->qs_prefix;
 	pthread_mutex_init(&r->run.out_lock, NULL);
 	c1_retry_quota_init(&r->run.quota, 0);
 }

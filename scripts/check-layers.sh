@@ -28,8 +28,6 @@ engine/run/account_job.c reports/report_json.h
 engine/run/account_job.h batch/account.h
 engine/run/account_job.h reports/model.h
 engine/run/state.c reports/report_json.h
-engine/run/strategy_template.h batch/options.h
-engine/run/strategy_template.h reports/model.h
 "
 
 found=""

@@ -10,7 +10,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 enum { T_APIKEY = 0, T_V1_CHECK, T_V1_TOKEN, T_V1_CONNECT, T_EXTERNAL_ID, T_DONE };
 
@@ -115,10 +114,10 @@ static int s_run(struct c1_task *task, struct c1_task_ctx *ctx)
 		st.c1_account_id = t->c1_account_id;
 		st.c1_region = t->c1_region;
 		c1_job_state_written(t->run, c1_state_tenant_upsert(t->run->state, t->run->run_id, &st));
-		/* The all-in-one template's Lambdas link Vision One themselves. */
-		t->phase = (mode == C1_MODE_OFFBOARD || strcmp(t->run->strategy->name, "template") == 0)
-			       ? T_DONE
-			       : T_V1_CHECK;
+		/* Offboard leaves the link alone; a strategy that links Vision One
+		 * itself (the all-in-one template's Lambdas) needs no link step. */
+		t->phase =
+		    (mode == C1_MODE_OFFBOARD || t->run->strategy->links_visionone) ? T_DONE : T_V1_CHECK;
 		if (t->phase == T_DONE) {
 			t->visionone = C1_V1_UNKNOWN;
 			return s_finish(t);
