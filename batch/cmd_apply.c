@@ -1,9 +1,9 @@
 /* c1onboard apply: checks the spreadsheet and configuration like validate, then
- * runs every selected account through the engine (engine/run/runner). */
+ * runs every selected account through the engine (batch/runner). */
 #include "batch/commands.h"
 #include "batch/exit_codes.h"
 #include "batch/run_input.h"
-#include "engine/run/runner.h"
+#include "batch/runner.h"
 
 int c1_cmd_apply(const struct c1_options *opts)
 {

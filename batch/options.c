@@ -3,6 +3,7 @@
 #include "engine/core/parse.h"
 #include "engine/core/alloc.h"
 #include "engine/core/error.h"
+#include "engine/run/strategy_template.h"
 
 #include <ctype.h>
 #include <errno.h>

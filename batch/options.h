@@ -54,10 +54,6 @@ struct c1_options {
 };
 
 #define C1_DEFAULT_CONCURRENCY 8
-#define C1_DEFAULT_TEMPLATE_URL                                                                   \
-	"https://cloudone-community.s3.us-east-1.amazonaws.com/templates/trend-cloudone-onboard/" \
-	"main.template.yaml"
-#define C1_DEFAULT_QS_BUCKET "cloudone-community"
 
 /**
  * Parse argv (argv[0] is the subcommand name) for a subcommand accepting

@@ -27,17 +27,7 @@ KNOWN="
 engine/run/account_job.c reports/report_json.h
 engine/run/account_job.h batch/account.h
 engine/run/account_job.h reports/model.h
-engine/run/runner.c batch/exit_codes.h
-engine/run/runner.c reports/report_json.h
-engine/run/runner.c reports/spool.h
-engine/run/runner.h batch/account.h
-engine/run/runner.h batch/options.h
-engine/run/runner.h batch/secrets.h
 engine/run/state.c reports/report_json.h
-engine/run/state.h reports/model.h
-engine/run/steps.h reports/model.h
-engine/run/strategy_template.h batch/options.h
-engine/run/strategy_template.h reports/model.h
 "
 
 found=""

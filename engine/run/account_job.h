@@ -36,6 +36,8 @@ struct c1_strategy_ops {
 	int (*run)(struct c1_account_job *job, struct c1_task_ctx *ctx);
 	/** Optional: add what only this strategy knows to the account's report entry. */
 	void (*report)(struct c1_account_job *job, struct c1_report_account *out);
+	/** The strategy links Vision One itself (the template's Lambdas do): tenants skip their link step. */
+	bool links_visionone;
 };
 
 /** The tries of one remote call, across the task runs that retry it. */
@@ -62,6 +64,9 @@ struct c1_run_shared {
 	struct c1_aws_cache *aws;
 	struct c1_http_transport *transport;
 	const struct c1_strategy_ops *strategy;
+	/* Where strategy template's stack comes from (--template-url, --qs-bucket,
+	 * --qs-prefix); NULL: the published template. Borrowed for the run. */
+	const char *template_url, *qs_bucket, *qs_prefix;
 	int64_t poll_min_ms, poll_max_ms; /* stack polling backoff */
 	/* The shortest poll wait that found each kind of stack operation
 	 * complete (c1_job_poll_begin's index); 0 = none yet. A stack of the

@@ -6,8 +6,9 @@
 
 #include "engine/core/clock.h"
 #include "engine/core/error.h"
-#include "reports/model.h"
+#include "engine/core/status.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,7 @@
  * open a new one in the child.
  */
 struct c1_state;
+struct c1_report; /* reports/model.h: what c1_state_load_report rebuilds */
 
 /** Commit grouped step/account/tenant rows now (the runner calls it while it waits). */
 C1_MUST_CHECK int c1_state_flush(struct c1_state *st);

@@ -4,7 +4,7 @@
 #ifndef C1_RUN_STEPS_H
 #define C1_RUN_STEPS_H
 
-#include "reports/model.h"
+#include "engine/core/status.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1469,4 +1469,5 @@ static int s_run(struct c1_account_job *job, struct c1_task_ctx *ctx)
 	}
 }
 
-const struct c1_strategy_ops c1_strategy_direct = {"direct", s_run, NULL};
+const struct c1_strategy_ops c1_strategy_direct = {
+    .name = "direct", .run = s_run, .report = NULL, .links_visionone = false};

@@ -50,25 +50,14 @@ struct tmpl {
 	enum delete_reason del_why;
 };
 
-static struct {
-	const char *template_url, *qs_bucket, *qs_prefix;
-} s_cfg;
-
-void c1_strategy_template_configure(const struct c1_options *opts)
+static const char *s_bucket(const struct c1_run_shared *run)
 {
-	s_cfg.template_url = opts ? opts->template_url : NULL;
-	s_cfg.qs_bucket = opts ? opts->qs_bucket : NULL;
-	s_cfg.qs_prefix = opts ? opts->qs_prefix : NULL;
+	return run->qs_bucket && *run->qs_bucket ? run->qs_bucket : C1_DEFAULT_QS_BUCKET;
 }
 
-static const char *s_bucket(void)
+static const char *s_prefix(const struct c1_run_shared *run)
 {
-	return s_cfg.qs_bucket && *s_cfg.qs_bucket ? s_cfg.qs_bucket : C1_DEFAULT_QS_BUCKET;
-}
-
-static const char *s_prefix(void)
-{
-	return s_cfg.qs_prefix ? s_cfg.qs_prefix : "";
+	return run->qs_prefix ? run->qs_prefix : "";
 }
 
 int c1_strategy_template_url(char *out, size_t n, const char *template_url, const char *qs_bucket,
@@ -218,8 +207,8 @@ static void s_spec(struct c1_account_job *job, struct spec *s)
 	    (struct c1_cfn_parameter){"CreateNewTrail", new_trail ? "true" : "false", false};
 	s->params[s->nparams++] = (struct c1_cfn_parameter){
 	    "ExistingCloudtrailBucketName", new_trail || !job->row->bucket[0] ? "" : job->row->bucket, false};
-	s->params[s->nparams++] = (struct c1_cfn_parameter){"QSS3BucketName", s_bucket(), false};
-	s->params[s->nparams++] = (struct c1_cfn_parameter){"QSS3KeyPrefix", s_prefix(), false};
+	s->params[s->nparams++] = (struct c1_cfn_parameter){"QSS3BucketName", s_bucket(job->run), false};
+	s->params[s->nparams++] = (struct c1_cfn_parameter){"QSS3KeyPrefix", s_prefix(job->run), false};
 }
 
 /* ---- preflight ---- */
@@ -482,8 +471,8 @@ static bool s_input(struct c1_account_job *job, struct spec *s, struct c1_cfn_ta
 {
 	static const char *const caps[] = {"CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"};
 	s_spec(job, s);
-	if (c1_strategy_template_url(s->url, sizeof(s->url), s_cfg.template_url, s_cfg.qs_bucket,
-				     s_cfg.qs_prefix) != 0) {
+	if (c1_strategy_template_url(s->url, sizeof(s->url), job->run->template_url, job->run->qs_bucket,
+				     job->run->qs_prefix) != 0) {
 		s_fail(job, NULL, "bad template URL");
 		return false;
 	}
@@ -642,4 +631,5 @@ void c1_strategy_template_report(struct c1_account_job *job, struct c1_report_ac
 	}
 }
 
-const struct c1_strategy_ops c1_strategy_template = {"template", s_run, c1_strategy_template_report};
+const struct c1_strategy_ops c1_strategy_template = {
+    .name = "template", .run = s_run, .report = c1_strategy_template_report, .links_visionone = true};

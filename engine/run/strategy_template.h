@@ -6,24 +6,21 @@
 #ifndef C1_RUN_STRATEGY_TEMPLATE_H
 #define C1_RUN_STRATEGY_TEMPLATE_H
 
-#include "batch/options.h"
 #include "engine/run/account_job.h"
-#include "reports/model.h"
 
 #include <stddef.h>
 
 /* The step name of the template stack in report.json and the state store. */
 #define C1_TEMPLATE_STEP_NAME "template"
 
-extern const struct c1_strategy_ops c1_strategy_template;
+/* The published all-in-one template and the community bucket its Lambdas'
+ * code comes from (the defaults of --template-url and --qs-bucket). */
+#define C1_DEFAULT_TEMPLATE_URL                                                                   \
+	"https://cloudone-community.s3.us-east-1.amazonaws.com/templates/trend-cloudone-onboard/" \
+	"main.template.yaml"
+#define C1_DEFAULT_QS_BUCKET "cloudone-community"
 
-/**
- * Take the template options of the run (--template-url, --qs-bucket,
- * --qs-prefix) before any job runs. `opts` is borrowed and must outlive the
- * run. Without a call the seed's defaults apply. Not thread-safe: call it
- * once, before the scheduler starts.
- */
-void c1_strategy_template_configure(const struct c1_options *opts);
+extern const struct c1_strategy_ops c1_strategy_template;
 
 /**
  * The TemplateURL a run deploys, into `out` (`n` bytes). An explicit

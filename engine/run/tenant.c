@@ -10,7 +10,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 enum { T_APIKEY = 0, T_V1_CHECK, T_V1_TOKEN, T_V1_CONNECT, T_EXTERNAL_ID, T_DONE };
 
@@ -67,147 +66,171 @@ static int s_finish(struct c1_tenant *t)
 			return g_;                             \
 	} while (0)
 
+/* A signal stopped the run: the step the tenant was in fails as interrupted. */
+static int s_interrupted(struct c1_tenant *t)
+{
+	struct c1_api_error e = C1_API_ERROR_INIT;
+	snprintf(e.code, sizeof(e.code), "Cancelled");
+	snprintf(e.message, sizeof(e.message), "the run was interrupted");
+	s_fail(t, t->phase == T_APIKEY ? C1_STEP_CLOUDONE_ACCOUNT : C1_STEP_VISIONONE_LINK, &e,
+	       "interrupted");
+	return s_finish(t);
+}
+
+/* T_APIKEY: the API key names the Cloud One account and its region; the
+ * tenant row is written, then the Vision One link is checked (or skipped). */
+static int s_resolve_apikey(struct c1_tenant *t, struct c1_task_ctx *ctx)
+{
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	GATE();
+	s_step_begin(t, 0);
+	struct c1_cloudone_apikey key = C1_CLOUDONE_APIKEY_INIT;
+	int rc = c1_cloudone_get_apikey(&key, &t->c1, &err);
+	switch (c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->run->quota, &t->call)) {
+	case C1_CALL_RETRY: c1_cloudone_apikey_dispose(&key); return C1_TASK_WAIT;
+	case C1_CALL_FAIL:
+		c1_cloudone_apikey_dispose(&key);
+		s_fail(t, C1_STEP_CLOUDONE_ACCOUNT, &err, "the Cloud One API key could not be resolved");
+		return s_finish(t);
+	default: break;
+	}
+	snprintf(t->c1_account_id, sizeof(t->c1_account_id), "%s", key.account_id);
+	snprintf(t->c1_region, sizeof(t->c1_region), "%s", key.region);
+	c1_cloudone_apikey_dispose(&key);
+	t->aws_region = c1_regions_aws_for_cloudone(t->c1_region);
+	if (!t->aws_region || c1_cloudone_client_set_region(&t->c1, t->c1_region) != 0) {
+		struct c1_api_error e = C1_API_ERROR_INIT;
+		snprintf(e.code, sizeof(e.code), "UnknownRegion");
+		snprintf(e.message, sizeof(e.message),
+			 "Cloud One region \"%s\" has no AWS region in c1onboard's table", t->c1_region);
+		s_fail(t, C1_STEP_CLOUDONE_ACCOUNT, &e, "unsupported Cloud One region");
+		return s_finish(t);
+	}
+	s_step_done(t, 0);
+	struct c1_state_tenant st = {0};
+	st.api_key_id = t->key_id;
+	st.c1_account_id = t->c1_account_id;
+	st.c1_region = t->c1_region;
+	c1_job_state_written(t->run, c1_state_tenant_upsert(t->run->state, t->run->run_id, &st));
+	/* Offboard leaves the link alone; a strategy that links Vision One
+	 * itself (the all-in-one template's Lambdas) needs no link step. */
+	t->phase =
+	    (t->run->mode == C1_MODE_OFFBOARD || t->run->strategy->links_visionone) ? T_DONE : T_V1_CHECK;
+	if (t->phase == T_DONE) {
+		t->visionone = C1_V1_UNKNOWN;
+		return s_finish(t);
+	}
+	return C1_TASK_AGAIN;
+}
+
+/* T_V1_CHECK: is Cloud One linked to Vision One? Only apply links it. */
+static int s_check_visionone_link(struct c1_tenant *t, struct c1_task_ctx *ctx)
+{
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	GATE();
+	s_step_begin(t, 1);
+	struct c1_cloudone_v1_registration reg = C1_CLOUDONE_V1_REGISTRATION_INIT;
+	int rc = c1_cloudone_get_connector_registration(&reg, &t->c1, &err);
+	c1_cloudone_v1_registration_dispose(&reg);
+	switch (
+	    c1_call_after(t->run, ctx, t->rl_key, rc, C1_ENOTFOUND, &err, false, &t->run->quota, &t->call)) {
+	case C1_CALL_RETRY: return C1_TASK_WAIT;
+	case C1_CALL_FAIL:
+		s_fail(t, C1_STEP_VISIONONE_LINK, &err, "the Vision One link could not be checked");
+		return s_finish(t);
+	default: break;
+	}
+	if (rc == 0) {
+		t->visionone = C1_V1_ALREADY_LINKED;
+		s_step_done(t, 1);
+		t->phase = T_EXTERNAL_ID;
+	} else if (t->run->mode != C1_MODE_APPLY) {
+		t->visionone = C1_V1_NOT_LINKED;
+		s_step_done(t, 1);
+		t->phase = T_EXTERNAL_ID;
+	} else {
+		t->phase = T_V1_TOKEN;
+	}
+	return C1_TASK_AGAIN;
+}
+
+/* T_V1_TOKEN, T_V1_CONNECT: an enrollment token from Vision One, handed to
+ * Cloud One at once to link the two. */
+static int s_link_visionone(struct c1_tenant *t, struct c1_task_ctx *ctx)
+{
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	GATE();
+	struct c1_visionone_enrollment en = C1_VISIONONE_ENROLLMENT_INIT;
+	int rc = c1_visionone_enrollment_token(&en, &t->v1, &err);
+	enum c1_call_verdict v =
+	    c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->run->quota, &t->call);
+	if (v == C1_CALL_OK) {
+		struct c1_cloudone_v1_registration reg = C1_CLOUDONE_V1_REGISTRATION_INIT;
+		/* The token lives only in memory, used at once. */
+		for (;;) {
+			err = (struct c1_api_error)C1_API_ERROR_INIT;
+			rc = c1_cloudone_visionone_connect(&reg, &t->c1, &en.token, &err);
+			v = c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->run->quota,
+					  &t->call);
+			if (v != C1_CALL_RETRY)
+				break;
+			/* A fresh enrollment token on the next run: do not hold it across waits. */
+			break;
+		}
+		c1_cloudone_v1_registration_dispose(&reg);
+	}
+	c1_visionone_enrollment_dispose(&en);
+	if (v == C1_CALL_RETRY)
+		return C1_TASK_WAIT;
+	if (v == C1_CALL_FAIL) {
+		s_fail(t, C1_STEP_VISIONONE_LINK, &err, "linking Cloud One to Vision One failed");
+		return s_finish(t);
+	}
+	t->visionone = C1_V1_LINKED;
+	s_step_done(t, 1);
+	t->phase = T_EXTERNAL_ID;
+	return C1_TASK_AGAIN;
+}
+
+/* T_EXTERNAL_ID: Workload Security's external id (its role trusts it); the
+ * tenant row gets the link status and the id, and the tenant is ready. */
+static int s_read_external_id(struct c1_tenant *t, struct c1_task_ctx *ctx)
+{
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	GATE();
+	char *ext = NULL;
+	int rc = c1_cloudone_ws_external_id(&ext, &t->c1, &err);
+	switch (c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->run->quota, &t->call)) {
+	case C1_CALL_RETRY: free(ext); return C1_TASK_WAIT;
+	case C1_CALL_FAIL:
+		free(ext);
+		s_fail(t, C1_STEP_VISIONONE_LINK, &err,
+		       "the Workload Security external id could not be read");
+		t->visionone = t->visionone == C1_V1_FAILED ? C1_V1_FAILED : t->visionone;
+		return s_finish(t);
+	default: break;
+	}
+	t->external_id = ext;
+	struct c1_state_tenant st = {0};
+	st.api_key_id = t->key_id;
+	st.visionone = t->visionone;
+	st.ws_external_id = t->external_id;
+	c1_job_state_written(t->run, c1_state_tenant_upsert(t->run->state, t->run->run_id, &st));
+	return s_finish(t);
+}
+
+/* The tenant task: one phase per task run (a call, or a wait for one). */
 static int s_run(struct c1_task *task, struct c1_task_ctx *ctx)
 {
 	struct c1_tenant *t = task->data;
-	struct c1_api_error err = C1_API_ERROR_INIT;
-	enum c1_run_mode mode = t->run->mode;
-	int rc;
-	if (ctx->cancelled && t->phase != T_DONE) {
-		struct c1_api_error e = C1_API_ERROR_INIT;
-		snprintf(e.code, sizeof(e.code), "Cancelled");
-		snprintf(e.message, sizeof(e.message), "the run was interrupted");
-		s_fail(t, t->phase == T_APIKEY ? C1_STEP_CLOUDONE_ACCOUNT : C1_STEP_VISIONONE_LINK, &e,
-		       "interrupted");
-		return s_finish(t);
-	}
+	if (ctx->cancelled && t->phase != T_DONE)
+		return s_interrupted(t);
 	switch (t->phase) {
-	case T_APIKEY: {
-		GATE();
-		s_step_begin(t, 0);
-		struct c1_cloudone_apikey key = C1_CLOUDONE_APIKEY_INIT;
-		rc = c1_cloudone_get_apikey(&key, &t->c1, &err);
-		switch (c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->run->quota, &t->call)) {
-		case C1_CALL_RETRY: c1_cloudone_apikey_dispose(&key); return C1_TASK_WAIT;
-		case C1_CALL_FAIL:
-			c1_cloudone_apikey_dispose(&key);
-			s_fail(t, C1_STEP_CLOUDONE_ACCOUNT, &err,
-			       "the Cloud One API key could not be resolved");
-			return s_finish(t);
-		default: break;
-		}
-		snprintf(t->c1_account_id, sizeof(t->c1_account_id), "%s", key.account_id);
-		snprintf(t->c1_region, sizeof(t->c1_region), "%s", key.region);
-		c1_cloudone_apikey_dispose(&key);
-		t->aws_region = c1_regions_aws_for_cloudone(t->c1_region);
-		if (!t->aws_region || c1_cloudone_client_set_region(&t->c1, t->c1_region) != 0) {
-			struct c1_api_error e = C1_API_ERROR_INIT;
-			snprintf(e.code, sizeof(e.code), "UnknownRegion");
-			snprintf(e.message, sizeof(e.message),
-				 "Cloud One region \"%s\" has no AWS region in c1onboard's table",
-				 t->c1_region);
-			s_fail(t, C1_STEP_CLOUDONE_ACCOUNT, &e, "unsupported Cloud One region");
-			return s_finish(t);
-		}
-		s_step_done(t, 0);
-		struct c1_state_tenant st = {0};
-		st.api_key_id = t->key_id;
-		st.c1_account_id = t->c1_account_id;
-		st.c1_region = t->c1_region;
-		c1_job_state_written(t->run, c1_state_tenant_upsert(t->run->state, t->run->run_id, &st));
-		/* The all-in-one template's Lambdas link Vision One themselves. */
-		t->phase = (mode == C1_MODE_OFFBOARD || strcmp(t->run->strategy->name, "template") == 0)
-			       ? T_DONE
-			       : T_V1_CHECK;
-		if (t->phase == T_DONE) {
-			t->visionone = C1_V1_UNKNOWN;
-			return s_finish(t);
-		}
-		return C1_TASK_AGAIN;
-	}
-	case T_V1_CHECK: {
-		GATE();
-		s_step_begin(t, 1);
-		struct c1_cloudone_v1_registration reg = C1_CLOUDONE_V1_REGISTRATION_INIT;
-		rc = c1_cloudone_get_connector_registration(&reg, &t->c1, &err);
-		c1_cloudone_v1_registration_dispose(&reg);
-		switch (c1_call_after(t->run, ctx, t->rl_key, rc, C1_ENOTFOUND, &err, false, &t->run->quota,
-				      &t->call)) {
-		case C1_CALL_RETRY: return C1_TASK_WAIT;
-		case C1_CALL_FAIL:
-			s_fail(t, C1_STEP_VISIONONE_LINK, &err, "the Vision One link could not be checked");
-			return s_finish(t);
-		default: break;
-		}
-		if (rc == 0) {
-			t->visionone = C1_V1_ALREADY_LINKED;
-			s_step_done(t, 1);
-			t->phase = T_EXTERNAL_ID;
-		} else if (mode != C1_MODE_APPLY) {
-			t->visionone = C1_V1_NOT_LINKED;
-			s_step_done(t, 1);
-			t->phase = T_EXTERNAL_ID;
-		} else {
-			t->phase = T_V1_TOKEN;
-		}
-		return C1_TASK_AGAIN;
-	}
+	case T_APIKEY: return s_resolve_apikey(t, ctx);
+	case T_V1_CHECK: return s_check_visionone_link(t, ctx);
 	case T_V1_TOKEN:
-	case T_V1_CONNECT: {
-		GATE();
-		struct c1_visionone_enrollment en = C1_VISIONONE_ENROLLMENT_INIT;
-		rc = c1_visionone_enrollment_token(&en, &t->v1, &err);
-		enum c1_call_verdict v =
-		    c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->run->quota, &t->call);
-		if (v == C1_CALL_OK) {
-			struct c1_cloudone_v1_registration reg = C1_CLOUDONE_V1_REGISTRATION_INIT;
-			/* The token lives only in memory, used at once. */
-			for (;;) {
-				err = (struct c1_api_error)C1_API_ERROR_INIT;
-				rc = c1_cloudone_visionone_connect(&reg, &t->c1, &en.token, &err);
-				v = c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->run->quota,
-						  &t->call);
-				if (v != C1_CALL_RETRY)
-					break;
-				/* A fresh enrollment token on the next run: do not hold it across waits. */
-				break;
-			}
-			c1_cloudone_v1_registration_dispose(&reg);
-		}
-		c1_visionone_enrollment_dispose(&en);
-		if (v == C1_CALL_RETRY)
-			return C1_TASK_WAIT;
-		if (v == C1_CALL_FAIL) {
-			s_fail(t, C1_STEP_VISIONONE_LINK, &err, "linking Cloud One to Vision One failed");
-			return s_finish(t);
-		}
-		t->visionone = C1_V1_LINKED;
-		s_step_done(t, 1);
-		t->phase = T_EXTERNAL_ID;
-		return C1_TASK_AGAIN;
-	}
-	case T_EXTERNAL_ID: {
-		GATE();
-		char *ext = NULL;
-		rc = c1_cloudone_ws_external_id(&ext, &t->c1, &err);
-		switch (c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->run->quota, &t->call)) {
-		case C1_CALL_RETRY: free(ext); return C1_TASK_WAIT;
-		case C1_CALL_FAIL:
-			free(ext);
-			s_fail(t, C1_STEP_VISIONONE_LINK, &err,
-			       "the Workload Security external id could not be read");
-			t->visionone = t->visionone == C1_V1_FAILED ? C1_V1_FAILED : t->visionone;
-			return s_finish(t);
-		default: break;
-		}
-		t->external_id = ext;
-		struct c1_state_tenant st = {0};
-		st.api_key_id = t->key_id;
-		st.visionone = t->visionone;
-		st.ws_external_id = t->external_id;
-		c1_job_state_written(t->run, c1_state_tenant_upsert(t->run->state, t->run->run_id, &st));
-		return s_finish(t);
-	}
+	case T_V1_CONNECT: return s_link_visionone(t, ctx);
+	case T_EXTERNAL_ID: return s_read_external_id(t, ctx);
 	default: return s_finish(t);
 	}
 }

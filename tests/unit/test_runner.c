@@ -1,7 +1,7 @@
 /* Run-level pure parts: exit codes from a summary, progress line. */
 #include "batch/exit_codes.h"
-#include "engine/run/progress.h"
-#include "engine/run/runner.h"
+#include "batch/progress.h"
+#include "batch/runner.h"
 #include "tests/unit/harness.h"
 
 C1_TEST(exit_codes_follow_spec)

@@ -1,8 +1,8 @@
 /* A run: options and checked rows in, account results and report.json out.
  * Owns the run-wide pieces (state store and lock, transport, rate limiter,
  * scheduler, tenants, jobs) and the exit code of plan/apply/drift/offboard. */
-#ifndef C1_RUN_RUNNER_H
-#define C1_RUN_RUNNER_H
+#ifndef C1_BATCH_RUNNER_H
+#define C1_BATCH_RUNNER_H
 
 #include "batch/account.h"
 #include "batch/options.h"

@@ -1,8 +1,8 @@
 /* The progress display of a run on stderr: one redrawn line on a terminal
  * (done / failed / in flight, rate, ETA), a plain log line every few seconds
  * otherwise, nothing with --no-progress. */
-#ifndef C1_RUN_PROGRESS_H
-#define C1_RUN_PROGRESS_H
+#ifndef C1_BATCH_PROGRESS_H
+#define C1_BATCH_PROGRESS_H
 
 #include <stdbool.h>
 #include <stddef.h>

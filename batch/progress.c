@@ -1,5 +1,5 @@
 /* Progress line: rate and ETA from the accounts finished so far. */
-#include "engine/run/progress.h"
+#include "batch/progress.h"
 
 #include <unistd.h>
 
