@@ -114,8 +114,9 @@ static int s_resolve_apikey(struct c1_tenant *t, struct c1_task_ctx *ctx)
 	c1_job_state_written(t->run, c1_state_tenant_upsert(t->run->state, t->run->run_id, &st));
 	/* Offboard leaves the link alone; a strategy that links Vision One
 	 * itself (the all-in-one template's Lambdas) needs no link step. */
-	t->phase =
-	    (t->run->mode == C1_MODE_OFFBOARD || t->run->strategy->links_visionone) ? T_DONE : T_V1_CHECK;
+	t->phase = (c1_mode_policy(t->run->mode)->toward_absent || t->run->strategy->links_visionone)
+		       ? T_DONE
+		       : T_V1_CHECK;
 	if (t->phase == T_DONE) {
 		t->visionone = C1_V1_UNKNOWN;
 		return s_finish(t);
@@ -144,7 +145,7 @@ static int s_check_visionone_link(struct c1_tenant *t, struct c1_task_ctx *ctx)
 		t->visionone = C1_V1_ALREADY_LINKED;
 		s_step_done(t, 1);
 		t->phase = T_EXTERNAL_ID;
-	} else if (t->run->mode != C1_MODE_APPLY) {
+	} else if (!c1_mode_policy(t->run->mode)->acts) {
 		t->visionone = C1_V1_NOT_LINKED;
 		s_step_done(t, 1);
 		t->phase = T_EXTERNAL_ID;
