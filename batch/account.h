@@ -5,6 +5,7 @@
 #define C1_BATCH_ACCOUNT_H
 
 #include "engine/core/buf.h"
+#include "engine/run/account_spec.h" /* struct c1_kv, C1_ACCOUNT_MAX_TAGS */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,18 +30,10 @@ enum c1_account_column {
 
 #define C1_ACCOUNT_DEFAULT_STACK_NAME "CloudOne"
 #define C1_ACCOUNT_STACK_NAME_MAX     8
-/* CloudFormation allows 50 tags per stack; c1onboard adds c1onboard:account and c1onboard:run. */
-#define C1_ACCOUNT_MAX_TAGS           48
 #define C1_ACCOUNT_TAG_KEY_MAX        128 /* characters */
 #define C1_ACCOUNT_TAG_VAL_MAX        256 /* characters */
 /* What a secret column holds in `values` when it held something other than a reference. */
 #define C1_ACCOUNT_REDACTED           "[redacted]"
-
-/** A key/value pair whose strings belong to the row (or, for extra column names, the list). */
-struct c1_kv {
-	const char *key;
-	const char *value;
-};
 
 /** One data row. Every string is non-NULL ("" when absent) and owned by the row's storage,
  *  except the defaults (stack name, option-supplied secret references) and extra column

@@ -118,6 +118,21 @@ struct s_feed {
 	atomic_bool spool_failed;      /* the failure was logged */
 };
 
+/* What the engine needs of a row (the row keeps the strings for the run). */
+static struct c1_account_spec s_spec_of(const struct c1_account_row *row)
+{
+	return (struct c1_account_spec){.line = row->line,
+					.account_id = row->account_id,
+					.name = row->name,
+					.profile = row->profile,
+					.region = row->region,
+					.bucket = row->bucket,
+					.create_new_trail = row->create_new_trail,
+					.stack_name = row->stack_name,
+					.tags = row->tags,
+					.tag_count = row->tag_count};
+}
+
 /* Rows owed by this thread's feeding loop: a submit refused after a cancel
  * releases its job at once, and that release asks for the next row from
  * inside the loop; counting instead of recursing keeps the stack flat. */
@@ -140,7 +155,8 @@ static void s_feed_more(struct s_feed *f, size_t k)
 			break;
 		}
 		const struct s_row_slot *sl = &f->slots[i];
-		struct c1_account_job *job = c1_account_job_new(f->run, sl->row, sl->row_no, sl->tenant);
+		struct c1_account_spec spec = s_spec_of(sl->row);
+		struct c1_account_job *job = c1_account_job_new(f->run, &spec, sl->row_no, sl->tenant);
 		job->slot = i;
 		c1_scheduler_submit(f->run->sched, &job->task);
 	}

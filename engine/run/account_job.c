@@ -338,11 +338,13 @@ static void s_job_release(struct c1_task *t, enum c1_task_end end)
 		run->job_ended(job); /* may free the job */
 }
 
-struct c1_account_job *c1_account_job_new(struct c1_run_shared *run, const struct c1_account_row *row,
+struct c1_account_job *c1_account_job_new(struct c1_run_shared *run, const struct c1_account_spec *spec,
 					  int row_no, struct c1_tenant *tenant)
 {
 	struct c1_account_job *job = c1_calloc(1, sizeof(*job));
+	const struct c1_account_spec *row = &job->spec;
 	job->run = run;
+	job->spec = *spec;
 	job->row = row;
 	job->row_no = row_no;
 	job->tenant = tenant;
@@ -536,7 +538,7 @@ static bool s_plan_reported(const struct c1_account_job *job, enum c1_plan_actio
 void c1_account_job_report(struct c1_account_job *job, struct c1_report_account *out)
 {
 	char t0[32], t1[32];
-	const struct c1_account_row *row = job->row;
+	const struct c1_account_spec *row = job->row;
 	out->row = job->row_no;
 	out->account_id = c1_strdup(row->account_id);
 	out->name = row->name[0] ? c1_strdup(row->name) : NULL;

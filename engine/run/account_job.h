@@ -6,11 +6,11 @@
 #ifndef C1_RUN_ACCOUNT_JOB_H
 #define C1_RUN_ACCOUNT_JOB_H
 
-#include "batch/account.h"
 #include "engine/core/rand.h"
 #include "engine/net/api_error.h"
 #include "engine/net/ratelimit.h"
 #include "engine/net/retry.h"
+#include "engine/run/account_spec.h"
 #include "engine/run/aws_context.h"
 #include "engine/run/cloud_index.h"
 #include "engine/run/reconcile.h"
@@ -152,7 +152,8 @@ struct c1_step_rec {
 struct c1_account_job {
 	struct c1_task task;
 	struct c1_run_shared *run;
-	const struct c1_account_row *row;
+	const struct c1_account_spec *row; /* = &spec */
+	struct c1_account_spec spec;
 	int row_no;  /* 1-based input row */
 	size_t slot; /* index among the run's selected rows (the report's order) */
 	struct c1_tenant *tenant;
@@ -271,8 +272,8 @@ enum c1_call_verdict c1_call_after(struct c1_run_shared *run, struct c1_task_ctx
 
 /* ---- job life cycle ---- */
 
-/** A new job for `row` (borrowed) under `tenant`. */
-struct c1_account_job *c1_account_job_new(struct c1_run_shared *run, const struct c1_account_row *row,
+/** A new job for `spec` (copied; its strings borrowed) under `tenant`. */
+struct c1_account_job *c1_account_job_new(struct c1_run_shared *run, const struct c1_account_spec *spec,
 					  int row_no, struct c1_tenant *tenant);
 void c1_account_job_free(struct c1_account_job *job);
 

@@ -36,7 +36,7 @@ struct fixture {
 	struct c1_http_script *script;
 	struct c1_run_shared run;
 	struct c1_kv tags[1];
-	struct c1_account_row row;
+	struct c1_account_spec row;
 	struct c1_account_job *job;
 	struct c1_task_ctx ctx;
 	struct c1_stack_machine m;
@@ -62,17 +62,16 @@ static void s_setup(struct fixture *f)
 	f->run.poll_max_ms = POLL_MAX;
 
 	f->tags[0] = (struct c1_kv){"team", "platform"};
-	f->row = (struct c1_account_row){.line = 2,
-					 .valid = true,
-					 .account_id = ACCOUNT,
-					 .name = "",
-					 .profile = "acct",
-					 .region = REGION,
-					 .bucket = "",
-					 .create_new_trail = true,
-					 .stack_name = "CloudOne",
-					 .tags = f->tags,
-					 .tag_count = 1};
+	f->row = (struct c1_account_spec){.line = 2,
+					  .account_id = ACCOUNT,
+					  .name = "",
+					  .profile = "acct",
+					  .region = REGION,
+					  .bucket = "",
+					  .create_new_trail = true,
+					  .stack_name = "CloudOne",
+					  .tags = f->tags,
+					  .tag_count = 1};
 	f->job = c1_account_job_new(&f->run, &f->row, 1, NULL);
 	/* The AWS context c1_aws_context_init would resolve, with fixed credentials. */
 	struct c1_aws_context *aws = &f->job->aws;
