@@ -5,7 +5,7 @@
 #define C1_REPORTS_REPORT_JSON_H
 
 #include "engine/core/buf.h"
-#include "reports/model.h"
+#include "engine/core/report_model.h"
 
 #include <jansson.h>
 

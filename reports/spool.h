@@ -6,7 +6,7 @@
 #define C1_REPORTS_SPOOL_H
 
 #include "engine/core/buf.h"
-#include "reports/model.h"
+#include "engine/core/report_model.h"
 
 #include <stddef.h>
 

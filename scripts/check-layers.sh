@@ -25,7 +25,6 @@ allowed() { # $1 = layer of the including file, $2 = included path
 
 KNOWN="
 engine/run/account_job.c reports/report_json.h
-engine/run/account_job.h reports/model.h
 engine/run/state.c reports/report_json.h
 "
 

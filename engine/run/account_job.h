@@ -19,7 +19,7 @@
 #include "engine/run/steps.h"
 #include "engine/trend/cloudone.h"
 #include "engine/trend/visionone.h"
-#include "reports/model.h"
+#include "engine/core/report_model.h"
 
 #include <pthread.h>
 #include <stdatomic.h>

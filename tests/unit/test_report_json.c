@@ -3,7 +3,7 @@
 #include "engine/core/alloc.h"
 #include "engine/core/error.h"
 #include "engine/core/json.h"
-#include "reports/model.h"
+#include "engine/core/report_model.h"
 #include "reports/report_dir.h"
 #include "reports/report_json.h"
 

@@ -1,4 +1,5 @@
-#include "reports/model.h"
+/* The report model's constructors, destructors and time format. */
+#include "engine/core/report_model.h"
 
 #include "engine/core/alloc.h"
 

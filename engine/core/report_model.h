@@ -1,8 +1,8 @@
-/* The report model: what one run produced, as plain structs that the JSON,
- * HTML and CSV writers render. It holds no engine internals and no secret;
- * every string is a heap copy owned by the model. */
-#ifndef C1_REPORTS_MODEL_H
-#define C1_REPORTS_MODEL_H
+/* The report model: what one run produced, as plain structs. The engine
+ * fills it; reports/ renders it (JSON, HTML, CSV). It holds no engine
+ * internals and no secret; every string is a heap copy owned by the model. */
+#ifndef C1_CORE_REPORT_MODEL_H
+#define C1_CORE_REPORT_MODEL_H
 
 #include "engine/core/status.h"
 
