@@ -168,7 +168,6 @@ struct c1_account_job {
 	/* machine */
 	int stage;                       /* strategy-defined */
 	enum c1_step_id step;            /* current step */
-	int sub;                         /* step-defined */
 	struct c1_call_tries call;       /* the current call */
 	struct c1_call_tries write_call; /* a create that alternates with a look-up */
 	struct c1_retry_quota quota;     /* this account's retry quota */

@@ -552,7 +552,7 @@ static int s_setup(struct c1_account_job *job)
 		return s_invalid(job, "Configuration", msg);
 	}
 	job->stage = ST_PREFLIGHT;
-	job->sub = PF_CHECKS;
+	T(job)->pf = PF_CHECKS;
 	return C1_TASK_AGAIN;
 }
 
