@@ -152,6 +152,12 @@ static enum c1_stack_event s_create_or_update(struct c1_stack_machine *m, struct
 	case C1_CALL_RETRY: free(stack_id); return s_pending(m, C1_TASK_WAIT);
 	case C1_CALL_FAIL:
 		free(stack_id);
+		/* CloudFormation refused the create (4xx): it made nothing, so the
+		 * intent is settled now; a stack of that name that exists (someone
+		 * else's AlreadyExists) must not read as ours to a later run. */
+		if (!update && rc == C1_EAPI && err.http_status >= 400 && err.http_status < 500)
+			c1_job_state_written(
+			    job->run, c1_state_resource_deleted(job->run->state, &key, job->run->run_id));
 		return s_fail(m, C1_STACK_CALL_FAILED, update ? "UpdateStack" : "CreateStack", &err);
 	default: break;
 	}

@@ -449,8 +449,9 @@ C1_TEST(create_already_exists_on_first_try_fails)
 	C1_CHECK_STR(f.m.failed_call, "CreateStack");
 	C1_CHECK_STR(f.m.err.code, "AlreadyExistsException");
 	C1_CHECK(!f.m.created && !f.m.wrote);
-	/* the intent stays: the next run looks the stack up to resolve it */
-	C1_CHECK_INT(s_ledger(&f, NULL, 0), ==, C1_RESOURCE_INTENT);
+	/* refused: nothing was made, so the intent is settled (a later run must not take that stack as ours)
+	 */
+	C1_CHECK_INT(s_ledger(&f, NULL, 0), ==, C1_RESOURCE_DELETED);
 	s_teardown(&f);
 }
 
@@ -670,6 +671,7 @@ C1_TEST(validation_error_fails_naming_the_call)
 	C1_CHECK_STR(f.m.err.request_id, "rq-ValidationError");
 	C1_CHECK_CONTAINS(f.m.err.message, "Template format error");
 	C1_CHECK(!f.m.created && !f.m.wrote);
+	C1_CHECK_INT(s_ledger(&f, NULL, 0), ==, C1_RESOURCE_DELETED); /* refused: nothing to resolve later */
 	s_teardown(&f);
 }
 
