@@ -167,17 +167,11 @@ static int s_link_visionone(struct c1_tenant *t, struct c1_task_ctx *ctx)
 	    c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->run->quota, &t->call);
 	if (v == C1_CALL_OK) {
 		struct c1_cloudone_v1_registration reg = C1_CLOUDONE_V1_REGISTRATION_INIT;
-		/* The token lives only in memory, used at once. */
-		for (;;) {
-			err = (struct c1_api_error)C1_API_ERROR_INIT;
-			rc = c1_cloudone_visionone_connect(&reg, &t->c1, &en.token, &err);
-			v = c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->run->quota,
-					  &t->call);
-			if (v != C1_CALL_RETRY)
-				break;
-			/* A fresh enrollment token on the next run: do not hold it across waits. */
-			break;
-		}
+		/* The token lives only in memory, used at once; a retry asks for a fresh
+		 * one on the next run rather than hold it across the wait. */
+		err = (struct c1_api_error)C1_API_ERROR_INIT;
+		rc = c1_cloudone_visionone_connect(&reg, &t->c1, &en.token, &err);
+		v = c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->run->quota, &t->call);
 		c1_cloudone_v1_registration_dispose(&reg);
 	}
 	c1_visionone_enrollment_dispose(&en);
@@ -207,7 +201,6 @@ static int s_read_external_id(struct c1_tenant *t, struct c1_task_ctx *ctx)
 		free(ext);
 		s_fail(t, C1_STEP_VISIONONE_LINK, &err,
 		       "the Workload Security external id could not be read");
-		t->visionone = t->visionone == C1_V1_FAILED ? C1_V1_FAILED : t->visionone;
 		return s_finish(t);
 	default: break;
 	}
