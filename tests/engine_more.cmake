@@ -27,6 +27,8 @@ c1_engine_more_test(engine_select engine_select.py)
 c1_engine_more_test(engine_repair engine_repair.py)
 # A cloud account whose IAM role is gone is registered again; only IAM's NoSuchEntity does that.
 c1_engine_more_test(engine_reregister engine_reregister.py)
+# Every drift c1sim can inject is found on its plane, repaired where apply can, reported where not.
+c1_engine_more_test(engine_drift_planes engine_drift_planes.py)
 # A service failing for longer than a call's own retries: the outage retries ride it out.
 c1_engine_more_test(engine_outage engine_outage.py)
 # Credentials that expire while an account onboards are fetched again in time.

@@ -10,8 +10,10 @@ const struct c1_mode_policy *c1_mode_policy(enum c1_run_mode mode)
 	    .acts = true, .rolls_back = true, .checks_bucket = true, .deploys_stacks = true};
 	static const struct c1_mode_policy plan = {
 	    .records_plan = true, .checks_bucket = true, .deploys_stacks = true};
-	static const struct c1_mode_policy drift = {
-	    .reports_drift = true, .checks_bucket = true, .deploys_stacks = true};
+	static const struct c1_mode_policy drift = {.reports_drift = true,
+						    .checks_bucket = true,
+						    .deploys_stacks = true,
+						    .detects_resource_drift = true};
 	static const struct c1_mode_policy offboard = {.acts = true, .toward_absent = true};
 	switch (mode) {
 	case C1_MODE_PLAN: return &plan;
@@ -90,6 +92,55 @@ void c1_diff_stack(const struct c1_cfn_stack *have, const struct c1_stack_desire
 	}
 	s_change(out, no_updates || !want->secret_renewed ? C1_PLAN_UNCHANGED : C1_PLAN_UPDATE, C1_DRIFT_AWS,
 		 want->name, NULL, NULL, NULL);
+}
+
+void c1_diff_stack_resources(const struct c1_cfn_resource_drift_page *drifts, struct c1_change *io)
+{
+	if (!drifts || drifts->count == 0)
+		return;
+	io->resource_drifts = drifts->items;
+	io->resource_drift_count = drifts->count;
+	if (io->action != C1_PLAN_UNCHANGED)
+		return;
+	io->action = C1_PLAN_MANUAL;
+	const struct c1_cfn_resource_drift *r = &drifts->items[0];
+	snprintf(
+	    io->note, sizeof(io->note),
+	    "%zu resource(s) of stack %s changed outside CloudFormation (%s %s%s); put them back in the "
+	    "console (CloudFormation, Stack actions, Detect drift shows what differs), or delete the stack "
+	    "and run apply",
+	    drifts->count, io->resource ? io->resource : "?", r->logical_id ? r->logical_id : "?",
+	    r->drift_status ? r->drift_status : "?", drifts->count > 1 ? ", ..." : "");
+}
+
+/* "Path=value; Path=value" of one side of the differences, cut to fit. */
+static void s_differences(const struct c1_cfn_resource_drift *r, bool expected, char *out, size_t n)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < r->difference_count && used + 1 < n; i++) {
+		const struct c1_cfn_property_difference *d = &r->differences[i];
+		const char *v = expected ? d->expected : d->actual;
+		int k = snprintf(out + used, n - used, "%s%s=%s", used ? "; " : "", d->path ? d->path : "?",
+				 v ? v : "(absent)");
+		if (k < 0)
+			break;
+		used += (size_t)k < n - used ? (size_t)k : n - used - 1;
+	}
+}
+
+void c1_resource_drift_entry(const struct c1_cfn_resource_drift *r, const char **kind, char *expected,
+			     size_t expected_len, char *actual, size_t actual_len)
+{
+	bool deleted = r->drift_status && strcmp(r->drift_status, "DELETED") == 0;
+	*kind = deleted ? "resource_deleted" : "resource_modified";
+	if (r->difference_count > 0) {
+		s_differences(r, true, expected, expected_len);
+		s_differences(r, false, actual, actual_len);
+		return;
+	}
+	snprintf(expected, expected_len, "%s", r->expected_properties ? r->expected_properties : "");
+	snprintf(actual, actual_len, "%s", deleted || !r->actual_properties ? "" : r->actual_properties);
 }
 
 static bool s_role_differs(const char *have, const char *want)

@@ -16,13 +16,14 @@ enum c1_run_mode { C1_MODE_APPLY = 0, C1_MODE_PLAN, C1_MODE_OFFBOARD, C1_MODE_DR
 
 /* What a mode does with the resources of an account. */
 struct c1_mode_policy {
-	bool acts;           /* changes are made (apply, offboard) */
-	bool records_plan;   /* changes are the plan (plan) */
-	bool reports_drift;  /* changes are drift (drift) */
-	bool toward_absent;  /* every resource is wanted absent (offboard) */
-	bool rolls_back;     /* a failed account's resources are undone (apply) */
-	bool checks_bucket;  /* an existing trail bucket must be usable */
-	bool deploys_stacks; /* stacks are looked at before the steps (not offboard) */
+	bool acts;                   /* changes are made (apply, offboard) */
+	bool records_plan;           /* changes are the plan (plan) */
+	bool reports_drift;          /* changes are drift (drift) */
+	bool toward_absent;          /* every resource is wanted absent (offboard) */
+	bool rolls_back;             /* a failed account's resources are undone (apply) */
+	bool checks_bucket;          /* an existing trail bucket must be usable */
+	bool deploys_stacks;         /* stacks are looked at before the steps (not offboard) */
+	bool detects_resource_drift; /* settled stacks get DetectStackDrift (drift) */
 };
 
 /** The policy of `mode` (static storage). */
@@ -40,6 +41,9 @@ struct c1_change {
 	const char *drift; /* "stack_missing", "role_changed"...; NULL: none to report */
 	const char *want, *have;
 	char note[512];
+	/* resources of the stack changed outside CloudFormation (c1_diff_stack_resources) */
+	const struct c1_cfn_resource_drift *resource_drifts;
+	size_t resource_drift_count;
 };
 
 /* A stack as the row wants it. Parameters whose value is NULL are not known yet. */
@@ -64,6 +68,21 @@ struct c1_stack_desired {
  */
 void c1_diff_stack(const struct c1_cfn_stack *have, const struct c1_stack_desired *want, bool no_updates,
 		   struct c1_change *out);
+
+/**
+ * Add the resources DetectStackDrift found changed (MODIFIED, DELETED) to a
+ * stack's change. Apply cannot put them back (an update with the same
+ * template changes nothing), so a stack otherwise unchanged becomes manual.
+ */
+void c1_diff_stack_resources(const struct c1_cfn_resource_drift_page *drifts, struct c1_change *io);
+
+/**
+ * The drift entry of one changed resource: kind "resource_modified" or
+ * "resource_deleted"; expected and actual as "Path=value; ..." from its
+ * property differences (cut to fit), or its properties when it has none.
+ */
+void c1_resource_drift_entry(const struct c1_cfn_resource_drift *r, const char **kind, char *expected,
+			     size_t expected_len, char *actual, size_t actual_len);
 
 /** First echoed parameter of `st` that differs from `want` ("Key=have"); true when all match. */
 bool c1_stack_params_match(const struct c1_cfn_stack *st, const struct c1_cfn_parameter *want, size_t n,

@@ -22,6 +22,11 @@ void c1_stack_machine_dispose(struct c1_stack_machine *m)
 	m->found = false;
 	free(m->stack_id);
 	m->stack_id = NULL;
+	free(m->detection_id);
+	m->detection_id = NULL;
+	free(m->drift_cursor);
+	m->drift_cursor = NULL;
+	c1_cfn_resource_drift_page_dispose(&m->drifts);
 }
 
 void c1_stack_machine_seed(struct c1_stack_machine *m, struct c1_cfn_stack *st, bool found)
@@ -281,6 +286,113 @@ static enum c1_stack_event s_continue_rollback(struct c1_stack_machine *m, struc
 	return s_pending(m, c1_task_wait_for(ctx, c1_job_next_poll(job)));
 }
 
+/* ---- resource drift ---- */
+
+static enum c1_stack_event s_detect_drift(struct c1_stack_machine *m, struct c1_account_job *job,
+					  struct c1_task_ctx *ctx)
+{
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	int g = c1_job_gate(job, ctx, job->aws.rl_cfn);
+	if (g)
+		return s_pending(m, g);
+	free(m->detection_id);
+	m->detection_id = NULL;
+	int rc = c1_cfn_detect_stack_drift(&m->detection_id, &job->aws.cfn, &job->aws.view, m->name, &err);
+	switch (AFTER(rc, 0, &err)) {
+	case C1_CALL_RETRY: return s_pending(m, C1_TASK_WAIT);
+	case C1_CALL_FAIL: return s_fail(m, C1_STACK_CALL_FAILED, "DetectStackDrift", &err);
+	default: break;
+	}
+	m->phase = C1_STACK_PHASE_DRIFT_POLL;
+	job->poll_ms = 0;
+	return s_pending(m, c1_task_wait_for(ctx, c1_job_next_poll(job)));
+}
+
+static enum c1_stack_event s_drift_poll(struct c1_stack_machine *m, struct c1_account_job *job,
+					struct c1_task_ctx *ctx)
+{
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	struct c1_cfn_drift_status st = C1_CFN_DRIFT_STATUS_INIT;
+	int g = c1_job_gate(job, ctx, job->aws.rl_cfn);
+	if (g)
+		return s_pending(m, g);
+	int rc = c1_cfn_describe_stack_drift_detection_status(&st, &job->aws.cfn, &job->aws.view,
+							      m->detection_id, &err);
+	switch (AFTER(rc, 0, &err)) {
+	case C1_CALL_RETRY: c1_cfn_drift_status_dispose(&st); return s_pending(m, C1_TASK_WAIT);
+	case C1_CALL_FAIL:
+		c1_cfn_drift_status_dispose(&st);
+		return s_fail(m, C1_STACK_CALL_FAILED, "DescribeStackDriftDetectionStatus", &err);
+	default: break;
+	}
+	bool in_progress = st.detection_status && strcmp(st.detection_status, "DETECTION_IN_PROGRESS") == 0;
+	bool in_sync = st.stack_drift_status && strcmp(st.stack_drift_status, "IN_SYNC") == 0;
+	bool failed = st.detection_status && strcmp(st.detection_status, "DETECTION_FAILED") == 0;
+	char reason[300];
+	snprintf(reason, sizeof(reason), "%s", st.reason ? st.reason : "no reason given");
+	c1_cfn_drift_status_dispose(&st);
+	if (in_progress)
+		return s_pending(m, c1_task_wait_for(ctx, c1_job_next_poll(job)));
+	if (failed && in_sync) {
+		/* Some resources could not be checked, none that could differ: not a clean bill. */
+		struct c1_api_error e = C1_API_ERROR_INIT;
+		snprintf(e.code, sizeof(e.code), "DETECTION_FAILED");
+		snprintf(e.message, sizeof(e.message), "drift detection of stack %s failed: %s", m->name,
+			 reason);
+		c1_error_set("%s", e.message);
+		return s_fail(m, C1_STACK_CALL_FAILED, "DescribeStackDriftDetectionStatus", &e);
+	}
+	if (in_sync) {
+		m->drift_checked = true;
+		return C1_STACK_DRIFT_KNOWN;
+	}
+	m->phase = C1_STACK_PHASE_RESOURCE_DRIFTS;
+	return s_pending(m, C1_TASK_AGAIN);
+}
+
+/* Keep the page's MODIFIED and DELETED resources (moved into m->drifts). */
+static void s_keep_drifted(struct c1_stack_machine *m, struct c1_cfn_resource_drift_page *page)
+{
+	for (size_t i = 0; i < page->count; i++) {
+		struct c1_cfn_resource_drift *r = &page->items[i];
+		const char *status = r->drift_status ? r->drift_status : "";
+		if (strcmp(status, "MODIFIED") != 0 && strcmp(status, "DELETED") != 0)
+			continue;
+		m->drifts.items =
+		    c1_realloc(m->drifts.items, (m->drifts.count + 1) * sizeof(*m->drifts.items));
+		m->drifts.items[m->drifts.count++] = *r;
+		memset(r, 0, sizeof(*r));
+	}
+}
+
+static enum c1_stack_event s_resource_drifts(struct c1_stack_machine *m, struct c1_account_job *job,
+					     struct c1_task_ctx *ctx)
+{
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	struct c1_cfn_resource_drift_page page = C1_CFN_RESOURCE_DRIFT_PAGE_INIT;
+	int g = c1_job_gate(job, ctx, job->aws.rl_cfn);
+	if (g)
+		return s_pending(m, g);
+	int rc = c1_cfn_describe_stack_resource_drifts(&page, &job->aws.cfn, &job->aws.view, m->name,
+						       m->drift_cursor, &err);
+	switch (AFTER(rc, 0, &err)) {
+	case C1_CALL_RETRY: c1_cfn_resource_drift_page_dispose(&page); return s_pending(m, C1_TASK_WAIT);
+	case C1_CALL_FAIL:
+		c1_cfn_resource_drift_page_dispose(&page);
+		return s_fail(m, C1_STACK_CALL_FAILED, "DescribeStackResourceDrifts", &err);
+	default: break;
+	}
+	s_keep_drifted(m, &page);
+	free(m->drift_cursor);
+	m->drift_cursor = page.next_token;
+	page.next_token = NULL;
+	c1_cfn_resource_drift_page_dispose(&page);
+	if (m->drift_cursor)
+		return s_pending(m, C1_TASK_AGAIN);
+	m->drift_checked = true;
+	return C1_STACK_DRIFT_KNOWN;
+}
+
 enum c1_stack_event c1_stack_machine_step(struct c1_stack_machine *m, struct c1_account_job *job,
 					  struct c1_task_ctx *ctx, const struct c1_cfn_stack_input *in)
 {
@@ -293,6 +405,9 @@ enum c1_stack_event c1_stack_machine_step(struct c1_stack_machine *m, struct c1_
 	case C1_STACK_PHASE_DELETE: return s_delete(m, job, ctx);
 	case C1_STACK_PHASE_DELETE_POLL: return s_delete_poll(m, job, ctx);
 	case C1_STACK_PHASE_CONTINUE_ROLLBACK: return s_continue_rollback(m, job, ctx);
+	case C1_STACK_PHASE_DETECT_DRIFT: return s_detect_drift(m, job, ctx);
+	case C1_STACK_PHASE_DRIFT_POLL: return s_drift_poll(m, job, ctx);
+	case C1_STACK_PHASE_RESOURCE_DRIFTS: return s_resource_drifts(m, job, ctx);
 	}
 	c1_error_set("stack machine in an unknown phase %d", (int)m->phase);
 	return s_fail(m, C1_STACK_CALL_FAILED, NULL, NULL);

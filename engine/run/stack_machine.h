@@ -22,6 +22,9 @@ enum c1_stack_phase {
 	C1_STACK_PHASE_DELETE,
 	C1_STACK_PHASE_DELETE_POLL,
 	C1_STACK_PHASE_CONTINUE_ROLLBACK,
+	C1_STACK_PHASE_DETECT_DRIFT,    /* DetectStackDrift on a settled stack */
+	C1_STACK_PHASE_DRIFT_POLL,      /* until the detection is complete */
+	C1_STACK_PHASE_RESOURCE_DRIFTS, /* the drifted resources, page by page */
 };
 
 /* What one task run of the machine came to. */
@@ -31,6 +34,7 @@ enum c1_stack_event {
 	C1_STACK_SETTLED,     /* the create or update completed: m->cur has the outputs */
 	C1_STACK_DELETED,     /* gone (or never there); the ledger says so */
 	C1_STACK_FAILED,      /* m->failure and m->err say why */
+	C1_STACK_DRIFT_KNOWN, /* detection done: m->drifts holds the MODIFIED and DELETED resources */
 };
 
 enum c1_stack_failure {
@@ -57,6 +61,11 @@ struct c1_stack_machine {
 	const char *failed_call; /* "DescribeStacks", "CreateStack", ... */
 	struct c1_api_error err;
 	int task_rc; /* C1_STACK_PENDING: the task result */
+	/* resource drift (DetectStackDrift) */
+	bool drift_checked; /* a detection completed: drifts is the answer */
+	char *detection_id;
+	char *drift_cursor;
+	struct c1_cfn_resource_drift_page drifts; /* only resources that differ */
 };
 
 void c1_stack_machine_init(struct c1_stack_machine *m, const char *name, enum c1_step_id poll_step);

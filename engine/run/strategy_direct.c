@@ -216,6 +216,18 @@ static int s_step_done(struct c1_account_job *job, enum c1_plan_action plan)
 	return s_next_step(job);
 }
 
+/* One resource of stack `stack` changed outside CloudFormation, as a drift entry. */
+static void s_add_resource_drift(struct c1_account_job *job, const char *stack,
+				 const struct c1_cfn_resource_drift *r)
+{
+	const char *kind = NULL;
+	char expected[400], actual[400], resource[200];
+	c1_resource_drift_entry(r, &kind, expected, sizeof(expected), actual, sizeof(actual));
+	snprintf(resource, sizeof(resource), "%s/%s", stack, r->logical_id ? r->logical_id : "?");
+	c1_job_add_drift(job, C1_DRIFT_AWS, resource, kind, expected[0] ? expected : NULL,
+			 actual[0] ? actual : NULL);
+}
+
 /*
  * The one place a step's change meets the run's mode. Plan and drift record
  * it and the step ends here (skipped, or done when nothing would change);
@@ -236,6 +248,8 @@ static bool s_gate(struct c1_account_job *job, const struct c1_change *ch, bool 
 	rec->existed = rec->existed || found;
 	if (p->reports_drift && ch->drift)
 		c1_job_add_drift(job, ch->plane, ch->resource, ch->drift, ch->want, ch->have);
+	for (size_t i = 0; p->reports_drift && i < ch->resource_drift_count; i++)
+		s_add_resource_drift(job, ch->resource, &ch->resource_drifts[i]);
 	if (ch->action == C1_PLAN_MANUAL) {
 		char note[sizeof(ch->note) + 32];
 		snprintf(note, sizeof(note), "apply cannot change it: %s", ch->note);
@@ -424,9 +438,14 @@ static int s_stack_reconcile(struct c1_account_job *job, struct c1_task_ctx *ctx
 	}
 	if (a == C1_STACK_CHECK)
 		s_take_output(job, have, s); /* later steps want them, whatever this one does */
+	if (a == C1_STACK_CHECK && c1_job_policy(job)->detects_resource_drift && !m->drift_checked) {
+		c1_stack_machine_goto(m, C1_STACK_PHASE_DETECT_DRIFT);
+		return C1_TASK_AGAIN;
+	}
 	struct c1_stack_desired want = s_desired_of(job, job->step, s);
 	struct c1_change ch;
 	c1_diff_stack(have, &want, m->no_updates, &ch);
+	c1_diff_stack_resources(&m->drifts, &ch);
 	int ret = C1_TASK_AGAIN;
 	if (!s_gate(job, &ch, m->found, &ret))
 		return ret;
@@ -484,7 +503,8 @@ static int s_stack_event(struct c1_account_job *job, struct c1_task_ctx *ctx, en
 	}
 	switch (ev) {
 	case C1_STACK_PENDING: return m->task_rc;
-	case C1_STACK_OBSERVED: return s_stack_reconcile(job, ctx, s);
+	case C1_STACK_OBSERVED:
+	case C1_STACK_DRIFT_KNOWN: return s_stack_reconcile(job, ctx, s);
 	case C1_STACK_SETTLED:
 		s_take_output(job, &m->cur, s);
 		return s_step_done(job, m->updating ? C1_PLAN_UPDATE : C1_PLAN_CREATE);
@@ -1374,6 +1394,10 @@ static int s_setup(struct c1_account_job *job)
 		return s_invalid(job, "RegionMismatch", msg);
 	}
 	s_copy_tenant_steps(job);
+	/* The tenant's link is every account's: a drift run reports it on each (apply links it again). */
+	if (t->visionone == C1_V1_NOT_LINKED && c1_job_policy(job)->reports_drift)
+		c1_job_add_drift(job, C1_DRIFT_VISIONONE, "visionone_link", "not_linked", "linked",
+				 "not linked");
 	if (c1_aws_context_init(&job->aws, job->run->aws, job->row->profile, job->row->account_id,
 				job->region) != 0) {
 		char msg[512];

@@ -61,7 +61,11 @@ C1_TEST(mode_policy_of_each_mode)
 	    /* plan only records what apply would do */
 	    {C1_MODE_PLAN, {.records_plan = true, .checks_bucket = true, .deploys_stacks = true}},
 	    /* drift only reports differences */
-	    {C1_MODE_DRIFT, {.reports_drift = true, .checks_bucket = true, .deploys_stacks = true}},
+	    {C1_MODE_DRIFT,
+	     {.reports_drift = true,
+	      .checks_bucket = true,
+	      .deploys_stacks = true,
+	      .detects_resource_drift = true}},
 	    /* offboard acts toward every resource being absent; nothing to roll back or deploy */
 	    {C1_MODE_OFFBOARD, {.acts = true, .toward_absent = true}},
 	};
@@ -76,6 +80,7 @@ C1_TEST(mode_policy_of_each_mode)
 		C1_CHECK_INT(p->rolls_back, ==, w->rolls_back);
 		C1_CHECK_INT(p->checks_bucket, ==, w->checks_bucket);
 		C1_CHECK_INT(p->deploys_stacks, ==, w->deploys_stacks);
+		C1_CHECK_INT(p->detects_resource_drift, ==, w->detects_resource_drift);
 		/* the policy is static storage: the same answer every time */
 		C1_CHECK(c1_mode_policy(cases[i].mode) == p);
 	}

@@ -101,8 +101,10 @@ static void s_teardown(struct fixture *f)
 
 static const char *s_phase_name(enum c1_stack_phase p)
 {
-	static const char *const names[] = {"LOOK",   "CREATE", "UPDATE",      "POLL",
-					    "EVENTS", "DELETE", "DELETE_POLL", "CONTINUE_ROLLBACK"};
+	static const char *const names[] = {
+	    "LOOK",         "CREATE",     "UPDATE",         "POLL",
+	    "EVENTS",       "DELETE",     "DELETE_POLL",    "CONTINUE_ROLLBACK",
+	    "DETECT_DRIFT", "DRIFT_POLL", "RESOURCE_DRIFTS"};
 	return (unsigned)p < sizeof(names) / sizeof(names[0]) ? names[p] : "?";
 }
 
@@ -117,6 +119,7 @@ static const char *s_event_name(const struct c1_stack_machine *m, enum c1_stack_
 	case C1_STACK_SETTLED: return "SETTLED";
 	case C1_STACK_DELETED: return "DELETED";
 	case C1_STACK_FAILED: return "FAILED";
+	case C1_STACK_DRIFT_KNOWN: return "DRIFT_KNOWN";
 	}
 	return "?";
 }
