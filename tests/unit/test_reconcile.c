@@ -464,3 +464,53 @@ C1_TEST(diff_cloud_account_role_gone_is_a_reregistration)
 	c1_diff_cloud_account(ACCOUNT, true, NULL, ROLE_A, true, &out);
 	C1_CHECK_INT(out.action, ==, C1_PLAN_UNCHANGED);
 }
+
+/* Resources changed outside CloudFormation: one entry each, and an otherwise unchanged stack is manual. */
+C1_TEST(diff_stack_resources_makes_an_unchanged_stack_manual)
+{
+	struct c1_cfn_property_difference diff = {"/MaxSessionDuration", "3600", "7200", "NOT_EQUAL"};
+	struct c1_cfn_resource_drift items[2] = {
+	    {"Role", "CloudOneRole", "AWS::IAM::Role", "MODIFIED", "{}", "{}", &diff, 1},
+	    {"Queue", NULL, "AWS::SQS::Queue", "DELETED", "{\"x\":1}", NULL, NULL, 0},
+	};
+	struct c1_cfn_resource_drift_page page = {items, 2, NULL};
+	struct c1_change ch;
+	memset(&ch, 0, sizeof(ch));
+	ch.action = C1_PLAN_UNCHANGED;
+	ch.resource = "CloudOne-C1";
+	c1_diff_stack_resources(&page, &ch);
+	C1_CHECK_INT(ch.action, ==, C1_PLAN_MANUAL);
+	C1_CHECK_INT(ch.resource_drift_count, ==, 2);
+	C1_CHECK_CONTAINS(ch.note, "2 resource(s) of stack CloudOne-C1 changed outside CloudFormation");
+	C1_CHECK_CONTAINS(ch.note, "Role MODIFIED");
+	/* a stack apply updates anyway keeps its action */
+	memset(&ch, 0, sizeof(ch));
+	ch.action = C1_PLAN_UPDATE;
+	c1_diff_stack_resources(&page, &ch);
+	C1_CHECK_INT(ch.action, ==, C1_PLAN_UPDATE);
+	/* none: nothing changes */
+	struct c1_cfn_resource_drift_page none = {NULL, 0, NULL};
+	memset(&ch, 0, sizeof(ch));
+	c1_diff_stack_resources(&none, &ch);
+	C1_CHECK_INT(ch.resource_drift_count, ==, 0);
+
+	const char *kind = NULL;
+	char expected[64], actual[64];
+	c1_resource_drift_entry(&items[0], &kind, expected, sizeof(expected), actual, sizeof(actual));
+	C1_CHECK_STR(kind, "resource_modified");
+	C1_CHECK_STR(expected, "/MaxSessionDuration=3600");
+	C1_CHECK_STR(actual, "/MaxSessionDuration=7200");
+	c1_resource_drift_entry(&items[1], &kind, expected, sizeof(expected), actual, sizeof(actual));
+	C1_CHECK_STR(kind, "resource_deleted");
+	C1_CHECK_STR(expected, "{\"x\":1}");
+	C1_CHECK_STR(actual, "");
+	/* many differences are cut to the buffer, never past it */
+	struct c1_cfn_property_difference many[8];
+	for (int i = 0; i < 8; i++)
+		many[i] = (struct c1_cfn_property_difference){"/Policies/0/PolicyDocument/Statement", "a",
+							      "b", "X"};
+	struct c1_cfn_resource_drift big = {"R", NULL, "T", "MODIFIED", NULL, NULL, many, 8};
+	char small[40];
+	c1_resource_drift_entry(&big, &kind, small, sizeof(small), actual, sizeof(actual));
+	C1_CHECK_INT(strlen(small), <, sizeof(small));
+}

@@ -161,7 +161,9 @@ static const char *s_actions(struct fixture *f)
 	for (size_t i = 0; i < c1_http_script_count(f->script); i++) {
 		const struct c1_http_script_request *r = c1_http_script_request(f->script, i);
 		C1_CHECK_STR(r->method, "POST");
-		C1_CHECK_CONTAINS(r->body, "StackName=" STACK);
+		/* every call names the stack, but a detection's status is asked by its id */
+		if (!strstr(r->body, "Action=DescribeStackDriftDetectionStatus"))
+			C1_CHECK_CONTAINS(r->body, "StackName=" STACK);
 		const char *a = strstr(r->body, "Action=");
 		size_t n = a ? strcspn(a + 7, "&") : 1;
 		size_t len = strlen(out);
@@ -731,5 +733,101 @@ C1_TEST(refused_delete_intent_sends_nothing)
 	C1_CHECK_CONTAINS(f.m.err.message, "could not record the delete of stack " STACK);
 	C1_CHECK_INT(c1_http_script_count(f.script), ==, 0);
 	C1_CHECK_INT(s_ledger(&f, NULL, 0), ==, C1_RESOURCE_CREATED);
+	s_teardown(&f);
+}
+
+/* ---- resource drift ---- */
+
+static void s_push_detect(struct fixture *f)
+{
+	c1_http_script_push(f->script, 200, NULL,
+			    "<DetectStackDriftResponse " NS
+			    "><DetectStackDriftResult><StackDriftDetectionId>det-1"
+			    "</StackDriftDetectionId></DetectStackDriftResult></DetectStackDriftResponse>");
+}
+
+static void s_push_detection(struct fixture *f, const char *detection, const char *drift)
+{
+	char *xml = c1_asprintf("<DescribeStackDriftDetectionStatusResponse " NS
+				"><DescribeStackDriftDetectionStatusResult><StackDriftDetectionId>det-1"
+				"</StackDriftDetectionId>%s%s%s<DetectionStatus>%s</DetectionStatus>"
+				"</DescribeStackDriftDetectionStatusResult>"
+				"</DescribeStackDriftDetectionStatusResponse>",
+				drift ? "<StackDriftStatus>" : "", drift ? drift : "",
+				drift ? "</StackDriftStatus>" : "", detection);
+	c1_http_script_push(f->script, 200, NULL, xml);
+	free(xml);
+}
+
+/* One page: an IN_SYNC resource, a MODIFIED one (with a difference), a DELETED one; `next` or none. */
+static void s_push_resource_drifts(struct fixture *f, const char *next)
+{
+	char *xml = c1_asprintf(
+	    "<DescribeStackResourceDriftsResponse " NS
+	    "><DescribeStackResourceDriftsResult><StackResourceDrifts>"
+	    "<member><LogicalResourceId>Policy</LogicalResourceId><ResourceType>AWS::IAM::Policy"
+	    "</ResourceType><StackResourceDriftStatus>IN_SYNC</StackResourceDriftStatus></member>"
+	    "<member><LogicalResourceId>Role</LogicalResourceId><ResourceType>AWS::IAM::Role</ResourceType>"
+	    "<ExpectedProperties>{\"MaxSessionDuration\":3600}</ExpectedProperties><ActualProperties>"
+	    "{\"MaxSessionDuration\":7200}</ActualProperties><PropertyDifferences><member><PropertyPath>"
+	    "/MaxSessionDuration</PropertyPath><ExpectedValue>3600</ExpectedValue><ActualValue>7200"
+	    "</ActualValue><DifferenceType>NOT_EQUAL</DifferenceType></member></PropertyDifferences>"
+	    "<StackResourceDriftStatus>MODIFIED</StackResourceDriftStatus></member>"
+	    "<member><LogicalResourceId>Queue</LogicalResourceId><ResourceType>AWS::SQS::Queue</ResourceType>"
+	    "<ExpectedProperties>{}</ExpectedProperties><PropertyDifferences/><StackResourceDriftStatus>"
+	    "DELETED</StackResourceDriftStatus></member></StackResourceDrifts>%s%s%s"
+	    "</DescribeStackResourceDriftsResult></DescribeStackResourceDriftsResponse>",
+	    next ? "<NextToken>" : "", next ? next : "", next ? "</NextToken>" : "");
+	c1_http_script_push(f->script, 200, NULL, xml);
+	free(xml);
+}
+
+C1_TEST(drift_detection_in_sync_reads_no_drifted_resource)
+{
+	struct fixture f;
+	s_setup(&f);
+	s_push_detect(&f);
+	s_push_detection(&f, "DETECTION_IN_PROGRESS", NULL);
+	s_push_detection(&f, "DETECTION_COMPLETE", "IN_SYNC");
+	c1_stack_machine_goto(&f.m, C1_STACK_PHASE_DETECT_DRIFT);
+	C1_CHECK_INT(s_until_event(&f), ==, C1_STACK_DRIFT_KNOWN);
+	C1_CHECK_STR(f.log, "DETECT_DRIFT>PENDING(wait) DRIFT_POLL>PENDING(wait) DRIFT_POLL>DRIFT_KNOWN");
+	C1_CHECK_STR(s_actions(&f), "DetectStackDrift,DescribeStackDriftDetectionStatus,"
+				    "DescribeStackDriftDetectionStatus");
+	C1_CHECK(f.m.drift_checked);
+	C1_CHECK_INT(f.m.drifts.count, ==, 0);
+	C1_CHECK(!f.m.wrote);
+	s_teardown(&f);
+}
+
+C1_TEST(drift_detection_keeps_modified_and_deleted_resources_of_every_page)
+{
+	struct fixture f;
+	s_setup(&f);
+	s_push_detect(&f);
+	s_push_detection(&f, "DETECTION_COMPLETE", "DRIFTED");
+	s_push_resource_drifts(&f, "page-2");
+	s_push_resource_drifts(&f, NULL);
+	c1_stack_machine_goto(&f.m, C1_STACK_PHASE_DETECT_DRIFT);
+	C1_CHECK_INT(s_until_event(&f), ==, C1_STACK_DRIFT_KNOWN);
+	C1_CHECK_STR(s_actions(&f), "DetectStackDrift,DescribeStackDriftDetectionStatus,"
+				    "DescribeStackResourceDrifts,DescribeStackResourceDrifts");
+	C1_CHECK_CONTAINS(c1_http_script_request(f.script, 3)->body, "NextToken=page-2");
+	C1_CHECK_INT(f.m.drifts.count, ==, 4); /* two per page: the IN_SYNC one is not kept */
+	C1_CHECK_STR(f.m.drifts.items[0].logical_id, "Role");
+	C1_CHECK_STR(f.m.drifts.items[1].drift_status, "DELETED");
+	s_teardown(&f);
+}
+
+C1_TEST(drift_detection_failed_without_drift_is_an_error_not_in_sync)
+{
+	struct fixture f;
+	s_setup(&f);
+	s_push_detect(&f);
+	s_push_detection(&f, "DETECTION_FAILED", "IN_SYNC");
+	c1_stack_machine_goto(&f.m, C1_STACK_PHASE_DETECT_DRIFT);
+	C1_CHECK_INT(s_until_event(&f), ==, C1_STACK_FAILED);
+	C1_CHECK_STR(f.m.err.code, "DETECTION_FAILED");
+	C1_CHECK(!f.m.drift_checked);
 	s_teardown(&f);
 }
