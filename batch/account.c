@@ -20,6 +20,7 @@ void c1_account_list_init(struct c1_account_list *list)
 	memset(list, 0, sizeof(*list));
 	for (size_t i = 0; i < C1_COL_KNOWN_COUNT; i++)
 		list->column_index[i] = -1;
+	list->status_column = -1;
 }
 
 void c1_account_row_free(struct c1_account_row *row)
@@ -85,6 +86,10 @@ enum c1_account_column c1_account_column_lookup(struct c1_str name)
 	}
 	if (name.len > 2 && (name.ptr[0] == 'x' || name.ptr[0] == 'X') && name.ptr[1] == '_')
 		return C1_COL_EXTRA;
+	static const char *const results[] = {C1_RESULT_COLUMNS};
+	for (size_t i = 0; i < C1_RESULT_COLUMN_COUNT; i++)
+		if (c1_str_ieq_cstr(name, results[i]))
+			return C1_COL_RESULT;
 	return C1_COL_UNKNOWN;
 }
 

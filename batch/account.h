@@ -25,8 +25,13 @@ enum c1_account_column {
 	C1_COL_TAGS,
 	C1_COL_KNOWN_COUNT, /* number of known columns */
 	C1_COL_EXTRA = C1_COL_KNOWN_COUNT,
+	C1_COL_RESULT, /* a column results.csv adds (status, reason, ...): read back, not acted on */
 	C1_COL_UNKNOWN
 };
+
+/* The columns results.csv adds to the input's; `status` is what --retry-failed selects on. */
+#define C1_RESULT_COLUMNS      "status", "reason", "run_id", "changed_since_previous", "previous_status"
+#define C1_RESULT_COLUMN_COUNT 5
 
 #define C1_ACCOUNT_DEFAULT_STACK_NAME "CloudOne"
 #define C1_ACCOUNT_STACK_NAME_MAX     8
@@ -70,6 +75,7 @@ struct c1_account_list {
 	enum c1_account_column *header_kind;  /* per header position */
 	size_t column_count;                  /* entries in header / header_kind */
 	int column_index[C1_COL_KNOWN_COUNT]; /* header position of each known column, -1 if absent */
+	int status_column;                    /* header position of results.csv's `status`, -1 if absent */
 	struct c1_account_row **rows;         /* in file order */
 	size_t count;
 	size_t cap;

@@ -248,6 +248,9 @@ static struct c1_str s_cell(const struct s_ctx *ctx, size_t i)
 		s.ptr = ctx->cells.ptr + ctx->cell_off[i];
 		s.len = ctx->cell_len[i];
 	}
+	/* results.csv neutralises cells a spreadsheet would evaluate ('=...): read them back as written */
+	if (s.len >= 2 && s.ptr[0] == '\'' && strchr("=+-@\t\r", s.ptr[1]))
+		return (struct c1_str){s.ptr + 1, s.len - 1};
 	return s;
 }
 
@@ -329,10 +332,11 @@ static void s_header(struct s_ctx *ctx)
 				      "start with x_)",
 				      c1_buf_cstr(&ctx->msg), s_known_list());
 		}
-		/* duplicates: same known column, or the same x_ name ignoring case */
+		/* duplicates: same known column, or the same x_ or result name ignoring case */
 		for (size_t j = 0; j < i && kind != C1_COL_UNKNOWN; j++) {
 			bool same = kind == list->header_kind[j] &&
-				    (kind != C1_COL_EXTRA || c1_str_ieq_cstr(name, list->header[j]));
+				    ((kind != C1_COL_EXTRA && kind != C1_COL_RESULT) ||
+				     c1_str_ieq_cstr(name, list->header[j]));
 			if (same) {
 				c1_buf_clear(&ctx->msg);
 				c1_account_append_quoted(&ctx->msg, name);
@@ -346,6 +350,8 @@ static void s_header(struct s_ctx *ctx)
 		list->header_kind[i] = kind;
 		if (kind < C1_COL_KNOWN_COUNT)
 			list->column_index[kind] = (int)i;
+		if (kind == C1_COL_RESULT && c1_str_ieq_cstr(name, "status"))
+			list->status_column = (int)i;
 	}
 	c1_buf_clear(&ctx->msg);
 

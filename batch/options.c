@@ -23,6 +23,7 @@ enum {
 	OPT_LOG_FORMAT,
 	OPT_NO_PROGRESS,
 	OPT_FAIL_ON_DRIFT,
+	OPT_RETRY_FAILED,
 	OPT_CLOUDONE_KEY,
 	OPT_VISIONONE_TOKEN,
 	OPT_TEMPLATE_URL,
@@ -53,6 +54,10 @@ static const struct s_option_def s_defs[] = {
      "direct|template",
      "run each step (direct, default) or deploy the all-in-one template"},
     {{"only", required_argument, NULL, OPT_ONLY}, C1_OPTS_RUN, "ID,...", "only these AWS account ids"},
+    {{"retry-failed", no_argument, NULL, OPT_RETRY_FAILED},
+     C1_OPTS_RUN,
+     NULL,
+     "with a results.csv as input: only its failed, rolled-back, interrupted, not-started and invalid rows"},
     {{"shard", required_argument, NULL, OPT_SHARD},
      C1_OPTS_RUN,
      "K/N",
@@ -330,6 +335,7 @@ int c1_options_parse(struct c1_options *out, const char *command, unsigned sets,
 			break;
 		case OPT_NO_PROGRESS: out->no_progress = true; break;
 		case OPT_FAIL_ON_DRIFT: out->fail_on_drift = true; break;
+		case OPT_RETRY_FAILED: out->retry_failed = true; break;
 		case OPT_CLOUDONE_KEY:
 			rc = s_check_secret_ref("--cloudone-api-key", optarg);
 			out->cloudone_api_key_ref = optarg;

@@ -42,7 +42,8 @@ struct c1_options {
 	bool log_json;
 	bool no_progress;
 	bool fail_on_drift;
-	int verbosity; /* -1 quiet, 0 normal, 1+ verbose */
+	bool retry_failed; /* only the rows an earlier results.csv says failed, rolled back, ... */
+	int verbosity;     /* -1 quiet, 0 normal, 1+ verbose */
 	const char *cloudone_api_key_ref;
 	const char *visionone_token_ref;
 	const char *template_url;

@@ -3,6 +3,7 @@
 #include "batch/runner.h"
 
 #include "batch/exit_codes.h"
+#include "batch/results_csv.h"
 #include "batch/progress.h"
 #include "engine/core/alloc.h"
 #include "engine/core/clock.h"
@@ -390,6 +391,8 @@ static void s_select_rows(struct s_runner *r)
 		const struct c1_account_row *row = list->rows[i];
 		if (!row->valid || !c1_options_selects(r->opts, row->account_id))
 			continue;
+		if (r->opts->retry_failed && !c1_results_status_retried(row->values[list->status_column]))
+			continue;
 		const struct c1_secret *key = NULL, *token = NULL;
 		if (c1_secret_store_get(r->in->secrets, &key, row->cloudone_api_key_ref,
 					"cloudone_api_key") != 0 ||
@@ -577,11 +580,27 @@ static void s_print_summary(const struct s_runner *r, const char *reports_dir)
 /* Writes report.json (+ latest) and returns the run's exit code: 70 when
  * the report cannot be written, 1 when a signal stopped the run, else what
  * the summary says (c1_runner_exit_code). */
+/* results.csv beside report.json: the selected rows in input order with their outcomes. */
+static int s_write_results(struct s_runner *r, const char *reports_dir)
+{
+	const struct c1_account_row **rows = c1_calloc(r->feed.n + 1, sizeof(*rows));
+	for (size_t i = 0; i < r->feed.n; i++)
+		rows[i] = r->feed.slots[i].row;
+	int rc = c1_results_csv_write(reports_dir, r->run.run_id, r->in->list, rows, r->feed.n, r->feed.spool,
+				      r->run.state);
+	free(rows);
+	return rc;
+}
+
 static int s_write_report(struct s_runner *r)
 {
 	const char *reports_dir = r->opts->reports_dir ? r->opts->reports_dir : "reports";
 	if (c1_report_spool_write_json(r->feed.spool, r->report, reports_dir) != 0) {
 		fprintf(stderr, "c1onboard: report: %s\n", c1_error_last());
+		return C1_EXIT_SOFTWARE;
+	}
+	if (s_write_results(r, reports_dir) != 0) {
+		fprintf(stderr, "c1onboard: results.csv: %s\n", c1_error_last());
 		return C1_EXIT_SOFTWARE;
 	}
 	int exit_code = c1_runner_exit_code(r->in->mode, r->report->summary, r->opts->fail_on_drift);
@@ -625,6 +644,13 @@ static void s_runner_dispose(struct s_runner *r)
 
 int c1_runner_run(const struct c1_runner_input *in)
 {
+	if (in->opts->retry_failed && in->list->status_column < 0) {
+		fprintf(stderr,
+			"c1onboard: --retry-failed needs a results.csv of an earlier run (a file with a "
+			"status column), not %s\n",
+			in->list->path ? in->list->path : "this spreadsheet");
+		return C1_EXIT_USAGE;
+	}
 	struct s_runner r;
 	s_runner_init(&r, in);
 	int exit_code = s_open_state_and_lock(&r);

@@ -29,6 +29,8 @@ c1_engine_more_test(engine_repair engine_repair.py)
 c1_engine_more_test(engine_reregister engine_reregister.py)
 # Every drift c1sim can inject is found on its plane, repaired where apply can, reported where not.
 c1_engine_more_test(engine_drift_planes engine_drift_planes.py)
+# results.csv: the outcomes as a spreadsheet, neutralised, and the next run's input (--retry-failed).
+c1_engine_more_test(engine_results_csv engine_results_csv.py)
 # A service failing for longer than a call's own retries: the outage retries ride it out.
 c1_engine_more_test(engine_outage engine_outage.py)
 # Credentials that expire while an account onboards are fetched again in time.

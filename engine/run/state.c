@@ -1396,3 +1396,31 @@ cleanup:
 	c1_report_free(r);
 	return rc;
 }
+
+int c1_state_previous_statuses(struct c1_state *st, const char *run_id,
+			       void (*fn)(void *payload, const char *account_id, const char *region,
+					  const char *status),
+			       void *payload)
+{
+	sqlite3_stmt *stmt = NULL;
+	s_lock(st);
+	int rc = s_prepare(
+	    st, &stmt,
+	    "SELECT a.account_id, COALESCE(a.region, ''), a.status FROM accounts a JOIN "
+	    "(SELECT account_id, COALESCE(region, '') AS region, MAX(run_id) AS run FROM accounts "
+	    "WHERE run_id < ?1 AND status <> 'running' GROUP BY account_id, COALESCE(region, '')) p "
+	    "ON a.account_id = p.account_id AND COALESCE(a.region, '') = p.region AND a.run_id = p.run",
+	    "reading earlier runs' statuses");
+	if (rc != 0)
+		goto cleanup;
+	s_bind_text(stmt, 1, run_id);
+	int src;
+	while ((src = sqlite3_step(stmt)) == SQLITE_ROW)
+		fn(payload, s_col(stmt, 0), s_col(stmt, 1), s_col(stmt, 2));
+	if (src != SQLITE_DONE)
+		rc = s_fail(st, "reading earlier runs' statuses");
+cleanup:
+	s_finalize(st, stmt);
+	s_unlock(st);
+	return rc;
+}

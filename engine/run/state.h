@@ -37,7 +37,7 @@
  * open a new one in the child.
  */
 struct c1_state;
-struct c1_report; /* reports/model.h: what c1_state_load_report rebuilds */
+struct c1_report; /* engine/core/report_model.h: what c1_state_load_report rebuilds */
 
 /** Commit grouped step/account/tenant rows now (the runner calls it while it waits). */
 C1_MUST_CHECK int c1_state_flush(struct c1_state *st);
@@ -258,5 +258,16 @@ void c1_resource_list_dispose(struct c1_resource_list *list);
  * stored JSON is damaged.
  */
 int c1_state_load_report(struct c1_state *state, const char *run_id, struct c1_report **out);
+
+/**
+ * Each account's status in the most recent run before `run_id` that had it
+ * (what "changed since the previous run" compares with): `fn` is called once
+ * per (account, region) with the status name. One query, whatever the
+ * number of runs kept. 0 or a store error.
+ */
+int c1_state_previous_statuses(struct c1_state *state, const char *run_id,
+			       void (*fn)(void *payload, const char *account_id, const char *region,
+					  const char *status),
+			       void *payload);
 
 #endif

@@ -814,3 +814,33 @@ C1_TEST(hundred_thousand_rows_stream_in_bounded_memory)
 	c1_intake_errors_dispose(&errors);
 	free(path);
 }
+
+/* A results.csv is an input too: its result columns are known (status is kept for --retry-failed),
+ * and a cell results.csv neutralised ('=...) reads back as written. */
+C1_TEST(results_csv_reads_back_as_input)
+{
+	struct s_run r;
+	s_read(&r, "account_id,name,profile,create_new_trail,cloudone_api_key,visionone_token,status,reason,"
+		   "run_id,changed_since_previous,previous_status\n"
+		   "111122223333,\"'=HYPERLINK(\"\"x\"\")\",prod,true,env:C1_T1,env:V1_T1,rolled_back,"
+		   "\"ws_connector failed\",20261206T0000Z-ab,new,\n");
+	if (r.rc != 0)
+		s_dump(&r);
+	C1_CHECK_INT(r.rc, ==, 0);
+	C1_CHECK_INT(r.errors.count, ==, 0);
+	C1_CHECK_INT(r.list.count, ==, 1);
+	C1_CHECK_INT(r.list.status_column, ==, 6);
+	C1_CHECK_STR(r.list.rows[0]->name, "=HYPERLINK(\"x\")");
+	C1_CHECK_STR(r.list.rows[0]->values[6], "rolled_back");
+	C1_CHECK_INT(r.list.header_kind[7], ==, C1_COL_RESULT);
+	C1_CHECK_INT(r.list.rows[0]->extra_count, ==, 0);
+	s_done(&r);
+	/* a plain spreadsheet has none, and a repeated result column is refused like any other */
+	s_read(&r, HDR GOOD1);
+	C1_CHECK_INT(r.list.status_column, ==, -1);
+	s_done(&r);
+	s_read(&r, "account_id,profile,create_new_trail,cloudone_api_key,visionone_token,status,Status\n"
+		   "111122223333,prod,true,env:C1_T1,env:V1_T1,failed,failed\n");
+	C1_CHECK(r.errors.count > 0);
+	s_done(&r);
+}
