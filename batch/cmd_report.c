@@ -1,9 +1,44 @@
-/* c1onboard report: re-renders a past run from the state store (later issue). */
-#include "batch/cmd_unavailable.h"
+/* c1onboard report: re-renders a past run's report.json from the state store
+ * (the newest run, or --run ID), so a report that was lost or deleted, or a
+ * run whose process died before writing it, can be had again. Read-only: it
+ * takes no lock, so it runs beside an apply. */
 #include "batch/commands.h"
+#include "batch/exit_codes.h"
+#include "engine/core/error.h"
+#include "engine/core/report_model.h"
+#include "engine/run/state.h"
+#include "reports/report_json.h"
+
+#include <stdio.h>
 
 int c1_cmd_report(const struct c1_options *opts)
 {
-	(void)opts;
-	return c1_cmd_unavailable("report", "the state store and report writers");
+	struct c1_state *state = NULL;
+	struct c1_report *report = NULL;
+	char run_id[C1_STATE_RUN_ID_SIZE];
+	const char *reports_dir = opts->reports_dir ? opts->reports_dir : "reports";
+	int exit_code = C1_EXIT_OK;
+	if (c1_state_open(&state, opts->state_dir) != 0) {
+		fprintf(stderr, "c1onboard report: %s\n", c1_error_last());
+		return C1_EXIT_CONFIG;
+	}
+	int rc = opts->run_id ? 0 : c1_state_latest_run(state, run_id);
+	if (rc == 0)
+		rc = c1_state_load_report(state, opts->run_id ? opts->run_id : run_id, &report);
+	if (rc == C1_ENOTFOUND) {
+		fprintf(stderr, "c1onboard report: %s; check --state-dir (%s)\n", c1_error_last(),
+			opts->state_dir);
+		exit_code = C1_EXIT_USAGE;
+	} else if (rc != 0) {
+		fprintf(stderr, "c1onboard report: %s\n", c1_error_last());
+		exit_code = C1_EXIT_SOFTWARE;
+	} else if (c1_report_write_json(report, reports_dir) != 0) {
+		fprintf(stderr, "c1onboard report: %s\n", c1_error_last());
+		exit_code = C1_EXIT_SOFTWARE;
+	} else if (opts->verbosity >= 0) {
+		printf("report of run %s: %s/%s/report.json\n", report->run.id, reports_dir, report->run.id);
+	}
+	c1_report_free(report);
+	c1_state_close(state);
+	return exit_code;
 }

@@ -45,7 +45,8 @@ static void s_print_tool_help(FILE *out)
 	fprintf(out, "\nRun 'c1onboard COMMAND --help' for a command's options.\n"
 		     "Other options: --version, --help.\n"
 		     "Exit codes: 0 ok, 1 an account failed or was rolled back, 2 drift found, 64 usage,\n"
-		     "65 bad spreadsheet, 75 state dir locked by another run, 78 configuration error.\n");
+		     "65 bad spreadsheet, 70 internal error (a report not written), 75 state dir locked by\n"
+		     "another run, 78 configuration error.\n");
 }
 
 static void s_print_command_help(FILE *out, const struct c1_command *cmd)

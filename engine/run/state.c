@@ -1424,3 +1424,28 @@ cleanup:
 	s_unlock(st);
 	return rc;
 }
+
+int c1_state_latest_run(struct c1_state *st, char out[C1_STATE_RUN_ID_SIZE])
+{
+	sqlite3_stmt *stmt = NULL;
+	out[0] = '\0';
+	s_lock(st);
+	int rc =
+	    s_prepare(st, &stmt, "SELECT id FROM runs WHERE status <> 'running' ORDER BY id DESC LIMIT 1",
+		      "reading the runs");
+	if (rc != 0)
+		goto cleanup;
+	int src = sqlite3_step(stmt);
+	if (src == SQLITE_ROW) {
+		snprintf(out, C1_STATE_RUN_ID_SIZE, "%s", s_col(stmt, 0));
+	} else if (src == SQLITE_DONE) {
+		c1_error_set("the state store %s holds no finished run yet", c1_state_db_path(st));
+		rc = C1_ENOTFOUND;
+	} else {
+		rc = s_fail(st, "reading the runs");
+	}
+cleanup:
+	s_finalize(st, stmt);
+	s_unlock(st);
+	return rc;
+}

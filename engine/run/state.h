@@ -259,6 +259,9 @@ void c1_resource_list_dispose(struct c1_resource_list *list);
  */
 int c1_state_load_report(struct c1_state *state, const char *run_id, struct c1_report **out);
 
+/** The id of the newest run that is not running into `out`; C1_ENOTFOUND when the store has none. */
+int c1_state_latest_run(struct c1_state *state, char out[C1_STATE_RUN_ID_SIZE]);
+
 /**
  * Each account's status in the most recent run before `run_id` that had it
  * (what "changed since the previous run" compares with): `fn` is called once

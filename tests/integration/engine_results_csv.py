@@ -18,7 +18,9 @@ spreadsheet formula. Then:
 
 import csv
 import io
+import json
 import os
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -99,5 +101,31 @@ chk.check("status column" in bad.err, "the error says a results.csv is needed", 
 s3 = eng.state()
 chk.check(not el.writes_in(el.counter_delta(s2, s3)), "the refused run made no call",
           el.writes_in(el.counter_delta(s2, s3)))
+
+# ---- report re-renders a past run from the state store ------------------------------------
+def report_cmd(*extra):
+    return subprocess.run([el.c1onboard_path(), "report", "--state-dir", eng.state_dir, "--reports-dir",
+                           eng.reports_dir] + list(extra), env=eng.env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, timeout=60)
+
+
+first_id = first.report["run"]["id"]
+lost = os.path.join(eng.reports_dir, first_id, "report.json")
+os.remove(lost)
+again = report_cmd("--run", first_id)
+chk.eq(again.returncode, 0, "report --run: exit 0", again.stderr[-800:])
+chk.check("Sanitizer" not in again.stderr and "runtime error:" not in again.stderr, "report: no sanitizer report",
+          again.stderr[-2000:])
+with open(lost) as f:
+    doc = json.load(f)
+chk.eq({a["account_id"]: (a["status"], a.get("reason")) for a in doc["accounts"]},
+       {a["account_id"]: (a["status"], a.get("reason")) for a in first.report["accounts"]},
+       "report --run: the first run's statuses and reasons again, from the state store")
+chk.eq(doc["summary"], first.report["summary"], "report --run: the same summary")
+chk.check(os.readlink(os.path.join(eng.reports_dir, "latest")).rstrip("/").endswith(retry.report["run"]["id"]),
+          "report --run of an older run leaves latest on the newest run",
+          os.readlink(os.path.join(eng.reports_dir, "latest")))
+unknown = report_cmd("--run", "20990101T000000Z-dead")
+chk.eq(unknown.returncode, 64, "report --run of an unknown run: usage error", unknown.stderr[-500:])
 eng.stop(chk)
 chk.finish()
