@@ -24,6 +24,7 @@ enum {
 	OPT_NO_PROGRESS,
 	OPT_FAIL_ON_DRIFT,
 	OPT_RETRY_FAILED,
+	OPT_KEEP_RUNS,
 	OPT_CLOUDONE_KEY,
 	OPT_VISIONONE_TOKEN,
 	OPT_TEMPLATE_URL,
@@ -58,6 +59,10 @@ static const struct s_option_def s_defs[] = {
      C1_OPTS_RUN,
      NULL,
      "with a results.csv as input: only its failed, rolled-back, interrupted, not-started and invalid rows"},
+    {{"keep-runs", required_argument, NULL, OPT_KEEP_RUNS},
+     C1_OPTS_RUN,
+     "N",
+     "after the run, keep only the newest N runs' report folders and state rows (the ledger stays)"},
     {{"shard", required_argument, NULL, OPT_SHARD},
      C1_OPTS_RUN,
      "K/N",
@@ -336,6 +341,15 @@ int c1_options_parse(struct c1_options *out, const char *command, unsigned sets,
 		case OPT_NO_PROGRESS: out->no_progress = true; break;
 		case OPT_FAIL_ON_DRIFT: out->fail_on_drift = true; break;
 		case OPT_RETRY_FAILED: out->retry_failed = true; break;
+		case OPT_KEEP_RUNS:
+			if (c1_parse_long(&v, optarg, 1, 1000000)) {
+				c1_error_set("--keep-runs \"%s\": expected a number of runs, at least 1",
+					     optarg);
+				rc = C1_EINVALID;
+				goto cleanup;
+			}
+			out->keep_runs = v;
+			break;
 		case OPT_CLOUDONE_KEY:
 			rc = s_check_secret_ref("--cloudone-api-key", optarg);
 			out->cloudone_api_key_ref = optarg;

@@ -43,6 +43,7 @@ struct c1_options {
 	bool no_progress;
 	bool fail_on_drift;
 	bool retry_failed; /* only the rows an earlier results.csv says failed, rolled back, ... */
+	long keep_runs;    /* after the run, keep this many runs' reports and state rows; 0: all */
 	int verbosity;     /* -1 quiet, 0 normal, 1+ verbose */
 	const char *cloudone_api_key_ref;
 	const char *visionone_token_ref;

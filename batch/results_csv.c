@@ -67,6 +67,19 @@ static void s_prev_dispose(struct s_prev *p)
 	free(p->items);
 }
 
+/* Onboarded then found in sync is no change for a reviewer; everything else compares as is. */
+static bool s_in_place(const char *status)
+{
+	return strcmp(status, "succeeded") == 0 || strcmp(status, "unchanged") == 0;
+}
+
+static bool s_same_outcome(const char *before, const char *now)
+{
+	if (!now)
+		return false;
+	return strcmp(before, now) == 0 || (s_in_place(before) && s_in_place(now));
+}
+
 static void s_header(struct c1_buf *out, const struct c1_account_list *list)
 {
 	bool first = true;
@@ -102,7 +115,7 @@ static int s_row(struct c1_buf *out, const struct c1_account_list *list, const s
 	const char *reason = json_string_value(json_object_get(doc, "reason"));
 	const char *region = json_string_value(json_object_get(doc, "region"));
 	const char *before = s_prev_find(prev, row->account_id, region);
-	const char *changed = !before ? "new" : status && strcmp(before, status) == 0 ? "no" : "yes";
+	const char *changed = !before ? "new" : s_same_outcome(before, status) ? "no" : "yes";
 	const char *result[C1_RESULT_COLUMN_COUNT] = {status, reason, run_id, changed, before};
 	bool first = true;
 	for (size_t c = 0; c < list->column_count; c++) {

@@ -17,6 +17,7 @@
 #include "engine/run/strategy_template.h"
 #include "engine/run/tenant.h"
 #include "reports/report_json.h"
+#include "reports/report_dir.h"
 #include "reports/spool.h"
 
 #include <errno.h>
@@ -592,6 +593,20 @@ static int s_write_results(struct s_runner *r, const char *reports_dir)
 	return rc;
 }
 
+/* --keep-runs: old report folders and state rows go once this run's report is
+ * safe; a failure to prune is a warning, never the run's outcome. */
+static void s_prune(struct s_runner *r, const char *reports_dir)
+{
+	size_t runs = 0, folders = 0;
+	if (c1_state_prune_runs(r->run.state, (size_t)r->opts->keep_runs, &runs) != 0)
+		C1_WARN("run", "--keep-runs: the state store kept its old runs: %s", c1_error_last());
+	if (c1_report_dir_prune(reports_dir, (size_t)r->opts->keep_runs, &folders) != 0)
+		C1_WARN("run", "--keep-runs: %s", c1_error_last());
+	if (runs || folders)
+		C1_INFO("run", "--keep-runs %ld: forgot %zu old run(s), removed %zu report folder(s)",
+			r->opts->keep_runs, runs, folders);
+}
+
 static int s_write_report(struct s_runner *r)
 {
 	const char *reports_dir = r->opts->reports_dir ? r->opts->reports_dir : "reports";
@@ -603,6 +618,8 @@ static int s_write_report(struct s_runner *r)
 		fprintf(stderr, "c1onboard: results.csv: %s\n", c1_error_last());
 		return C1_EXIT_SOFTWARE;
 	}
+	if (r->opts->keep_runs > 0)
+		s_prune(r, reports_dir);
 	int exit_code = c1_runner_exit_code(r->in->mode, r->report->summary, r->opts->fail_on_drift);
 	if (r->cancelled)
 		exit_code = C1_EXIT_FAILED;

@@ -3,6 +3,8 @@
 #include "engine/core/alloc.h"
 #include "engine/core/error.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -226,5 +228,98 @@ int c1_report_dir_point_latest(const char *reports_dir, const char *run_id)
 cleanup:
 	free(tmp);
 	free(latest);
+	return rc;
+}
+
+/* 20261206T135500Z-3f9a: what c1_state_run_begin names a run. */
+static bool s_run_id_shaped(const char *name)
+{
+	size_t n = strlen(name);
+	if (n < 18 || name[8] != 'T' || name[15] != 'Z' || name[16] != '-')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (i == 8 || i == 15 || i == 16)
+			continue;
+		if (i < 15 ? !isdigit((unsigned char)name[i]) : !isalnum((unsigned char)name[i]))
+			return false;
+	}
+	return true;
+}
+
+static int s_cmp_desc(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)b, *(char *const *)a);
+}
+
+/* Remove dir/name's regular files, then the directory (a run folder holds no subfolders). */
+static int s_remove_run_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	int rc = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		char *path = c1_asprintf("%s/%s", dir, e->d_name);
+		if (unlink(path) != 0 && errno != ENOENT)
+			rc = -1;
+		free(path);
+	}
+	closedir(d);
+	if (rc == 0 && rmdir(dir) != 0 && errno != ENOENT)
+		rc = -1;
+	return rc;
+}
+
+int c1_report_dir_prune(const char *reports_dir, size_t keep, size_t *removed)
+{
+	*removed = 0;
+	DIR *d = opendir(reports_dir);
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		c1_error_set("cannot read %s: %s", reports_dir, strerror(errno));
+		return C1_ERROR;
+	}
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (!s_run_id_shaped(e->d_name))
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 32;
+			names = c1_realloc(names, cap * sizeof(*names));
+		}
+		names[n++] = c1_strdup(e->d_name);
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof(*names), s_cmp_desc);
+	char target[256] = "";
+	char *latest = c1_asprintf("%s/latest", reports_dir);
+	ssize_t len = readlink(latest, target, sizeof(target) - 1);
+	target[len > 0 ? len : 0] = '\0';
+	free(latest);
+	int rc = 0;
+	for (size_t i = keep ? keep : 1; i < n; i++) {
+		if (strcmp(names[i], target) == 0)
+			continue;
+		char *dir = c1_asprintf("%s/%s", reports_dir, names[i]);
+		if (s_remove_run_dir(dir) != 0) {
+			if (rc == 0)
+				c1_error_set("cannot remove the old report folder %s: %s", dir,
+					     strerror(errno));
+			rc = C1_ERROR;
+		} else {
+			(*removed)++;
+		}
+		free(dir);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 	return rc;
 }

@@ -38,4 +38,13 @@ void c1_report_file_abort(struct c1_report_file *f);
  */
 int c1_report_dir_point_latest(const char *reports_dir, const char *run_id);
 
+/**
+ * Remove the run directories of `reports_dir` (names shaped like run ids,
+ * 20261206T135500Z-3f9a) beyond the newest `keep` (at least 1), and never
+ * the one `latest` points at; other files and directories are left alone.
+ * `*removed` gets how many went. 0, or C1_ERROR naming the first path that
+ * could not be removed (the others are still tried).
+ */
+int c1_report_dir_prune(const char *reports_dir, size_t keep, size_t *removed);
+
 #endif

@@ -31,6 +31,8 @@ c1_engine_more_test(engine_reregister engine_reregister.py)
 c1_engine_more_test(engine_drift_planes engine_drift_planes.py)
 # results.csv: the outcomes as a spreadsheet, neutralised, and the next run's input (--retry-failed).
 c1_engine_more_test(engine_results_csv engine_results_csv.py)
+# examples/cron's wrapper as cron runs it: silent when all is well, a short mail when not, --keep-runs.
+c1_engine_more_test(engine_cron engine_cron.py)
 # A service failing for longer than a call's own retries: the outage retries ride it out.
 c1_engine_more_test(engine_outage engine_outage.py)
 # Credentials that expire while an account onboards are fetched again in time.

@@ -1449,3 +1449,29 @@ cleanup:
 	s_unlock(st);
 	return rc;
 }
+
+int c1_state_prune_runs(struct c1_state *st, size_t keep, size_t *pruned)
+{
+	sqlite3_stmt *stmt = NULL;
+	*pruned = 0;
+	int rc = c1_state_flush(st);
+	if (rc != 0)
+		return rc;
+	s_lock(st);
+	rc = s_prepare(st, &stmt,
+		       "DELETE FROM runs WHERE status <> 'running' AND id NOT IN "
+		       "(SELECT id FROM runs ORDER BY id DESC LIMIT ?1)",
+		       "pruning old runs");
+	if (rc != 0)
+		goto cleanup;
+	sqlite3_bind_int64(stmt, 1, (sqlite3_int64)(keep ? keep : 1));
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		rc = s_fail(st, "pruning old runs");
+		goto cleanup;
+	}
+	*pruned = (size_t)sqlite3_changes(st->db);
+cleanup:
+	s_finalize(st, stmt);
+	s_unlock(st);
+	return rc;
+}

@@ -259,6 +259,14 @@ void c1_resource_list_dispose(struct c1_resource_list *list);
  */
 int c1_state_load_report(struct c1_state *state, const char *run_id, struct c1_report **out);
 
+/**
+ * Keep the newest `keep` runs (at least 1) and forget older ones: their run,
+ * account, step and tenant rows go; the resource ledger stays whole, since
+ * it is what later runs undo and adopt from. `*pruned` gets how many runs
+ * went. Running runs are never pruned. 0 or a store error.
+ */
+C1_MUST_CHECK int c1_state_prune_runs(struct c1_state *state, size_t keep, size_t *pruned);
+
 /** The id of the newest run that is not running into `out`; C1_ENOTFOUND when the store has none. */
 int c1_state_latest_run(struct c1_state *state, char out[C1_STATE_RUN_ID_SIZE]);
 
