@@ -1,15 +1,47 @@
 /* c1onboard report: re-renders a past run's report.json from the state store
  * (the newest run, or --run ID), so a report that was lost or deleted, or a
  * run whose process died before writing it, can be had again. Read-only: it
- * takes no lock, so it runs beside an apply. */
+ * takes no lock, so it runs beside an apply. With --merge DIR... it combines
+ * the report folders of shard runs instead (batch/report_merge). */
 #include "batch/commands.h"
 #include "batch/exit_codes.h"
+#include "batch/report_merge.h"
+#include "batch/runner.h"
 #include "engine/core/error.h"
 #include "engine/core/report_model.h"
 #include "engine/run/state.h"
 #include "reports/report_json.h"
 
 #include <stdio.h>
+#include <string.h>
+
+static enum c1_run_mode s_mode_of(const char *command)
+{
+	if (command && strcmp(command, "plan") == 0)
+		return C1_MODE_PLAN;
+	if (command && strcmp(command, "drift") == 0)
+		return C1_MODE_DRIFT;
+	if (command && strcmp(command, "offboard") == 0)
+		return C1_MODE_OFFBOARD;
+	return C1_MODE_APPLY;
+}
+
+/* --merge: the exit code is the merged run's, as if one run had done every shard. */
+static int s_merge(const struct c1_options *opts, const char *reports_dir)
+{
+	struct c1_report *merged = NULL;
+	int rc = c1_report_merge(opts->merge_dirs, opts->merge_count, reports_dir, &merged);
+	if (rc != 0) {
+		fprintf(stderr, "c1onboard report --merge: %s\n", c1_error_last());
+		return rc == C1_EINVALID ? C1_EXIT_USAGE : C1_EXIT_SOFTWARE;
+	}
+	if (opts->verbosity >= 0)
+		printf("merged %zu shard(s), %zu account(s): %s/%s/report.json\n", opts->merge_count,
+		       merged->total, reports_dir, merged->run.id);
+	int exit_code = c1_runner_exit_code(s_mode_of(merged->run.command), merged->summary, false);
+	c1_report_free(merged);
+	return exit_code;
+}
 
 int c1_cmd_report(const struct c1_options *opts)
 {
@@ -18,6 +50,8 @@ int c1_cmd_report(const struct c1_options *opts)
 	char run_id[C1_STATE_RUN_ID_SIZE];
 	const char *reports_dir = opts->reports_dir ? opts->reports_dir : "reports";
 	int exit_code = C1_EXIT_OK;
+	if (opts->merge)
+		return s_merge(opts, reports_dir);
 	if (c1_state_open(&state, opts->state_dir) != 0) {
 		fprintf(stderr, "c1onboard report: %s\n", c1_error_last());
 		return C1_EXIT_CONFIG;

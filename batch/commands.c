@@ -18,7 +18,8 @@ static const struct c1_command s_commands[] = {
      C1_OPTS_INPUT | C1_OPTS_RUN | C1_OPTS_DRIFT, c1_cmd_drift},
     {"offboard", "offboard ACCOUNTS.csv [options]", "remove the integration, in reverse step order",
      C1_OPTS_INPUT | C1_OPTS_RUN | C1_OPTS_WRITE, c1_cmd_offboard},
-    {"report", "report [--run ID] [options]", "re-render the reports of a past run from the state store",
+    {"report", "report [--run ID | --merge DIR...] [options]",
+     "re-render the reports of a past run from the state store, or merge shard report folders",
      C1_OPTS_REPORT, c1_cmd_report},
     {NULL, NULL, NULL, 0, NULL},
 };

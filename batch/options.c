@@ -25,6 +25,7 @@ enum {
 	OPT_FAIL_ON_DRIFT,
 	OPT_RETRY_FAILED,
 	OPT_KEEP_RUNS,
+	OPT_MERGE,
 	OPT_CLOUDONE_KEY,
 	OPT_VISIONONE_TOKEN,
 	OPT_TEMPLATE_URL,
@@ -112,6 +113,10 @@ static const struct s_option_def s_defs[] = {
      C1_OPTS_REPORT,
      "ID",
      "the run to re-render (default latest)"},
+    {{"merge", no_argument, NULL, OPT_MERGE},
+     C1_OPTS_REPORT,
+     NULL,
+     "report --merge DIR...: combine the report folders of --shard K/N runs into one"},
     {{"ca-bundle", required_argument, NULL, OPT_CA_BUNDLE},
      C1_OPTS_RUN | C1_OPTS_REPORT,
      "FILE",
@@ -362,6 +367,7 @@ int c1_options_parse(struct c1_options *out, const char *command, unsigned sets,
 		case OPT_QS_BUCKET: out->qs_bucket = optarg; break;
 		case OPT_QS_PREFIX: out->qs_prefix = optarg; break;
 		case OPT_RUN: out->run_id = optarg; break;
+		case OPT_MERGE: out->merge = true; break;
 		case OPT_CA_BUNDLE: out->ca_bundle = optarg; break;
 		case 'q': out->verbosity = -1; break;
 		case 'v': out->verbosity = out->verbosity < 0 ? 1 : out->verbosity + 1; break;
@@ -395,6 +401,18 @@ int c1_options_parse(struct c1_options *out, const char *command, unsigned sets,
 			goto cleanup;
 		}
 		out->accounts_path = argv[optind++];
+	}
+	if (out->merge) {
+		if (optind >= argc) {
+			c1_error_set(
+			    "--merge needs the report folders of the shards: c1onboard report --merge "
+			    "DIR...");
+			rc = C1_EINVALID;
+			goto cleanup;
+		}
+		out->merge_dirs = (const char *const *)&argv[optind];
+		out->merge_count = (size_t)(argc - optind);
+		optind = argc;
 	}
 	if (optind < argc) {
 		c1_error_set("unexpected argument \"%s\" for '%s'; see 'c1onboard %s --help'", argv[optind],

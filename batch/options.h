@@ -51,6 +51,9 @@ struct c1_options {
 	const char *qs_bucket;
 	const char *qs_prefix;
 	const char *run_id;
+	bool merge; /* report --merge DIR...: combine shard report folders */
+	const char *const *merge_dirs;
+	size_t merge_count;
 	const char *ca_bundle;
 	bool help;
 };

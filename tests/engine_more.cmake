@@ -33,6 +33,8 @@ c1_engine_more_test(engine_drift_planes engine_drift_planes.py)
 c1_engine_more_test(engine_results_csv engine_results_csv.py)
 # examples/cron's wrapper as cron runs it: silent when all is well, a short mail when not, --keep-runs.
 c1_engine_more_test(engine_cron engine_cron.py)
+# Four --shard K/4 runs at once, each with its own state and reports, then report --merge.
+c1_engine_more_test(engine_shards engine_shards.py)
 # A service failing for longer than a call's own retries: the outage retries ride it out.
 c1_engine_more_test(engine_outage engine_outage.py)
 # Credentials that expire while an account onboards are fetched again in time.
