@@ -50,7 +50,8 @@ int c1_runner_exit_code(enum c1_run_mode mode, const size_t summary[C1_ACCOUNT_S
 	/* SPEC 2: drift found and not repaired: the drift command, an apply that
 	 * leaves an account drifted (what it cannot repair), or --fail-on-drift.
 	 * A plan's drifted account is one apply would repair. */
-	if (summary[C1_ACCOUNT_DRIFTED] && (mode == C1_MODE_DRIFT || mode == C1_MODE_APPLY || fail_on_drift))
+	if ((summary[C1_ACCOUNT_DRIFTED] || summary[C1_ACCOUNT_ORPHANED]) &&
+	    (mode == C1_MODE_DRIFT || mode == C1_MODE_APPLY || fail_on_drift))
 		return C1_EXIT_DRIFT;
 	/* A plan's not_started is an account apply would onboard, not one a run left undone. */
 	if (summary[C1_ACCOUNT_NOT_STARTED] && mode != C1_MODE_PLAN)
@@ -268,6 +269,9 @@ struct s_runner {
 	struct sigaction sa_old_int, sa_old_term;
 	bool signals_set;
 	bool cancelled; /* a signal stopped admission */
+	/* accounts the ledger holds that no row names: reported after the rows */
+	struct s_orphan *orphans;
+	size_t norphans, orphans_cap;
 };
 
 static void s_runner_init(struct s_runner *r, const struct c1_runner_input *in)
@@ -413,6 +417,68 @@ static void s_select_rows(struct s_runner *r)
 	feed->run = &r->run;
 }
 
+/* ---- orphans: onboarded by an earlier run, no longer in the spreadsheet ---- */
+
+struct s_orphan {
+	char *account_id, *region, *run_id;
+};
+
+/* Does a row of the spreadsheet (valid or not) name this account in this region (or in any, when it has
+ * none)? */
+static bool s_in_spreadsheet(const struct c1_account_list *list, const char *account_id, const char *region)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		const struct c1_account_row *row = list->rows[i];
+		if (strcmp(row->account_id, account_id) == 0 &&
+		    (!row->region[0] || strcmp(row->region, region) == 0))
+			return true;
+	}
+	return false;
+}
+
+static void s_orphan_check(void *payload, const char *account_id, const char *region, const char *run_id)
+{
+	struct s_runner *r = payload;
+	if (s_in_spreadsheet(r->in->list, account_id, region))
+		return;
+	if (r->norphans == r->orphans_cap) {
+		r->orphans_cap = r->orphans_cap ? 2 * r->orphans_cap : 16;
+		r->orphans = c1_realloc(r->orphans, r->orphans_cap * sizeof(*r->orphans));
+	}
+	r->orphans[r->norphans++] =
+	    (struct s_orphan){c1_strdup(account_id), c1_strdup(region), c1_strdup(run_id)};
+}
+
+/* Orphans are reported, never removed: removing needs the row (profile, stack name) back. */
+static void s_find_orphans(struct s_runner *r)
+{
+	if (r->in->mode == C1_MODE_OFFBOARD)
+		return;
+	if (c1_state_ledger_accounts(r->run.state, s_orphan_check, r) != 0)
+		C1_WARN("run", "orphaned accounts not checked: %s", c1_error_last());
+}
+
+static int s_put_orphans(struct s_runner *r)
+{
+	for (size_t k = 0; k < r->norphans; k++) {
+		const struct s_orphan *o = &r->orphans[k];
+		struct c1_report_account a;
+		memset(&a, 0, sizeof(a));
+		a.account_id = c1_strdup(o->account_id);
+		a.region = c1_strdup(o->region);
+		a.status = C1_ACCOUNT_ORPHANED;
+		a.reason = c1_asprintf(
+		    "onboarded (last by run %s) but no longer in the spreadsheet; its integration is "
+		    "left in place: to remove it, put its row back and run offboard --only %s",
+		    o->run_id[0] ? o->run_id : "?", o->account_id);
+		int rc = c1_report_spool_put(r->feed.spool, r->feed.n + k, &a, NULL);
+		c1_report_account_dispose(&a);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* The report spool and head, the job-ended hook and the failure budget
  * (--max-failures) over the selected rows. Returns 0, or the exit code to
  * end with (70). */
@@ -420,7 +486,7 @@ static int s_prepare_feed(struct s_runner *r)
 {
 	const struct c1_options *opts = r->opts;
 	size_t njobs = r->feed.n;
-	if (s_spool_new(&r->feed.spool, opts->state_dir, njobs) != 0) {
+	if (s_spool_new(&r->feed.spool, opts->state_dir, njobs + r->norphans) != 0 || s_put_orphans(r) != 0) {
 		fprintf(stderr, "c1onboard: report: %s\n", c1_error_last());
 		return C1_EXIT_SOFTWARE;
 	}
@@ -640,6 +706,12 @@ static void s_runner_dispose(struct s_runner *r)
 	if (r->sched_ok)
 		c1_scheduler_free(r->run.sched);
 	c1_report_spool_free(r->feed.spool);
+	for (size_t k = 0; k < r->norphans; k++) {
+		free(r->orphans[k].account_id);
+		free(r->orphans[k].region);
+		free(r->orphans[k].run_id);
+	}
+	free(r->orphans);
 	free(r->feed.slots);
 	pthread_mutex_destroy(&r->feed.lock);
 	for (size_t k = 0; k < r->ntenants; k++)
@@ -677,6 +749,7 @@ int c1_runner_run(const struct c1_runner_input *in)
 	if (exit_code != C1_EXIT_OK)
 		goto cleanup;
 	s_select_rows(&r);
+	s_find_orphans(&r);
 	exit_code = s_prepare_feed(&r);
 	if (exit_code != C1_EXIT_OK)
 		goto cleanup;

@@ -622,7 +622,9 @@ int c1_report_from_json(struct c1_report **out, const json_t *doc)
 		goto cleanup;
 	}
 	for (int s = 0; s < C1_ACCOUNT_STATUS_COUNT; s++) {
-		if ((rc = s_get_int(&n, summary, c1_account_status_name((enum c1_account_status)s), false,
+		/* reports from before `orphaned` existed lack it */
+		bool optional = s == C1_ACCOUNT_ORPHANED;
+		if ((rc = s_get_int(&n, summary, c1_account_status_name((enum c1_account_status)s), optional,
 				    "summary")) != 0)
 			goto cleanup;
 		r->summary[s] = n > 0 ? (size_t)n : 0;

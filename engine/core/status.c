@@ -6,7 +6,7 @@
 
 static const char *const s_account_names[] = {"succeeded",   "unchanged", "repaired", "drifted",
 					      "rolled_back", "failed",    "invalid",  "interrupted",
-					      "not_started", "running"};
+					      "not_started", "orphaned",  "running"};
 static const char *const s_step_names[] = {"pending", "running",     "done",   "failed",
 					   "undone",  "undo_failed", "skipped"};
 static const char *const s_run_names[] = {"running", "finished", "interrupted", "crashed"};

@@ -16,6 +16,7 @@ enum c1_account_status {
 	C1_ACCOUNT_INVALID,
 	C1_ACCOUNT_INTERRUPTED, /* in flight when a signal stopped the run; the next run resumes it */
 	C1_ACCOUNT_NOT_STARTED,
+	C1_ACCOUNT_ORPHANED, /* onboarded by an earlier run, no longer in the spreadsheet; left in place */
 	C1_ACCOUNT_STATUS_COUNT,                     /* number of reportable statuses */
 	C1_ACCOUNT_RUNNING = C1_ACCOUNT_STATUS_COUNT /* state store only */
 };

@@ -1475,3 +1475,29 @@ cleanup:
 	s_unlock(st);
 	return rc;
 }
+
+int c1_state_ledger_accounts(struct c1_state *st,
+			     void (*fn)(void *payload, const char *account_id, const char *region,
+					const char *run_id),
+			     void *payload)
+{
+	sqlite3_stmt *stmt = NULL;
+	s_lock(st);
+	int rc =
+	    s_prepare(st, &stmt,
+		      "SELECT account_id, region, MAX(COALESCE(updated_by_run, created_by_run, '')) FROM "
+		      "resources WHERE state IN ('created', 'adopted') GROUP BY account_id, region "
+		      "ORDER BY account_id, region",
+		      "reading the resource ledger");
+	if (rc != 0)
+		goto cleanup;
+	int src;
+	while ((src = sqlite3_step(stmt)) == SQLITE_ROW)
+		fn(payload, s_col(stmt, 0), s_col(stmt, 1), s_col(stmt, 2));
+	if (src != SQLITE_DONE)
+		rc = s_fail(st, "reading the resource ledger");
+cleanup:
+	s_finalize(st, stmt);
+	s_unlock(st);
+	return rc;
+}

@@ -267,6 +267,16 @@ int c1_state_load_report(struct c1_state *state, const char *run_id, struct c1_r
  */
 C1_MUST_CHECK int c1_state_prune_runs(struct c1_state *state, size_t keep, size_t *pruned);
 
+/**
+ * Every (account, region) the resource ledger holds live resources of
+ * (created or adopted), with the newest run that touched them:
+ * fn(payload, account_id, region, run_id). 0 or a store error.
+ */
+int c1_state_ledger_accounts(struct c1_state *state,
+			     void (*fn)(void *payload, const char *account_id, const char *region,
+					const char *run_id),
+			     void *payload);
+
 /** The id of the newest run that is not running into `out`; C1_ENOTFOUND when the store has none. */
 int c1_state_latest_run(struct c1_state *state, char out[C1_STATE_RUN_ID_SIZE]);
 

@@ -124,5 +124,28 @@ want3.update({RES_MOD["account_id"]: "drifted", CA_ROLE["account_id"]: "drifted"
 el.check_report(chk, last, want3, "last drift", rc=2)
 chk.eq([e[2] for e in entries(last, RES_MOD)], ["resource_modified"], "last drift: only the modified resource")
 chk.eq(entries(last, CA_ROLE), [("cloudone", "cloud_account", "role_changed")], "last drift: only the role")
+
+# ---- orphans: onboarded, then taken out of the spreadsheet ------------------------------------
+GONE = [r for r in u.rows if r not in drifted][:2]
+smaller = os.path.join(u.root, "without-two.csv")
+u.write_csv(rows=[r for r in u.rows if r not in GONE], path=smaller)
+s5 = eng.state()
+for command, rc in (("drift", 2), ("apply", 2), ("plan", 0)):
+    run = eng.run(command, "-j", "8", csv_path=smaller)
+    el.check_sanitizers(chk, run, "%s without two rows" % command)
+    el.check_schema(chk, run, "%s without two rows" % command)
+    got = {a["account_id"]: a for a in run.report["accounts"] if a["status"] == "orphaned"}
+    chk.eq(sorted(got), sorted(r["account_id"] for r in GONE), "%s: the two removed accounts read orphaned" % command)
+    chk.eq(run.report["summary"].get("orphaned"), 2, "%s: summary.orphaned" % command)
+    chk.eq(run.rc, rc, "%s: exit code with orphans" % command, run)
+    for a in got.values():
+        chk.check("offboard --only %s" % a["account_id"] in (a.get("reason") or ""),
+                  "%s: %s's reason says how to remove it" % (command, a["account_id"]), a.get("reason"))
+s6 = eng.state()
+chk.check(not el.writes_in(el.counter_delta(s5, s6), ignore=("POST /api/connectors",
+                                                           "POST /v1.0/preview/uic/instances/enrollment")),
+          "orphans are reported, never touched", el.writes_in(el.counter_delta(s5, s6)))
+for row in GONE:
+    el.check_onboarded(chk, s6, u, row, "orphan left in place", deep=False)
 eng.stop(chk)
 chk.finish()

@@ -185,7 +185,7 @@ static void s_check_structure(const json_t *doc)
 	C1_CHECK(json_is_object(json_object_get(run, "options")));
 	s_check_keys(json_object_get(doc, "summary"),
 		     KEYS("succeeded", "unchanged", "repaired", "drifted", "rolled_back", "failed", "invalid",
-			  "interrupted", "not_started", "total"),
+			  "interrupted", "not_started", "orphaned", "total"),
 		     "summary");
 	json_array_foreach(json_object_get(doc, "tenants"), i, v)
 	{
@@ -205,7 +205,7 @@ static void s_check_structure(const json_t *doc)
 		C1_CHECK(json_is_number(json_object_get(v, "duration_s")));
 		C1_CHECK(s_in(json_string_value(json_object_get(v, "status")),
 			      KEYS("succeeded", "unchanged", "repaired", "drifted", "rolled_back", "failed",
-				   "invalid", "interrupted", "not_started")));
+				   "invalid", "interrupted", "not_started", "orphaned")));
 		json_array_foreach(json_object_get(v, "steps"), j, x)
 		{
 			s_check_keys(x,

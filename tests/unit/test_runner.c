@@ -38,3 +38,17 @@ C1_TEST(progress_line)
 	c1_progress_format(line, sizeof(line), 10, 0, 0, 3, 0);
 	C1_CHECK_CONTAINS(line, "ETA -");
 }
+
+/* An orphan (onboarded, no longer in the spreadsheet) is drift a person must settle: 2, never 1. */
+C1_TEST(orphans_exit_as_drift)
+{
+	size_t s[C1_ACCOUNT_STATUS_COUNT] = {0};
+	s[C1_ACCOUNT_SUCCEEDED] = 3;
+	s[C1_ACCOUNT_ORPHANED] = 1;
+	C1_CHECK_INT(c1_runner_exit_code(C1_MODE_DRIFT, s, false), ==, C1_EXIT_DRIFT);
+	C1_CHECK_INT(c1_runner_exit_code(C1_MODE_APPLY, s, false), ==, C1_EXIT_DRIFT);
+	C1_CHECK_INT(c1_runner_exit_code(C1_MODE_PLAN, s, false), ==, C1_EXIT_OK);
+	C1_CHECK_INT(c1_runner_exit_code(C1_MODE_PLAN, s, true), ==, C1_EXIT_DRIFT);
+	s[C1_ACCOUNT_FAILED] = 1;
+	C1_CHECK_INT(c1_runner_exit_code(C1_MODE_APPLY, s, false), ==, C1_EXIT_FAILED);
+}
