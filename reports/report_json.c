@@ -156,6 +156,13 @@ static json_t *s_account_json(const struct c1_report_account *a)
 	      json_real(isfinite(a->duration_s) && a->duration_s > 0 ? round(a->duration_s * 1000.0) / 1000.0
 								     : 0.0));
 	s_set(o, "reason", s_str(a->reason));
+	if (a->tenant)
+		s_set(o, "tenant", json_string(a->tenant));
+	json_t *inputs = a->inputs_json ? json_loads(a->inputs_json, 0, NULL) : NULL;
+	if (json_is_object(inputs))
+		s_set(o, "inputs", inputs);
+	else
+		json_decref(inputs);
 	if (a->plan)
 		s_set(o, "plan", json_string(a->plan));
 	for (size_t i = 0; i < a->steps_len; i++) {
@@ -533,11 +540,15 @@ static int s_account_from(struct c1_report_account *a, const json_t *o, const ch
 	    (rc = s_get_str(&a->region, o, "region", false, where)) != 0 ||
 	    (rc = s_get_str(&a->reason, o, "reason", true, where)) != 0 ||
 	    (rc = s_get_str(&a->plan, o, "plan", true, where)) != 0 ||
+	    (rc = s_get_str(&a->tenant, o, "tenant", true, where)) != 0 ||
 	    (rc = s_get_array(&steps, o, "steps", where)) != 0 ||
 	    (rc = s_get_array(&rollback, o, "rollback", where)) != 0 ||
 	    (rc = s_get_array(&drift, o, "drift", where)) != 0)
 		return rc;
 	a->row = (int)row;
+	const json_t *inputs = json_object_get(o, "inputs");
+	if (json_is_object(inputs))
+		a->inputs_json = json_dumps(inputs, JSON_COMPACT);
 	if (c1_account_status_parse(&a->status, json_string_value(json_object_get(o, "status"))) != 0 ||
 	    a->status >= C1_ACCOUNT_STATUS_COUNT)
 		return s_enum_fail(where, "status");

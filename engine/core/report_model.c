@@ -38,6 +38,8 @@ void c1_report_account_dispose(struct c1_report_account *a)
 	free(a->name);
 	free(a->region);
 	free(a->reason);
+	free(a->tenant);
+	free(a->inputs_json);
 	free(a->plan);
 	for (size_t i = 0; i < a->steps_len; i++) {
 		free(a->steps[i].name);

@@ -63,7 +63,11 @@ struct c1_report_account {
 	enum c1_account_status status;
 	double duration_s;
 	char *reason; /* one line for the CSV/HTML; NULL when none */
-	char *plan;   /* plan runs: what apply would do (create, adopt, update, unchanged); NULL otherwise */
+	char *tenant; /* the Cloud One account id of its tenant (tenants[]); NULL when not resolved */
+	/* what the row asked for: a JSON object {profile, bucket, create_new_trail, stack_name,
+	 * tags}; NULL when not known (a report re-rendered from the state store) */
+	char *inputs_json;
+	char *plan; /* plan runs: what apply would do (create, adopt, update, unchanged); NULL otherwise */
 
 	struct c1_report_step *steps;
 	size_t steps_len;

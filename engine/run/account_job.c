@@ -11,6 +11,7 @@
 #include "engine/run/io_park.h"
 #include "reports/report_json.h"
 
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -535,6 +536,20 @@ static bool s_plan_reported(const struct c1_account_job *job, enum c1_plan_actio
 	       a != C1_PLAN_SKIP && a != C1_PLAN_INVALID;
 }
 
+/* What the row asked for, so an account's report entry explains it without the spreadsheet. */
+static char *s_inputs_json(const struct c1_account_spec *row)
+{
+	json_t *tags = json_object();
+	for (size_t i = 0; i < row->tag_count; i++)
+		json_object_set_new(tags, row->tags[i].key, json_string(row->tags[i].value));
+	json_t *o = json_pack("{s:s, s:s?, s:b, s:s, s:o}", "profile", row->profile, "bucket",
+			      row->bucket[0] ? row->bucket : NULL, "create_new_trail", row->create_new_trail,
+			      "stack_name", row->stack_name, "tags", tags);
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	return text;
+}
+
 void c1_account_job_report(struct c1_account_job *job, struct c1_report_account *out)
 {
 	char t0[32], t1[32];
@@ -547,6 +562,9 @@ void c1_account_job_report(struct c1_account_job *job, struct c1_report_account 
 	out->duration_s =
 	    job->finished_ms > job->started_ms ? (job->finished_ms - job->started_ms) / 1000.0 : 0;
 	out->reason = job->reason[0] ? c1_strdup(job->reason) : NULL;
+	if (job->tenant && job->tenant->c1_account_id[0])
+		out->tenant = c1_strdup(job->tenant->c1_account_id);
+	out->inputs_json = s_inputs_json(row);
 	if (!job->outcome.not_started) {
 		for (int i = 0; i < C1_STEP_COUNT; i++) {
 			const struct c1_step_rec *s = &job->steps[i];

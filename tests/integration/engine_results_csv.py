@@ -57,6 +57,17 @@ want.update({r["account_id"]: "rolled_back" for r in BAD})
 el.check_report(chk, first, want, "first apply", rc=1)
 eng.faults({})
 
+# report.json explains an account without the spreadsheet: its tenant and what its row asked for
+for src in u.rows:
+    a = first.report["accounts"][u.rows.index(src)]
+    chk.eq(a.get("tenant"), u.tenant_of(src).c1_account, "report.json: %s names its tenant" % src["account_id"])
+    chk.check(a.get("tenant") in [t.get("c1_account_id") for t in first.report["tenants"]],
+              "report.json: %s's tenant is in tenants[]" % src["account_id"])
+    inputs = a.get("inputs") or {}
+    chk.eq((inputs.get("profile"), inputs.get("bucket") or "", inputs.get("stack_name")),
+           (src["profile"], src.get("bucket", ""), src.get("stack_name") or "CloudOne"),
+           "report.json: %s's inputs are its row's" % src["account_id"])
+
 text, rows = results(first)
 header = text.split("\n", 1)[0].split(",")
 chk.eq(header, u.fields + RESULT_COLUMNS, "results.csv: the input's columns, then the result columns")
