@@ -194,6 +194,7 @@ int c1_report_merge(const char *const *dirs, size_t n, const char *reports_dir, 
 				"--merge: %zu account(s) appear in more than one shard; the first is kept",
 				duplicates);
 		s_merged_id(&merged->run);
+		merged->run.has_exit_code = false; /* the merge's own, printed by report --merge */
 		c1_report_compute_summary(merged);
 		rc = c1_report_write_json(merged, reports_dir);
 	}

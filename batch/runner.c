@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t s_signalled;
 
@@ -676,6 +677,19 @@ static void s_prune(struct s_runner *r, const char *reports_dir)
 static int s_write_report(struct s_runner *r)
 {
 	const char *reports_dir = r->opts->reports_dir ? r->opts->reports_dir : "reports";
+	/* The exit code goes into the report: it follows from the counts, known before the file. */
+	size_t summary[C1_ACCOUNT_STATUS_COUNT], total = 0;
+	c1_report_spool_summary(r->feed.spool, summary, &total);
+	int exit_code = c1_runner_exit_code(r->in->mode, summary, r->opts->fail_on_drift);
+	if (r->cancelled)
+		exit_code = C1_EXIT_FAILED;
+	r->report->run.has_exit_code = true;
+	r->report->run.exit_code = exit_code;
+	char host[256];
+	if (gethostname(host, sizeof(host)) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		c1_report_set_str(&r->report->run.host, host);
+	}
 	if (c1_report_spool_write_json(r->feed.spool, r->report, reports_dir) != 0) {
 		fprintf(stderr, "c1onboard: report: %s\n", c1_error_last());
 		return C1_EXIT_SOFTWARE;
@@ -686,9 +700,6 @@ static int s_write_report(struct s_runner *r)
 	}
 	if (r->opts->keep_runs > 0)
 		s_prune(r, reports_dir);
-	int exit_code = c1_runner_exit_code(r->in->mode, r->report->summary, r->opts->fail_on_drift);
-	if (r->cancelled)
-		exit_code = C1_EXIT_FAILED;
 	if (r->opts->verbosity >= 0)
 		s_print_summary(r, reports_dir);
 	return exit_code;

@@ -228,6 +228,10 @@ static int s_doc(json_t **out, const struct c1_report *r, bool with_accounts)
 	s_set(run, "input_sha256", s_str(r->run.input_sha256));
 	s_set(run, "options", options);
 	options = NULL;
+	if (r->run.has_exit_code)
+		s_set(run, "exit_code", json_integer(r->run.exit_code));
+	if (r->run.host)
+		s_set(run, "host", json_string(r->run.host));
 	s_set(doc, "run", run);
 
 	summary = json_object();
@@ -600,6 +604,13 @@ static int s_run_from(struct c1_report_run *run, const json_t *o)
 	if (!json_is_object(options))
 		return s_bad("run", "options", "is not an object");
 	run->options_json = c1_json_dump(options);
+	const json_t *exit_code = json_object_get(o, "exit_code");
+	if (json_is_integer(exit_code)) {
+		run->has_exit_code = true;
+		run->exit_code = (int)json_integer_value(exit_code);
+	}
+	if ((rc = s_get_str(&run->host, o, "host", true, "run")) != 0)
+		return rc;
 	return 0;
 }
 

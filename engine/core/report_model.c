@@ -87,6 +87,7 @@ void c1_report_free(struct c1_report *r)
 	free(r->run.input_path);
 	free(r->run.input_sha256);
 	free(r->run.options_json);
+	free(r->run.host);
 	for (size_t i = 0; i < r->tenants_len; i++) {
 		free(r->tenants[i].c1_account_id);
 		free(r->tenants[i].c1_region);

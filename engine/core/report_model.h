@@ -101,6 +101,9 @@ struct c1_report_run {
 	char *input_path;
 	char *input_sha256;
 	char *options_json; /* a JSON object of the effective options (no secrets); NULL means {} */
+	bool has_exit_code; /* the process exit code is known (a finished run's report) */
+	int exit_code;
+	char *host; /* the machine the run ran on; NULL when not known */
 };
 
 struct c1_report {

@@ -20,6 +20,7 @@ import csv
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -57,6 +58,8 @@ want.update({r["account_id"]: "rolled_back" for r in BAD})
 el.check_report(chk, first, want, "first apply", rc=1)
 eng.faults({})
 
+chk.eq((first.report["run"].get("exit_code"), first.report["run"].get("host")), (1, socket.gethostname()),
+       "report.json: the run's exit code and host")
 # report.json explains an account without the spreadsheet: its tenant and what its row asked for
 for src in u.rows:
     a = first.report["accounts"][u.rows.index(src)]
