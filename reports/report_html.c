@@ -56,11 +56,11 @@ static const char *const s_css[] = {
     "th,td{text-align:left;vertical-align:top;padding:4px 8px;border-bottom:1px solid var(--line);"
     "overflow-wrap:anywhere}"
     "th{background:var(--alt);font-weight:600;white-space:nowrap}"
-    "td.num,th.num{text-align:right;white-space:nowrap}"
-    "#accounts thead th{position:sticky;top:0;z-index:1;cursor:pointer;user-select:none}"
-    "#accounts thead th::after{content:'\\2195';color:#b0bac0;margin-left:4px;font-size:11px}"
-    "#accounts thead th[aria-sort=ascending]::after{content:'\\25B2';color:var(--fg)}"
-    "#accounts thead th[aria-sort=descending]::after{content:'\\25BC';color:var(--fg)}"
+    "td.num,th.num{text-align:right;white-space:nowrap}td.nowrap{white-space:nowrap;overflow-wrap:normal}"
+    "#accounts>thead>tr>th{position:sticky;top:0;z-index:1;cursor:pointer;user-select:none}"
+    "#accounts>thead>tr>th::after{content:'\\2195';color:#b0bac0;margin-left:4px;font-size:11px}"
+    "#accounts>thead>tr>th[aria-sort=ascending]::after{content:'\\25B2';color:var(--fg)}"
+    "#accounts>thead>tr>th[aria-sort=descending]::after{content:'\\25BC';color:var(--fg)}"
     "tbody.acct tr.main{background:var(--bg)}tbody.acct:hover tr{background:#f0f6fb}"
     "tbody.acct tr.more td{border-bottom:2px solid var(--line);padding-top:0}"
     "tbody[hidden]{display:none}"
@@ -84,7 +84,7 @@ static const char *const s_css[] = {
     "@media print{"
     "body{font-size:11px}main{max-width:none;padding:0}"
     ".controls,#selftest,.noprint{display:none!important}"
-    "#accounts thead th{position:static}#accounts thead th::after{content:none}"
+    "#accounts>thead>tr>th{position:static}#accounts>thead>tr>th::after{content:none}"
     "thead{display:table-header-group}tr{break-inside:avoid}"
     "table{width:100%!important;table-layout:auto}th,td{padding:2px 4px}"
     ".tl{width:120px}details>summary{color:var(--fg)}"
@@ -155,7 +155,27 @@ static const char *const s_js[] = {
     "function(d){return !d.open;});printOpened.forEach(function(d){d.open=true;});});\n"
     "window.addEventListener('afterprint',function(){printOpened.forEach(function(d){"
     "d.open=false;});printOpened=[];});\n"
-    "applyFilter();\n",
+    /* #status=S&q=TEXT&open: a link to a filtered view (details open), kept up to date */
+    "function fromHash(){var h=location.hash.slice(1),open=false,any=false;\n"
+    " if(!h||h==='selftest')return;\n"
+    " h.split('&').forEach(function(kv){var i=kv.indexOf('='),k=i<0?kv:kv.slice(0,i),v='';\n"
+    "  try{v=i<0?'':decodeURIComponent(kv.slice(i+1));}catch(e){return;}\n"
+    "  if(k==='status'){statusSel.value=v;any=true;}else if(k==='q'){textBox.value=v;any=true;}\n"
+    "  else if(k==='open'){open=true;any=true;}});\n"
+    " applyFilter();\n"
+    " if(open)Array.prototype.forEach.call(table.tBodies,function(tb){if(!tb.hidden)"
+    "tb.querySelector('details').open=true;});\n"
+    " if(any)document.getElementById('accounts-controls').scrollIntoView();\n"
+    "}\n"
+    "function toHash(){if(location.hash==='#selftest')return;var p=[];\n"
+    " if(statusSel.value)p.push('status='+encodeURIComponent(statusSel.value));\n"
+    " if(textBox.value)p.push('q='+encodeURIComponent(textBox.value));\n"
+    " try{history.replaceState(null,'',p.length?'#'+p.join('&'):location.pathname);}catch(e){}\n"
+    "}\n"
+    "statusSel.addEventListener('change',toHash);\n"
+    "textBox.addEventListener('change',toHash);\n"
+    "applyFilter();\n"
+    "fromHash();\n",
     "function visible(){return Array.prototype.filter.call(table.tBodies,function(tb){"
     "return !tb.hidden;});}\n"
     "function ids(list){return list.map(function(tb){return tb.rows[0].cells[1].textContent;});}\n"
@@ -322,7 +342,9 @@ static void s_put_duration(struct c1_buf *b, double s)
 {
 	if (!isfinite(s) || s < 0)
 		s = 0;
-	if (s < 60) {
+	if (s < 1) {
+		c1_buf_printf(b, "%.0f ms", s * 1000.0);
+	} else if (s < 60) {
 		c1_buf_printf(b, "%.1f s", s);
 	} else if (s < 3600) {
 		long t = (long)s;
@@ -603,7 +625,7 @@ static int s_account(struct c1_buf *b, const struct c1_buf *text, size_t index)
 	c1_buf_printf(b, "<td class=\"num\">%lld</td>", row);
 	s_td(b, "mono", s_jstr(a, "account_id"));
 	s_td(b, NULL, s_jstr(a, "name"));
-	s_td(b, NULL, s_jstr(a, "region"));
+	s_td(b, "nowrap", s_jstr(a, "region"));
 	s_put(b, "<td>");
 	s_badge(b, "st", status, status);
 	c1_buf_printf(b, "</td><td class=\"num\" data-sort=\"%.3f\">", isfinite(duration) ? duration : 0.0);
@@ -821,10 +843,11 @@ static int s_head(struct c1_buf *b, const struct c1_report *r)
 
 	s_tenants(b, r);
 
-	c1_buf_printf(b,
-		      "<h2>Accounts (%zu)</h2><div class=\"controls\"><label>Status <select "
-		      "id=\"filter-status\"><option value=\"\">all (%zu)</option>",
-		      r->total, r->total);
+	c1_buf_printf(
+	    b,
+	    "<h2>Accounts (%zu)</h2><div class=\"controls\" id=\"accounts-controls\"><label>Status <select "
+	    "id=\"filter-status\"><option value=\"\">all (%zu)</option>",
+	    r->total, r->total);
 	for (int s = 0; s < C1_ACCOUNT_STATUS_COUNT; s++) {
 		const char *name = c1_account_status_name((enum c1_account_status)s);
 		c1_buf_printf(b, "<option value=\"%s\">%s (%zu)</option>", name, name, r->summary[s]);

@@ -20,8 +20,10 @@ for one account, and writes what it saw into a hidden element that
     the only script is the page's own;
   - no JavaScript error and no console message (a CSP refusal would be one);
   - the file references nothing outside itself.
-A screenshot of the last page goes to the work dir and to
-/work/report-html-screenshot.png when /work exists. 77 (skip) only when
+Screenshots of the last page (its top, and the link
+#status=rolled_back&open: the rolled-back accounts with their details open)
+go to the work dir and to /work/report-html-screenshot{,-details}.png when
+/work exists. 77 (skip) only when
 chromium is not installed."""
 
 import html
@@ -44,6 +46,7 @@ MARKUP_VALUE = "<b id=\"c1pwned-drift\">x</b>'&"
 STATUSES = ["succeeded", "unchanged", "repaired", "drifted", "rolled_back", "failed", "invalid", "interrupted",
             "not_started"]
 SCREENSHOT_COPY = "/work/report-html-screenshot.png"
+SCREENSHOT_DETAILS_COPY = "/work/report-html-screenshot-details.png"
 
 chk = el.Checks("report_html_browser")
 u = el.Universe(60, tenants=12, seed=47, prefix="c1eng-html-")
@@ -133,13 +136,29 @@ def check_page(run, what, screenshot=None):
         ok = chk.check(shot.returncode == 0 and os.path.isfile(screenshot) and os.path.getsize(screenshot) > 10000,
                        "%s: chromium took a screenshot" % what, shot.stderr[-1500:])
         chk.eq(console_lines(shot.stderr), [], "%s: nothing on the console while rendering" % what)
-        if ok and os.path.isdir(os.path.dirname(SCREENSHOT_COPY)):
-            try:
-                shutil.copyfile(screenshot, SCREENSHOT_COPY)
-                el.log("  screenshot: %s (and %s)" % (screenshot, SCREENSHOT_COPY))
-            except OSError as e:
-                el.log("  screenshot: %s (copy to %s failed: %s)" % (screenshot, SCREENSHOT_COPY, e))
+        keep(ok, screenshot, SCREENSHOT_COPY)
+        # a link to a filtered view: the rolled-back accounts, their details open
+        details = screenshot.replace(".png", "_details.png")
+        # tall enough that the page need not scroll to the table (headless draws a scrolled page blank)
+        shot = chromium("--screenshot=" + details, "--window-size=1400,2400", "--hide-scrollbars",
+                        "file://" + path + "#status=rolled_back&open")
+        ok = chk.check(shot.returncode == 0 and os.path.isfile(details) and os.path.getsize(details) > 10000,
+                       "%s: chromium took a screenshot of the rolled-back accounts' details" % what,
+                       shot.stderr[-1500:])
+        chk.eq(console_lines(shot.stderr), [], "%s: nothing on the console in the filtered view" % what)
+        keep(ok, details, SCREENSHOT_DETAILS_COPY)
     return text
+
+
+def keep(ok, path, copy):
+    """Leave the screenshot in the work dir and copy it where the lead looks (when /work exists)."""
+    if not ok or not os.path.isdir(os.path.dirname(copy)):
+        return
+    try:
+        shutil.copyfile(path, copy)
+        el.log("  screenshot: %s (and %s)" % (path, copy))
+    except OSError as e:
+        el.log("  screenshot: %s (copy to %s failed: %s)" % (path, copy, e))
 
 
 def inject(kind, row, **extra):
