@@ -1,4 +1,4 @@
-/* c1onboard report: re-renders a past run's report.json from the state store
+/* c1onboard report: re-renders a past run's report.json and report.html from the state store
  * (the newest run, or --run ID), so a report that was lost or deleted, or a
  * run whose process died before writing it, can be had again. Read-only: it
  * takes no lock, so it runs beside an apply. With --merge DIR... it combines
@@ -10,6 +10,7 @@
 #include "engine/core/error.h"
 #include "engine/core/report_model.h"
 #include "engine/run/state.h"
+#include "reports/report_html.h"
 #include "reports/report_json.h"
 
 #include <stdio.h>
@@ -69,8 +70,12 @@ int c1_cmd_report(const struct c1_options *opts)
 	} else if (c1_report_write_json(report, reports_dir) != 0) {
 		fprintf(stderr, "c1onboard report: %s\n", c1_error_last());
 		exit_code = C1_EXIT_SOFTWARE;
+	} else if (c1_report_write_html(report, reports_dir) != 0) {
+		fprintf(stderr, "c1onboard report: report.html: %s\n", c1_error_last());
+		exit_code = C1_EXIT_SOFTWARE;
 	} else if (opts->verbosity >= 0) {
-		printf("report of run %s: %s/%s/report.json\n", report->run.id, reports_dir, report->run.id);
+		printf("report of run %s: %s/%s/report.json and report.html\n", report->run.id, reports_dir,
+		       report->run.id);
 	}
 	c1_report_free(report);
 	c1_state_close(state);

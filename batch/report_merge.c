@@ -5,6 +5,7 @@
 #include "engine/core/error.h"
 #include "engine/core/log.h"
 #include "reports/report_dir.h"
+#include "reports/report_html.h"
 #include "reports/report_json.h"
 
 #include <stdio.h>
@@ -197,6 +198,8 @@ int c1_report_merge(const char *const *dirs, size_t n, const char *reports_dir, 
 		merged->run.has_exit_code = false; /* the merge's own, printed by report --merge */
 		c1_report_compute_summary(merged);
 		rc = c1_report_write_json(merged, reports_dir);
+		if (rc == 0)
+			rc = c1_report_write_html(merged, reports_dir);
 	}
 	if (rc == 0)
 		rc = s_merge_results(dirs, n, reports_dir, merged->run.id);

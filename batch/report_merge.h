@@ -1,9 +1,9 @@
 /* report --merge: the report folders of `--shard K/N` runs (each with its own
  * state and reports directory, e.g. the pods of a Kubernetes Indexed Job)
  * combined into one run folder, as if one run had done every shard's rows:
- * report.json with every shard's accounts in the order given, the summary
- * recounted and each tenant once; results.csv with every shard's rows under
- * one header. */
+ * report.json and report.html with every shard's accounts in the order
+ * given, the summary recounted and each tenant once; results.csv with every
+ * shard's rows under one header. */
 #ifndef C1_BATCH_REPORT_MERGE_H
 #define C1_BATCH_REPORT_MERGE_H
 

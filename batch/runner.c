@@ -694,6 +694,10 @@ static int s_write_report(struct s_runner *r)
 		fprintf(stderr, "c1onboard: report: %s\n", c1_error_last());
 		return C1_EXIT_SOFTWARE;
 	}
+	if (c1_report_spool_write_html(r->feed.spool, r->report, reports_dir) != 0) {
+		fprintf(stderr, "c1onboard: report.html: %s\n", c1_error_last());
+		return C1_EXIT_SOFTWARE;
+	}
 	if (s_write_results(r, reports_dir) != 0) {
 		fprintf(stderr, "c1onboard: results.csv: %s\n", c1_error_last());
 		return C1_EXIT_SOFTWARE;

@@ -2,6 +2,7 @@
 
 #include "engine/core/alloc.h"
 #include "engine/core/error.h"
+#include "reports/report_html.h"
 #include "reports/report_json.h"
 
 #include <errno.h>
@@ -245,4 +246,15 @@ int c1_report_spool_write_json(struct c1_report_spool *s, struct c1_report *head
 		return C1_ERROR;
 	}
 	return c1_report_write_json_stream(head, s->rows_len, s_account_text, s, reports_dir);
+}
+
+int c1_report_spool_write_html(struct c1_report_spool *s, struct c1_report *head, const char *reports_dir)
+{
+	const char *error = c1_report_spool_error(s);
+	c1_report_spool_summary(s, head->summary, &head->total);
+	if (error) {
+		c1_error_set("%s", error);
+		return C1_ERROR;
+	}
+	return c1_report_write_html_stream(head, s->rows_len, s_account_text, s, reports_dir);
 }

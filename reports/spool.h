@@ -63,6 +63,13 @@ int c1_report_spool_read_note(struct c1_report_spool *s, size_t row, struct c1_b
  */
 int c1_report_spool_write_json(struct c1_report_spool *s, struct c1_report *head, const char *reports_dir);
 
+/**
+ * Write report.html (c1_report_write_html_stream) the same way: run and
+ * tenants from `head`, the summary from the spool's counts, every row's
+ * entry in row order, each parsed and rendered on its own.
+ */
+int c1_report_spool_write_html(struct c1_report_spool *s, struct c1_report *head, const char *reports_dir);
+
 /** Close the temp file and free the spool. NULL is fine. */
 void c1_report_spool_free(struct c1_report_spool *s);
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs the Debian packages c1onboard needs to build, test and demo.
+# Installs the Debian packages c1onboard needs to build, test and demo
+# (chromium: the headless browser integration.report_html_browser drives).
 # Idempotent: does nothing when everything is there. As root it runs apt-get;
 # otherwise it prints the exact command and stops.
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config clang libclang-rt-dev
 	libcurl4-openssl-dev libcsv-dev libjansson-dev libssl-dev libsqlite3-dev
-	libxml2-dev libmicrohttpd-dev python3 curl)
+	libxml2-dev libmicrohttpd-dev python3 curl
+	chromium)
 
 missing=()
 for p in "${packages[@]}"; do

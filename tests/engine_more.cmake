@@ -39,3 +39,5 @@ c1_engine_more_test(engine_shards engine_shards.py)
 c1_engine_more_test(engine_outage engine_outage.py)
 # Credentials that expire while an account onboards are fetched again in time.
 c1_engine_more_test(engine_credentials_refresh engine_credentials_refresh.py)
+# report.html in headless Chromium: counts, status filter, sort, search, an XSS-named account inert, no console error.
+c1_engine_more_test(report_html_browser report_html_browser.py)

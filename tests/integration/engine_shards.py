@@ -68,6 +68,10 @@ with open(os.path.join(merged_dir, "latest", "results.csv"), newline="") as f:
     rows = list(csv.DictReader(f))
 chk.eq({r["account_id"]: r["status"] for r in rows}, status_of, "merged results.csv: the same rows and statuses")
 chk.eq(len(rows), 40, "merged results.csv: one row per account")
+with open(os.path.join(merged_dir, "latest", "report.html")) as f:
+    html = f.read()
+for acct, st in status_of.items():
+    chk.check(acct in html, "merged report.html: %s is on the page" % acct)
 
 missing = subprocess.run([el.c1onboard_path(), "report", "--merge", os.path.join(u.root, "nowhere"), "--reports-dir",
                           merged_dir], env=eng.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
