@@ -22,15 +22,24 @@
 
 /* One colour per status, used by the badges, the chart and the timeline
  * bars through a CSS variable, so the page has one palette. */
-static const char *const s_account_colors[C1_ACCOUNT_STATUS_COUNT] = {
-    "#2e7d32", "#607d8b", "#0277bd", "#ef6c00", "#8e24aa", "#c62828", "#6d4c41", "#b28704", "#9e9e9e",
+static const char *const s_account_colors[] = {
+    "#2e7d32", "#607d8b", "#0277bd", "#ef6c00", "#8e24aa",
+    "#c62828", "#6d4c41", "#b28704", "#9e9e9e", "#455a64",
 };
-static const char *const s_step_colors[C1_STEP_STATUS_COUNT] = {
+static const char *const s_step_colors[] = {
     "#9e9e9e", "#0277bd", "#2e7d32", "#c62828", "#8e24aa", "#c62828", "#9e9e9e",
 };
-static const char *const s_v1_colors[C1_V1_STATUS_COUNT] = {
+static const char *const s_v1_colors[] = {
     "#9e9e9e", "#2e7d32", "#2e7d32", "#ef6c00", "#c62828", "#9e9e9e",
 };
+
+/* A status added to the vocabulary needs its colour here. */
+_Static_assert(sizeof(s_account_colors) / sizeof(s_account_colors[0]) == C1_ACCOUNT_STATUS_COUNT,
+	       "one colour per account status");
+_Static_assert(sizeof(s_step_colors) / sizeof(s_step_colors[0]) == C1_STEP_STATUS_COUNT,
+	       "one colour per step status");
+_Static_assert(sizeof(s_v1_colors) / sizeof(s_v1_colors[0]) == C1_V1_STATUS_COUNT,
+	       "one colour per Vision One link status");
 
 /* Pieces, as C11 only promises string literals of 4095 bytes. */
 static const char *const s_css[] = {
@@ -101,7 +110,7 @@ static const char *const s_js[] = {
     "var errors=[];\n"
     "window.addEventListener('error',function(e){errors.push(String(e.message||e));});\n"
     "var ORDER=['succeeded','unchanged','repaired','drifted','rolled_back','failed','invalid',"
-    "'interrupted','not_started'];\n"
+    "'interrupted','not_started','orphaned'];\n"
     "var table=document.getElementById('accounts');\n"
     "var bodies=Array.prototype.slice.call(table.tBodies);\n"
     "var heads=Array.prototype.slice.call(table.tHead.rows[0].cells);\n"
