@@ -97,7 +97,7 @@ int c1_report_file_open(struct c1_report_file **out, const char *dir, const char
 	struct c1_report_file *f = c1_calloc(1, sizeof(*f));
 	f->path = c1_asprintf("%s/%s", dir, name);
 	f->tmp = c1_asprintf("%s/.%s.tmp.%ld", dir, name, (long)getpid());
-	f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
 	*out = NULL;
 	if (f->fd < 0) {
 		c1_error_set("cannot create %s: %s", f->tmp, strerror(errno));
@@ -142,7 +142,7 @@ void c1_report_file_abort(struct c1_report_file *f)
 int c1_report_file_commit(struct c1_report_file *f)
 {
 	/* The umask may have narrowed the create mode; reports are for readers. */
-	if (fchmod(f->fd, 0644) != 0 || fsync(f->fd) != 0) {
+	if (fchmod(f->fd, 0640) != 0 || fsync(f->fd) != 0) {
 		c1_error_set("cannot finish %s: %s", f->tmp, strerror(errno));
 		c1_report_file_abort(f);
 		return C1_ERROR;

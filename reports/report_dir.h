@@ -16,7 +16,8 @@ int c1_report_dir_prepare(char **out_dir, const char *reports_dir, const char *r
 
 /**
  * Write `len` bytes as `dir`/`name`: a temp file in the same dir, fsync,
- * chmod 0644, rename over the target. 0 or C1_ERROR (temp removed).
+ * chmod 0640 (the owner and its group: reviewers, not everyone), rename over the target. 0 or C1_ERROR (temp
+ * removed).
  */
 int c1_report_dir_write_file(const char *dir, const char *name, const void *data, size_t len);
 
@@ -24,7 +25,8 @@ int c1_report_dir_write_file(const char *dir, const char *name, const void *data
 struct c1_report_file;
 int c1_report_file_open(struct c1_report_file **out, const char *dir, const char *name);
 int c1_report_file_write(struct c1_report_file *f, const void *data, size_t len);
-/** fsync, chmod 0644, rename over the target; frees `f` either way. 0 or C1_ERROR. */
+/** fsync, chmod 0640 (the owner and its group: reviewers, not everyone), rename over the target; frees `f`
+ * either way. 0 or C1_ERROR. */
 int c1_report_file_commit(struct c1_report_file *f);
 /** Remove the temp file and free `f`. NULL is fine. */
 void c1_report_file_abort(struct c1_report_file *f);

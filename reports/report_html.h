@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 /**
- * Write REPORTS_DIR/<head->run.id>/report.html (temp + rename, mode 0644):
+ * Write REPORTS_DIR/<head->run.id>/report.html (temp + rename, mode 0640):
  * run, summary and tenants from `head` (its accounts are ignored; call
  * c1_report_compute_summary or take a spool's counts first), then
  * `accounts_len` accounts, each given by `account_text` as report.json's

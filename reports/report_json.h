@@ -20,7 +20,7 @@
 int c1_report_to_json(json_t **out, const struct c1_report *report);
 
 /**
- * Write REPORTS_DIR/<run.id>/report.json (temp + rename, mode 0644, ends in a
+ * Write REPORTS_DIR/<run.id>/report.json (temp + rename, mode 0640, ends in a
  * newline) and point REPORTS_DIR/latest at the run's directory. 0,
  * C1_EINVALID (see c1_report_to_json, or a run id unfit for a directory
  * name) or C1_ERROR (file system; the message names the path).

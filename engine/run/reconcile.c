@@ -58,6 +58,34 @@ bool c1_stack_params_match(const struct c1_cfn_stack *st, const struct c1_cfn_pa
 	return true;
 }
 
+/* Parameters whose values are secrets: named in a diff, never shown. */
+static bool s_secret_parameter(const char *key)
+{
+	return strcmp(key, "ServiceToken") == 0 || strcmp(key, "CloudOneApiKey") == 0 ||
+	       strcmp(key, "VisionOneServiceToken") == 0;
+}
+
+/* The drift entry's expected value: "Key=value" of the parameter the diff names ("Key=..."). */
+static void s_expected_parameter(const struct c1_stack_desired *want, const char *diff, struct c1_change *out)
+{
+	char key[128];
+	size_t n = strcspn(diff, "= ");
+	if (n == 0 || n >= sizeof(key))
+		return;
+	memcpy(key, diff, n);
+	key[n] = '\0';
+	for (size_t i = 0; i < want->param_count; i++) {
+		if (strcmp(want->params[i].key, key) != 0 || !want->params[i].value)
+			continue;
+		if (s_secret_parameter(key))
+			snprintf(out->want_text, sizeof(out->want_text), "%s", key);
+		else
+			snprintf(out->want_text, sizeof(out->want_text), "%s=%s", key, want->params[i].value);
+		out->want = out->want_text;
+		return;
+	}
+}
+
 void c1_diff_stack(const struct c1_cfn_stack *have, const struct c1_stack_desired *want, bool no_updates,
 		   struct c1_change *out)
 {
@@ -88,6 +116,7 @@ void c1_diff_stack(const struct c1_cfn_stack *have, const struct c1_stack_desire
 		s_change(out, C1_PLAN_UPDATE, C1_DRIFT_AWS, want->name, "parameter_changed", NULL, NULL);
 		snprintf(out->note, sizeof(out->note), "%s", diff);
 		out->have = out->note; /* the drift entry's actual value is the difference */
+		s_expected_parameter(want, diff, out);
 		return;
 	}
 	s_change(out, no_updates || !want->secret_renewed ? C1_PLAN_UNCHANGED : C1_PLAN_UPDATE, C1_DRIFT_AWS,

@@ -41,6 +41,7 @@ struct c1_change {
 	const char *drift; /* "stack_missing", "role_changed"...; NULL: none to report */
 	const char *want, *have;
 	char note[512];
+	char want_text[300]; /* storage for `want` when the diff composes it ("Key=value") */
 	/* resources of the stack changed outside CloudFormation (c1_diff_stack_resources) */
 	const struct c1_cfn_resource_drift *resource_drifts;
 	size_t resource_drift_count;

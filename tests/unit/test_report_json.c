@@ -401,7 +401,8 @@ C1_TEST(latest_points_at_newest_run)
 	C1_CHECK_INT(c1_report_read_json(&back, latest_report), ==, 0);
 	C1_CHECK_STR(back->run.id, "20261127T020000Z-0002");
 	C1_CHECK(stat(latest_report, &st) == 0);
-	C1_CHECK_INT(st.st_mode & 0777, ==, 0644); /* readable by reviewers despite umask 077 */
+	C1_CHECK_INT(st.st_mode & 0777, ==,
+		     0640); /* the owner and its group (reviewers), not everyone, despite umask 077 */
 
 	/* No temp files left behind. */
 	d = opendir(dir);
