@@ -2,6 +2,7 @@
 
 #include "engine/core/alloc.h"
 #include "engine/core/error.h"
+#include "engine/core/utf8.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -184,37 +185,11 @@ static void s_err(struct s_ctx *ctx, size_t line, size_t column, const char *col
 /* Offset of the first byte that is not well-formed UTF-8, or SIZE_MAX. */
 static size_t s_utf8_invalid_at(const unsigned char *s, size_t len)
 {
-	size_t i = 0;
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n;
-		uint32_t cp;
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if (c >= 0xC2 && c <= 0xDF) {
-			n = 1;
-			cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			n = 2;
-			cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			n = 3;
-			cp = c & 0x07;
-		} else {
+	for (size_t i = 0; i < len;) {
+		size_t n = c1_utf8_seq_len(s + i, len - i);
+		if (n == 0)
 			return i;
-		}
-		if (len - i <= n)
-			return i;
-		for (size_t k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return i;
-			cp = (cp << 6) | (s[i + k] & 0x3F);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return i;
-		i += n + 1;
+		i += n;
 	}
 	return SIZE_MAX;
 }

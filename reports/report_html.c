@@ -5,6 +5,7 @@
 #include "engine/core/json.h"
 #include "engine/core/sha256.h"
 #include "engine/core/status.h"
+#include "engine/core/utf8.h"
 #include "reports/report_dir.h"
 
 #include <math.h>
@@ -219,43 +220,13 @@ static const char *const s_js[] = {
 
 /* ---- escaping ---- */
 
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 when it is not one. */
-static size_t s_utf8_len(const unsigned char *p)
-{
-	size_t n;
-	unsigned cp;
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		n = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
-
 void c1_html_escape(struct c1_buf *out, const char *text)
 {
 	const unsigned char *p = (const unsigned char *)text;
 	if (!text)
 		return;
 	while (*p) {
-		size_t n = s_utf8_len(p);
+		size_t n = c1_utf8_seq_len(p, SIZE_MAX);
 		switch (n ? *p : 0) {
 		case '&': c1_buf_puts(out, "&amp;"); break;
 		case '<': c1_buf_puts(out, "&lt;"); break;

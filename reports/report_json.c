@@ -4,47 +4,19 @@
 #include "engine/core/buf.h"
 #include "engine/core/error.h"
 #include "engine/core/json.h"
+#include "engine/core/utf8.h"
 #include "reports/report_dir.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #define C1_REPORT_READ_MAX ((size_t)256 * 1024 * 1024)
 
 /* ---- rendering ---- */
-
-/* Length of the valid UTF-8 sequence at p (1-4), or 0 when it is not one. */
-static size_t s_utf8_len(const unsigned char *p)
-{
-	size_t n;
-	unsigned cp;
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		n = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return n;
-}
 
 /* jansson refuses bytes that are not UTF-8; a report must still render, so
  * each such byte becomes '?' and everything else is kept as given. */
@@ -60,7 +32,7 @@ static json_t *s_str(const char *s)
 		return v;
 	copy = (unsigned char *)c1_strdup(s);
 	while (copy[i]) {
-		size_t n = s_utf8_len(copy + i);
+		size_t n = c1_utf8_seq_len(copy + i, SIZE_MAX);
 		if (n == 0) {
 			copy[i] = '?';
 			n = 1;
