@@ -1397,32 +1397,41 @@ cleanup:
 	return rc;
 }
 
+/* One query whose rows are three strings, each handed to fn; `param` (NULL: none) binds ?1. */
+static int s_each_row3(struct c1_state *st, const char *sql, const char *param,
+		       void (*fn)(void *payload, const char *a, const char *b, const char *c), void *payload,
+		       const char *what)
+{
+	sqlite3_stmt *stmt = NULL;
+	s_lock(st);
+	int rc = s_prepare(st, &stmt, sql, what);
+	if (rc != 0)
+		goto cleanup;
+	if (param)
+		s_bind_text(stmt, 1, param);
+	int src;
+	while ((src = sqlite3_step(stmt)) == SQLITE_ROW)
+		fn(payload, s_col(stmt, 0), s_col(stmt, 1), s_col(stmt, 2));
+	if (src != SQLITE_DONE)
+		rc = s_fail(st, what);
+cleanup:
+	s_finalize(st, stmt);
+	s_unlock(st);
+	return rc;
+}
+
 int c1_state_previous_statuses(struct c1_state *st, const char *run_id,
 			       void (*fn)(void *payload, const char *account_id, const char *region,
 					  const char *status),
 			       void *payload)
 {
-	sqlite3_stmt *stmt = NULL;
-	s_lock(st);
-	int rc = s_prepare(
-	    st, &stmt,
+	return s_each_row3(
+	    st,
 	    "SELECT a.account_id, COALESCE(a.region, ''), a.status FROM accounts a JOIN "
 	    "(SELECT account_id, COALESCE(region, '') AS region, MAX(run_id) AS run FROM accounts "
 	    "WHERE run_id < ?1 AND status <> 'running' GROUP BY account_id, COALESCE(region, '')) p "
 	    "ON a.account_id = p.account_id AND COALESCE(a.region, '') = p.region AND a.run_id = p.run",
-	    "reading earlier runs' statuses");
-	if (rc != 0)
-		goto cleanup;
-	s_bind_text(stmt, 1, run_id);
-	int src;
-	while ((src = sqlite3_step(stmt)) == SQLITE_ROW)
-		fn(payload, s_col(stmt, 0), s_col(stmt, 1), s_col(stmt, 2));
-	if (src != SQLITE_DONE)
-		rc = s_fail(st, "reading earlier runs' statuses");
-cleanup:
-	s_finalize(st, stmt);
-	s_unlock(st);
-	return rc;
+	    run_id, fn, payload, "reading earlier runs' statuses");
 }
 
 int c1_state_latest_run(struct c1_state *st, char out[C1_STATE_RUN_ID_SIZE])
@@ -1481,23 +1490,10 @@ int c1_state_ledger_accounts(struct c1_state *st,
 					const char *run_id),
 			     void *payload)
 {
-	sqlite3_stmt *stmt = NULL;
-	s_lock(st);
-	int rc =
-	    s_prepare(st, &stmt,
-		      "SELECT account_id, region, MAX(COALESCE(updated_by_run, created_by_run, '')) FROM "
-		      "resources WHERE state IN ('created', 'adopted') GROUP BY account_id, region "
-		      "ORDER BY account_id, region",
-		      "reading the resource ledger");
-	if (rc != 0)
-		goto cleanup;
-	int src;
-	while ((src = sqlite3_step(stmt)) == SQLITE_ROW)
-		fn(payload, s_col(stmt, 0), s_col(stmt, 1), s_col(stmt, 2));
-	if (src != SQLITE_DONE)
-		rc = s_fail(st, "reading the resource ledger");
-cleanup:
-	s_finalize(st, stmt);
-	s_unlock(st);
-	return rc;
+	return s_each_row3(
+	    st,
+	    "SELECT account_id, region, MAX(COALESCE(updated_by_run, created_by_run, '')) FROM "
+	    "resources WHERE state IN ('created', 'adopted') GROUP BY account_id, region "
+	    "ORDER BY account_id, region",
+	    NULL, fn, payload, "reading the resource ledger");
 }
