@@ -2642,11 +2642,30 @@ const struct sim_service sim_service_cloudformation = {
     "cloudformation", cfn_handle, cfn_dump_state, cfn_inject_drift, cfn_reset,
 };
 
+/* The live role (made by a stack that reached CREATE_COMPLETE) of `account_id`
+ * whose ARN is `role_arn`, or whose name is `name`; NULL when none. s_lock held. */
+static const struct cfn_resource *s_live_role_locked(const char *account_id, const char *role_arn,
+						     const char *name)
+{
+	const struct acct_stacks *a = acct_stacks(account_id, false);
+	for (size_t i = 0; a && i < a->n; i++) {
+		const struct cfn_stack *st = a->v[i];
+		for (size_t k = 0; k < st->nres; k++) {
+			const struct cfn_resource *r = &st->res[k];
+			if (strcmp(r->type, "AWS::IAM::Role") != 0 || !r->arn || !r->created ||
+			    !resource_live(r))
+				continue;
+			if (role_arn ? strcmp(r->arn, role_arn) == 0
+				     : r->physical_id && strcmp(r->physical_id, name) == 0)
+				return r;
+		}
+	}
+	return NULL;
+}
+
 bool sim_cfn_role_lookup(const char *account_id, const char *role_arn, char *external_id_out, size_t ext_len,
 			 char *principal_out, size_t principal_len)
 {
-	bool found = false;
-
 	if (ext_len)
 		external_id_out[0] = '\0';
 	if (principal_len)
@@ -2656,54 +2675,28 @@ bool sim_cfn_role_lookup(const char *account_id, const char *role_arn, char *ext
 	pthread_mutex_lock(&s_lock);
 	/* No cross-module calls here: the caller may hold another module's lock. */
 	settle_locked(cfn_now(NULL), false, &s_deferred);
-	const struct acct_stacks *a = acct_stacks(account_id, false);
-	for (size_t i = 0; a && i < a->n && !found; i++) {
-		const struct cfn_stack *st = a->v[i];
-		for (size_t k = 0; k < st->nres && !found; k++) {
-			const struct cfn_resource *r = &st->res[k];
-			if (strcmp(r->type, "AWS::IAM::Role") != 0 || !r->arn ||
-			    strcmp(r->arn, role_arn) != 0)
-				continue;
-			if (!r->created || !resource_live(r))
-				continue;
-			found = true;
-			if (ext_len)
-				snprintf(external_id_out, ext_len, "%s",
-					 r->external_id ? r->external_id : "");
-			if (principal_len)
-				snprintf(principal_out, principal_len, "%s",
-					 r->trust_principal ? r->trust_principal : "");
-		}
-	}
+	const struct cfn_resource *r = s_live_role_locked(account_id, role_arn, NULL);
+	if (r && ext_len)
+		snprintf(external_id_out, ext_len, "%s", r->external_id ? r->external_id : "");
+	if (r && principal_len)
+		snprintf(principal_out, principal_len, "%s", r->trust_principal ? r->trust_principal : "");
 	pthread_mutex_unlock(&s_lock);
-	return found;
+	return r != NULL;
 }
 
 bool sim_cfn_role_named(const char *account_id, const char *name, char *arn_out, size_t arn_len)
 {
-	bool found = false;
-
 	if (arn_len)
 		arn_out[0] = '\0';
 	if (!account_id || !name)
 		return false;
 	pthread_mutex_lock(&s_lock);
 	settle_locked(cfn_now(NULL), false, &s_deferred);
-	const struct acct_stacks *a = acct_stacks(account_id, false);
-	for (size_t i = 0; a && i < a->n && !found; i++) {
-		const struct cfn_stack *st = a->v[i];
-		for (size_t k = 0; k < st->nres && !found; k++) {
-			const struct cfn_resource *r = &st->res[k];
-			if (strcmp(r->type, "AWS::IAM::Role") != 0 || !r->arn || !r->physical_id ||
-			    strcmp(r->physical_id, name) != 0 || !r->created || !resource_live(r))
-				continue;
-			found = true;
-			if (arn_len)
-				snprintf(arn_out, arn_len, "%s", r->arn);
-		}
-	}
+	const struct cfn_resource *r = s_live_role_locked(account_id, NULL, name);
+	if (r && arn_len)
+		snprintf(arn_out, arn_len, "%s", r->arn);
 	pthread_mutex_unlock(&s_lock);
-	return found;
+	return r != NULL;
 }
 
 void sim_cfn_test_advance_ms(int64_t ms)
