@@ -5,6 +5,7 @@
 #include "batch/exit_codes.h"
 #include "batch/results_csv.h"
 #include "batch/progress.h"
+#include "engine/core/advice.h"
 #include "engine/core/alloc.h"
 #include "engine/core/clock.h"
 #include "engine/core/error.h"
@@ -23,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,12 +36,6 @@ static volatile sig_atomic_t s_signalled;
 static void s_on_signal(int sig)
 {
 	s_signalled = sig;
-}
-
-static const char *s_mode_name(enum c1_run_mode m)
-{
-	static const char *const names[] = {"apply", "plan", "offboard", "drift"};
-	return names[m];
 }
 
 int c1_runner_exit_code(enum c1_run_mode mode, const size_t summary[C1_ACCOUNT_STATUS_COUNT],
@@ -310,8 +306,8 @@ static int s_open_state_and_lock(struct s_runner *r)
 	r->options_json = s_options_json(opts);
 	c1_sha256_file_hex(r->sha, opts->accounts_path);
 	struct c1_state_run_info info = {
-	    s_mode_name(r->in->mode), r->run.strategy->name,     C1_VERSION,
-	    opts->accounts_path,      r->sha[0] ? r->sha : NULL, r->options_json};
+	    c1_mode_name(r->in->mode), r->run.strategy->name,     C1_VERSION,
+	    opts->accounts_path,       r->sha[0] ? r->sha : NULL, r->options_json};
 	if (c1_state_run_begin(r->run.state, &info, r->run.run_id) != 0) {
 		fprintf(stderr, "c1onboard: %s\n", c1_error_last());
 		return C1_EXIT_SOFTWARE;
@@ -472,6 +468,7 @@ static int s_put_orphans(struct s_runner *r)
 		    "onboarded (last by run %s) but no longer in the spreadsheet; its integration is "
 		    "left in place: to remove it, put its row back and run offboard --only %s",
 		    o->run_id[0] ? o->run_id : "?", o->account_id);
+		c1_advise_account(&a, c1_mode_name(r->in->mode));
 		int rc = c1_report_spool_put(r->feed.spool, r->feed.n + k, &a, NULL);
 		c1_report_account_dispose(&a);
 		if (rc != 0)
@@ -577,7 +574,7 @@ static void s_collect_report(struct s_runner *r)
 	struct c1_report *report = r->report;
 	char ts[32];
 	report->run.id = c1_strdup(r->run.run_id);
-	report->run.command = c1_strdup(s_mode_name(r->in->mode));
+	report->run.command = c1_strdup(c1_mode_name(r->in->mode));
 	report->run.strategy = c1_strdup(r->run.strategy->name);
 	report->run.status = r->cancelled ? C1_RUN_INTERRUPTED : C1_RUN_FINISHED;
 	c1_report_format_time(ts, r->started_wall);
@@ -632,7 +629,7 @@ static void s_print_summary(const struct s_runner *r, const char *reports_dir)
 {
 	const struct c1_report *report = r->report;
 	enum c1_run_mode mode = r->in->mode;
-	fprintf(stderr, "%s %s: %zu account%s:", s_mode_name(mode), r->run.run_id, report->total,
+	fprintf(stderr, "%s %s: %zu account%s:", c1_mode_name(mode), r->run.run_id, report->total,
 		report->total == 1 ? "" : "s");
 	for (int s = 0; s < C1_ACCOUNT_STATUS_COUNT; s++)
 		if (report->summary[s])
@@ -690,6 +687,9 @@ static int s_write_report(struct s_runner *r)
 		host[sizeof(host) - 1] = '\0';
 		c1_report_set_str(&r->report->run.host, host);
 	}
+	const struct passwd *pw = getpwuid(geteuid());
+	if (pw && pw->pw_name)
+		c1_report_set_str(&r->report->run.user, pw->pw_name);
 	if (c1_report_spool_write_json(r->feed.spool, r->report, reports_dir) != 0) {
 		fprintf(stderr, "c1onboard: report: %s\n", c1_error_last());
 		return C1_EXIT_SOFTWARE;

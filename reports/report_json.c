@@ -1,5 +1,6 @@
 #include "reports/report_json.h"
 
+#include "engine/core/advice.h"
 #include "engine/core/alloc.h"
 #include "engine/core/buf.h"
 #include "engine/core/error.h"
@@ -59,6 +60,7 @@ static json_t *s_error_json(bool has_error, const struct c1_report_error *e)
 	s_set(o, "message", s_str(e->message ? e->message : ""));
 	s_set(o, "http_status", e->http_status > 0 ? json_integer(e->http_status) : json_null());
 	s_set(o, "request_id", s_str(e->request_id));
+	s_set(o, "retryable", json_boolean(e->retryable));
 	return o;
 }
 
@@ -70,8 +72,52 @@ static json_t *s_rollback_json(const struct c1_report_account *a)
 		json_t *o = json_object();
 		s_set(o, "step", s_str(rb->step ? rb->step : ""));
 		s_set(o, "resource", s_str(rb->resource ? rb->resource : ""));
+		s_set(o, "resource_type", s_str(rb->resource_type));
 		s_set(o, "status", json_string(c1_step_status_name(rb->status)));
+		s_set(o, "at", s_str(rb->at));
 		s_set(o, "error", s_error_json(rb->has_error, &rb->error));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+/* What the account's rollback could not remove, with how to remove it by
+ * hand: an empty array says, explicitly, that nothing was left behind. */
+static json_t *s_left_behind_json(const struct c1_report_account *a)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < a->rollback_len; i++) {
+		const struct c1_report_rollback *rb = &a->rollback[i];
+		if (rb->status != C1_STEP_UNDO_FAILED)
+			continue;
+		char *how = c1_advice_remove(a, rb);
+		json_t *o = json_object();
+		s_set(o, "step", s_str(rb->step ? rb->step : ""));
+		s_set(o, "resource_type", s_str(rb->resource_type));
+		s_set(o, "resource", s_str(rb->resource ? rb->resource : ""));
+		s_set(o, "how_to_remove", s_str(how));
+		free(how);
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+/* Drift entries, or (with `repairs`) what apply repaired: the same entry plus the action taken. */
+static json_t *s_drift_list_json(const struct c1_report_drift *list, size_t n, bool repairs)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < n; i++) {
+		const struct c1_report_drift *d = &list[i];
+		json_t *o = json_object();
+		s_set(o, "plane", json_string(c1_drift_plane_name(d->plane)));
+		s_set(o, "resource", s_str(d->resource ? d->resource : ""));
+		s_set(o, "kind", s_str(d->kind ? d->kind : ""));
+		s_set(o, "expected", s_str(d->expected));
+		s_set(o, "actual", s_str(d->actual));
+		if (repairs)
+			s_set(o, "action", s_str(d->action ? d->action : ""));
+		else
+			s_set(o, "fix", s_str(d->fix));
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -79,18 +125,62 @@ static json_t *s_rollback_json(const struct c1_report_account *a)
 
 static json_t *s_drift_json(const struct c1_report_account *a)
 {
+	return s_drift_list_json(a->drift, a->drift_len, false);
+}
+
+static json_t *s_retries_json(const struct c1_report_step *st)
+{
 	json_t *arr = json_array();
-	for (size_t i = 0; i < a->drift_len; i++) {
-		const struct c1_report_drift *d = &a->drift[i];
+	for (size_t i = 0; i < st->retries_len; i++) {
+		const struct c1_report_retry *r = &st->retries[i];
 		json_t *o = json_object();
-		s_set(o, "plane", json_string(c1_drift_plane_name(d->plane)));
-		s_set(o, "resource", s_str(d->resource ? d->resource : ""));
-		s_set(o, "kind", s_str(d->kind ? d->kind : ""));
-		s_set(o, "expected", s_str(d->expected));
-		s_set(o, "actual", s_str(d->actual));
+		s_set(o, "at", s_str(r->at));
+		s_set(o, "code", s_str(r->code ? r->code : ""));
+		s_set(o, "http_status", r->http_status > 0 ? json_integer(r->http_status) : json_null());
+		s_set(o, "request_id", s_str(r->request_id));
+		s_set(o, "wait_s",
+		      json_real(isfinite(r->wait_s) && r->wait_s > 0 ? round(r->wait_s * 1000.0) / 1000.0
+								     : 0.0));
+		s_set(o, "outage", json_boolean(r->outage));
 		json_array_append_new(arr, o);
 	}
 	return arr;
+}
+
+static json_t *s_events_json(const struct c1_report_step *st)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < st->events_len; i++) {
+		const struct c1_report_event *e = &st->events[i];
+		json_t *o = json_object();
+		s_set(o, "at", s_str(e->at));
+		s_set(o, "logical_id", s_str(e->logical_id ? e->logical_id : ""));
+		s_set(o, "resource_type", s_str(e->resource_type));
+		s_set(o, "status", s_str(e->status ? e->status : ""));
+		s_set(o, "reason", s_str(e->reason));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *s_step_json(const struct c1_report_step *st)
+{
+	json_t *so = json_object();
+	s_set(so, "name", s_str(st->name ? st->name : ""));
+	s_set(so, "status", json_string(c1_step_status_name(st->status)));
+	s_set(so, "attempts", json_integer(st->attempts > 0 ? st->attempts : 0));
+	s_set(so, "started_at", s_str(st->started_at));
+	s_set(so, "finished_at", s_str(st->finished_at));
+	s_set(so, "error", s_error_json(st->has_error, &st->error));
+	s_set(so, "resource", s_str(st->resource));
+	s_set(so, "resource_id", s_str(st->resource_id));
+	s_set(so, "retries", s_retries_json(st));
+	s_set(so, "events", s_events_json(st));
+	if (st->plan)
+		s_set(so, "plan", json_string(st->plan));
+	if (st->plan_note)
+		s_set(so, "plan_note", json_string(st->plan_note));
+	return so;
 }
 
 static json_t *s_resources_json(const struct c1_report_account *a)
@@ -137,24 +227,19 @@ static json_t *s_account_json(const struct c1_report_account *a)
 		json_decref(inputs);
 	if (a->plan)
 		s_set(o, "plan", json_string(a->plan));
-	for (size_t i = 0; i < a->steps_len; i++) {
-		const struct c1_report_step *st = &a->steps[i];
-		json_t *so = json_object();
-		s_set(so, "name", s_str(st->name ? st->name : ""));
-		s_set(so, "status", json_string(c1_step_status_name(st->status)));
-		s_set(so, "attempts", json_integer(st->attempts > 0 ? st->attempts : 0));
-		s_set(so, "started_at", s_str(st->started_at));
-		s_set(so, "finished_at", s_str(st->finished_at));
-		s_set(so, "error", s_error_json(st->has_error, &st->error));
-		if (st->plan)
-			s_set(so, "plan", json_string(st->plan));
-		if (st->plan_note)
-			s_set(so, "plan_note", json_string(st->plan_note));
-		json_array_append_new(steps, so);
-	}
+	s_set(o, "caller_arn", s_str(a->caller_arn));
+	s_set(o, "hint", s_str(a->hint));
+	s_set(o, "rerun_may_succeed",
+	      a->rerun == C1_RERUN_YES  ? json_true()
+	      : a->rerun == C1_RERUN_NO ? json_false()
+					: json_null());
+	for (size_t i = 0; i < a->steps_len; i++)
+		json_array_append_new(steps, s_step_json(&a->steps[i]));
 	s_set(o, "steps", steps);
 	s_set(o, "rollback", s_rollback_json(a));
+	s_set(o, "left_behind", s_left_behind_json(a));
 	s_set(o, "drift", s_drift_json(a));
+	s_set(o, "repairs", s_drift_list_json(a->repairs, a->repairs_len, true));
 	s_set(o, "resources", s_resources_json(a));
 	return o;
 }
@@ -203,7 +288,9 @@ static int s_doc(json_t **out, const struct c1_report *r, bool with_accounts)
 	if (r->run.has_exit_code)
 		s_set(run, "exit_code", json_integer(r->run.exit_code));
 	if (r->run.host)
-		s_set(run, "host", json_string(r->run.host));
+		s_set(run, "host", s_str(r->run.host));
+	if (r->run.user)
+		s_set(run, "user", s_str(r->run.user));
 	s_set(doc, "run", run);
 
 	summary = json_object();
@@ -417,6 +504,7 @@ static int s_error_from(bool *has_error, struct c1_report_error *e, const json_t
 	    (rc = s_get_str(&e->request_id, v, "request_id", true, sub)) != 0)
 		return rc;
 	e->http_status = (long)status;
+	e->retryable = json_is_true(json_object_get(v, "retryable"));
 	return 0;
 }
 
@@ -435,6 +523,8 @@ static int s_rollback_from(struct c1_report_account *a, const json_t *arr, const
 			return s_bad(sub, NULL, "is not an object");
 		if ((rc = s_get_str(&rb->step, o, "step", false, sub)) != 0 ||
 		    (rc = s_get_str(&rb->resource, o, "resource", false, sub)) != 0 ||
+		    (rc = s_get_str(&rb->resource_type, o, "resource_type", true, sub)) != 0 ||
+		    (rc = s_get_str(&rb->at, o, "at", true, sub)) != 0 ||
 		    (rc = s_error_from(&rb->has_error, &rb->error, o, sub)) != 0)
 			return rc;
 		if (c1_step_status_parse(&rb->status, status) != 0)
@@ -443,23 +533,27 @@ static int s_rollback_from(struct c1_report_account *a, const json_t *arr, const
 	return 0;
 }
 
-static int s_drift_from(struct c1_report_account *a, const json_t *arr, const char *where)
+/* The drift entries (`repairs` false) or the repairs of an account. */
+static int s_drift_from(struct c1_report_account *a, const json_t *arr, const char *where, bool repairs)
 {
 	size_t i;
 	const json_t *o;
 	char sub[96];
 	json_array_foreach(arr, i, o)
 	{
-		struct c1_report_drift *d = c1_report_account_add_drift(a);
+		struct c1_report_drift *d =
+		    repairs ? c1_report_account_add_repair(a) : c1_report_account_add_drift(a);
 		const char *plane = json_string_value(json_object_get(o, "plane"));
 		int rc = 0;
-		snprintf(sub, sizeof(sub), "%s.drift[%zu]", where, i);
+		snprintf(sub, sizeof(sub), "%s.%s[%zu]", where, repairs ? "repairs" : "drift", i);
 		if (!json_is_object(o))
 			return s_bad(sub, NULL, "is not an object");
 		if ((rc = s_get_str(&d->resource, o, "resource", false, sub)) != 0 ||
 		    (rc = s_get_str(&d->kind, o, "kind", false, sub)) != 0 ||
 		    (rc = s_get_str(&d->expected, o, "expected", true, sub)) != 0 ||
-		    (rc = s_get_str(&d->actual, o, "actual", true, sub)) != 0)
+		    (rc = s_get_str(&d->actual, o, "actual", true, sub)) != 0 ||
+		    (rc = s_get_str(&d->fix, o, "fix", true, sub)) != 0 ||
+		    (rc = s_get_str(&d->action, o, "action", !repairs, sub)) != 0)
 			return rc;
 		if (c1_drift_plane_parse(&d->plane, plane) != 0)
 			return s_enum_fail(sub, "plane");
@@ -496,13 +590,84 @@ static int s_resources_from(struct c1_report_account *a, const json_t *o, const 
 	return 0;
 }
 
+static int s_retries_from(struct c1_report_step *st, const json_t *arr, const char *where)
+{
+	size_t i;
+	const json_t *o;
+	char sub[128];
+	json_array_foreach(arr, i, o)
+	{
+		struct c1_report_retry *r = c1_report_step_add_retry(st);
+		long long status = 0;
+		int rc = 0;
+		snprintf(sub, sizeof(sub), "%s.retries[%zu]", where, i);
+		if (!json_is_object(o))
+			return s_bad(sub, NULL, "is not an object");
+		if ((rc = s_get_str(&r->at, o, "at", true, sub)) != 0 ||
+		    (rc = s_get_str(&r->code, o, "code", false, sub)) != 0 ||
+		    (rc = s_get_int(&status, o, "http_status", true, sub)) != 0 ||
+		    (rc = s_get_str(&r->request_id, o, "request_id", true, sub)) != 0)
+			return rc;
+		r->http_status = (long)status;
+		r->wait_s = json_number_value(json_object_get(o, "wait_s"));
+		r->outage = json_is_true(json_object_get(o, "outage"));
+	}
+	return 0;
+}
+
+static int s_events_from(struct c1_report_step *st, const json_t *arr, const char *where)
+{
+	size_t i;
+	const json_t *o;
+	char sub[128];
+	json_array_foreach(arr, i, o)
+	{
+		struct c1_report_event *e = c1_report_step_add_event(st);
+		int rc = 0;
+		snprintf(sub, sizeof(sub), "%s.events[%zu]", where, i);
+		if (!json_is_object(o))
+			return s_bad(sub, NULL, "is not an object");
+		if ((rc = s_get_str(&e->at, o, "at", true, sub)) != 0 ||
+		    (rc = s_get_str(&e->logical_id, o, "logical_id", false, sub)) != 0 ||
+		    (rc = s_get_str(&e->resource_type, o, "resource_type", true, sub)) != 0 ||
+		    (rc = s_get_str(&e->status, o, "status", false, sub)) != 0 ||
+		    (rc = s_get_str(&e->reason, o, "reason", true, sub)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int s_step_from(struct c1_report_step *st, const json_t *so, const char *sub)
+{
+	long long attempts = 0;
+	int rc = 0;
+	if (!json_is_object(so))
+		return s_bad(sub, NULL, "is not an object");
+	if ((rc = s_get_str(&st->name, so, "name", false, sub)) != 0 ||
+	    (rc = s_get_int(&attempts, so, "attempts", false, sub)) != 0 ||
+	    (rc = s_get_str(&st->started_at, so, "started_at", true, sub)) != 0 ||
+	    (rc = s_get_str(&st->finished_at, so, "finished_at", true, sub)) != 0 ||
+	    (rc = s_get_str(&st->plan, so, "plan", true, sub)) != 0 ||
+	    (rc = s_get_str(&st->plan_note, so, "plan_note", true, sub)) != 0 ||
+	    (rc = s_get_str(&st->resource, so, "resource", true, sub)) != 0 ||
+	    (rc = s_get_str(&st->resource_id, so, "resource_id", true, sub)) != 0 ||
+	    (rc = s_error_from(&st->has_error, &st->error, so, sub)) != 0 ||
+	    (rc = s_retries_from(st, json_object_get(so, "retries"), sub)) != 0 ||
+	    (rc = s_events_from(st, json_object_get(so, "events"), sub)) != 0)
+		return rc;
+	st->attempts = (int)attempts;
+	if (c1_step_status_parse(&st->status, json_string_value(json_object_get(so, "status"))) != 0)
+		return s_enum_fail(sub, "status");
+	return 0;
+}
+
 static int s_account_from(struct c1_report_account *a, const json_t *o, const char *where)
 {
 	const json_t *steps = NULL;
 	const json_t *rollback = NULL;
 	const json_t *drift = NULL;
-	const json_t *so;
 	const json_t *dur = json_object_get(o, "duration_s");
+	const json_t *so;
 	long long row = 0;
 	size_t i;
 	int rc = 0;
@@ -533,24 +698,18 @@ static int s_account_from(struct c1_report_account *a, const json_t *o, const ch
 	a->duration_s = json_number_value(dur);
 	json_array_foreach(steps, i, so)
 	{
-		struct c1_report_step *st = c1_report_account_add_step(a);
-		long long attempts = 0;
 		snprintf(sub, sizeof(sub), "%s.steps[%zu]", where, i);
-		if (!json_is_object(so))
-			return s_bad(sub, NULL, "is not an object");
-		if ((rc = s_get_str(&st->name, so, "name", false, sub)) != 0 ||
-		    (rc = s_get_int(&attempts, so, "attempts", false, sub)) != 0 ||
-		    (rc = s_get_str(&st->started_at, so, "started_at", true, sub)) != 0 ||
-		    (rc = s_get_str(&st->finished_at, so, "finished_at", true, sub)) != 0 ||
-		    (rc = s_get_str(&st->plan, so, "plan", true, sub)) != 0 ||
-		    (rc = s_get_str(&st->plan_note, so, "plan_note", true, sub)) != 0 ||
-		    (rc = s_error_from(&st->has_error, &st->error, so, sub)) != 0)
+		if ((rc = s_step_from(c1_report_account_add_step(a), so, sub)) != 0)
 			return rc;
-		st->attempts = (int)attempts;
-		if (c1_step_status_parse(&st->status, json_string_value(json_object_get(so, "status"))) != 0)
-			return s_enum_fail(sub, "status");
 	}
-	if ((rc = s_rollback_from(a, rollback, where)) != 0 || (rc = s_drift_from(a, drift, where)) != 0)
+	const json_t *repairs = json_object_get(o, "repairs");
+	const json_t *rerun = json_object_get(o, "rerun_may_succeed");
+	a->rerun = json_is_true(rerun) ? C1_RERUN_YES : json_is_false(rerun) ? C1_RERUN_NO : C1_RERUN_UNKNOWN;
+	if ((rc = s_get_str(&a->caller_arn, o, "caller_arn", true, where)) != 0 ||
+	    (rc = s_get_str(&a->hint, o, "hint", true, where)) != 0 ||
+	    (rc = s_rollback_from(a, rollback, where)) != 0 ||
+	    (rc = s_drift_from(a, drift, where, false)) != 0 ||
+	    (json_is_array(repairs) && (rc = s_drift_from(a, repairs, where, true)) != 0))
 		return rc;
 	return s_resources_from(a, json_object_get(o, "resources"), where);
 }
@@ -581,7 +740,8 @@ static int s_run_from(struct c1_report_run *run, const json_t *o)
 		run->has_exit_code = true;
 		run->exit_code = (int)json_integer_value(exit_code);
 	}
-	if ((rc = s_get_str(&run->host, o, "host", true, "run")) != 0)
+	if ((rc = s_get_str(&run->host, o, "host", true, "run")) != 0 ||
+	    (rc = s_get_str(&run->user, o, "user", true, "run")) != 0)
 		return rc;
 	return 0;
 }
@@ -603,9 +763,11 @@ int c1_report_from_json(struct c1_report **out, const json_t *doc)
 		rc = s_bad("document", NULL, "is not an object");
 		goto cleanup;
 	}
-	if (!json_is_string(json_object_get(doc, "schema")) ||
-	    strcmp(json_string_value(json_object_get(doc, "schema")), C1_REPORT_SCHEMA_ID) != 0) {
-		c1_error_set("report.json: schema is not \"%s\"", C1_REPORT_SCHEMA_ID);
+	/* v1 is v2 without the fields v2 added: every one of them is optional on read. */
+	const char *schema = json_string_value(json_object_get(doc, "schema"));
+	if (!schema ||
+	    (strcmp(schema, C1_REPORT_SCHEMA_ID) != 0 && strcmp(schema, "c1onboard.report/v1") != 0)) {
+		c1_error_set("report.json: schema is not \"%s\" (nor v1)", C1_REPORT_SCHEMA_ID);
 		goto cleanup;
 	}
 	if ((rc = s_run_from(&r->run, json_object_get(doc, "run"))) != 0)
@@ -751,7 +913,7 @@ int c1_report_account_parts_from_json(struct c1_report_account *a, const char *r
 	}
 	if (rollback && (rc = s_rollback_from(a, rollback, "account")) != 0)
 		goto cleanup;
-	if (drift && (rc = s_drift_from(a, drift, "account")) != 0)
+	if (drift && (rc = s_drift_from(a, drift, "account", false)) != 0)
 		goto cleanup;
 	if (resources && (rc = s_resources_from(a, resources, "account")) != 0)
 		goto cleanup;

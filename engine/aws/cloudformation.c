@@ -447,14 +447,14 @@ static bool s_cancel_noise(const char *reason)
 	       strstr(reason, "The following resource(s) failed to");
 }
 
-char *c1_cfn_failure_reasons(const struct c1_cfn_event_page *page, int64_t since_ms)
+size_t c1_cfn_failure_events(const struct c1_cfn_event_page *page, int64_t since_ms, size_t *idx, size_t cap)
 {
-	struct c1_buf out = C1_BUF_INIT;
+	size_t n = 0;
 	bool have_real = false;
 	if (!page)
-		return NULL;
+		return 0;
 	for (int pass = 0; pass < 2; pass++) {
-		/* Pass 0 finds whether a cause other than "cancelled" exists; pass 1 writes. */
+		/* Pass 0 finds whether a cause other than "cancelled" exists; pass 1 picks. */
 		for (size_t k = page->count; k-- > 0;) {
 			const struct c1_cfn_event *e = &page->items[k];
 			if (!e->status || !e->reason || !*e->reason || !s_ends_with(e->status, "_FAILED"))
@@ -466,12 +466,23 @@ char *c1_cfn_failure_reasons(const struct c1_cfn_event_page *page, int64_t since
 				have_real = have_real || !noise;
 				continue;
 			}
-			if (noise && have_real)
+			if ((noise && have_real) || n >= cap)
 				continue;
-			c1_buf_printf(&out, "%s%s (%s): %s", out.len ? "; " : "",
-				      e->logical_id ? e->logical_id : "?",
-				      e->resource_type ? e->resource_type : "?", e->reason);
+			idx[n++] = k;
 		}
+	}
+	return n;
+}
+
+char *c1_cfn_failure_reasons(const struct c1_cfn_event_page *page, int64_t since_ms)
+{
+	struct c1_buf out = C1_BUF_INIT;
+	size_t idx[64];
+	size_t n = c1_cfn_failure_events(page, since_ms, idx, sizeof(idx) / sizeof(idx[0]));
+	for (size_t i = 0; i < n; i++) {
+		const struct c1_cfn_event *e = &page->items[idx[i]];
+		c1_buf_printf(&out, "%s%s (%s): %s", out.len ? "; " : "", e->logical_id ? e->logical_id : "?",
+			      e->resource_type ? e->resource_type : "?", e->reason);
 	}
 	if (out.len == 0) {
 		c1_buf_dispose(&out);

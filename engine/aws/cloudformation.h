@@ -128,6 +128,11 @@ void c1_cfn_event_page_dispose(struct c1_cfn_event_page *page);
  * another reason exists. Caller frees.
  */
 char *c1_cfn_failure_reasons(const struct c1_cfn_event_page *page, int64_t since_ms);
+/**
+ * The events c1_cfn_failure_reasons quotes, as indices into page->items,
+ * oldest first, at most `cap` of them. Returns how many.
+ */
+size_t c1_cfn_failure_events(const struct c1_cfn_event_page *page, int64_t since_ms, size_t *idx, size_t cap);
 
 struct c1_cfn_resource {
 	char *logical_id;

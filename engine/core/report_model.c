@@ -30,6 +30,67 @@ static void s_error_dispose(struct c1_report_error *e)
 	memset(e, 0, sizeof(*e));
 }
 
+void c1_report_drifts_free(struct c1_report_drift *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(d[i].resource);
+		free(d[i].kind);
+		free(d[i].expected);
+		free(d[i].actual);
+		free(d[i].fix);
+		free(d[i].action);
+	}
+	free(d);
+}
+
+static void s_step_dispose(struct c1_report_step *st)
+{
+	free(st->name);
+	free(st->started_at);
+	free(st->finished_at);
+	free(st->plan);
+	free(st->plan_note);
+	free(st->resource);
+	free(st->resource_id);
+	s_error_dispose(&st->error);
+	c1_report_retries_free(st->retries, st->retries_len);
+	c1_report_events_free(st->events, st->events_len);
+}
+
+void c1_report_retries_free(struct c1_report_retry *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(r[i].at);
+		free(r[i].code);
+		free(r[i].request_id);
+	}
+	free(r);
+}
+
+void c1_report_events_free(struct c1_report_event *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].at);
+		free(e[i].logical_id);
+		free(e[i].resource_type);
+		free(e[i].status);
+		free(e[i].reason);
+	}
+	free(e);
+}
+
+void c1_report_rollbacks_free(struct c1_report_rollback *rb, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(rb[i].step);
+		free(rb[i].resource);
+		free(rb[i].resource_type);
+		free(rb[i].at);
+		s_error_dispose(&rb[i].error);
+	}
+	free(rb);
+}
+
 void c1_report_account_dispose(struct c1_report_account *a)
 {
 	if (!a)
@@ -41,28 +102,14 @@ void c1_report_account_dispose(struct c1_report_account *a)
 	free(a->tenant);
 	free(a->inputs_json);
 	free(a->plan);
-	for (size_t i = 0; i < a->steps_len; i++) {
-		free(a->steps[i].name);
-		free(a->steps[i].started_at);
-		free(a->steps[i].finished_at);
-		free(a->steps[i].plan);
-		free(a->steps[i].plan_note);
-		s_error_dispose(&a->steps[i].error);
-	}
+	free(a->caller_arn);
+	free(a->hint);
+	for (size_t i = 0; i < a->steps_len; i++)
+		s_step_dispose(&a->steps[i]);
 	free(a->steps);
-	for (size_t i = 0; i < a->rollback_len; i++) {
-		free(a->rollback[i].step);
-		free(a->rollback[i].resource);
-		s_error_dispose(&a->rollback[i].error);
-	}
-	free(a->rollback);
-	for (size_t i = 0; i < a->drift_len; i++) {
-		free(a->drift[i].resource);
-		free(a->drift[i].kind);
-		free(a->drift[i].expected);
-		free(a->drift[i].actual);
-	}
-	free(a->drift);
+	c1_report_rollbacks_free(a->rollback, a->rollback_len);
+	c1_report_drifts_free(a->drift, a->drift_len);
+	c1_report_drifts_free(a->repairs, a->repairs_len);
 	for (size_t i = 0; i < a->stacks_len; i++) {
 		free(a->stacks[i].name);
 		free(a->stacks[i].id);
@@ -88,6 +135,7 @@ void c1_report_free(struct c1_report *r)
 	free(r->run.input_sha256);
 	free(r->run.options_json);
 	free(r->run.host);
+	free(r->run.user);
 	for (size_t i = 0; i < r->tenants_len; i++) {
 		free(r->tenants[i].c1_account_id);
 		free(r->tenants[i].c1_region);
@@ -128,6 +176,21 @@ struct c1_report_drift *c1_report_account_add_drift(struct c1_report_account *a)
 struct c1_report_stack *c1_report_account_add_stack(struct c1_report_account *a)
 {
 	return s_append((void **)&a->stacks, &a->stacks_len, sizeof(*a->stacks));
+}
+
+struct c1_report_drift *c1_report_account_add_repair(struct c1_report_account *a)
+{
+	return s_append((void **)&a->repairs, &a->repairs_len, sizeof(*a->repairs));
+}
+
+struct c1_report_retry *c1_report_step_add_retry(struct c1_report_step *st)
+{
+	return s_append((void **)&st->retries, &st->retries_len, sizeof(*st->retries));
+}
+
+struct c1_report_event *c1_report_step_add_event(struct c1_report_step *st)
+{
+	return s_append((void **)&st->events, &st->events_len, sizeof(*st->events));
 }
 
 void c1_report_set_str(char **field, const char *value)

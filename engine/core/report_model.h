@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define C1_REPORT_SCHEMA_ID "c1onboard.report/v1"
+#define C1_REPORT_SCHEMA_ID "c1onboard.report/v2"
 
 /* Error of a step or an undo, from struct c1_api_error or the engine. */
 struct c1_report_error {
@@ -18,24 +18,55 @@ struct c1_report_error {
 	char *message;    /* sanitized, never a secret */
 	long http_status; /* 0 when no HTTP response */
 	char *request_id; /* NULL when none */
+	bool retryable;   /* transient (throttling, 5xx, timeout): the same call may succeed later */
 };
+
+/* One failed try of a step's call that was tried again. */
+struct c1_report_retry {
+	char *at;   /* ISO-8601 UTC of the failed try */
+	char *code; /* "Throttling", "HTTP503", "ETIMEOUT", ... */
+	long http_status;
+	char *request_id;
+	double wait_s; /* how long the call waited before the next try */
+	bool outage;   /* a slow retry after the SDK-style ones ran out */
+};
+
+/* A CloudFormation event that explains a stack failure. */
+struct c1_report_event {
+	char *at; /* ISO-8601 UTC or NULL */
+	char *logical_id;
+	char *resource_type;
+	char *status;
+	char *reason;
+};
+
+/* Retries kept per step; `attempts` still counts every try. */
+#define C1_REPORT_MAX_RETRIES 16
 
 struct c1_report_step {
 	char *name; /* step table name: "preflight", "ws_role", ... */
 	enum c1_step_status status;
-	int attempts;
+	int attempts;      /* tries of its calls: 1 + retries (all of them, not only those kept) */
 	char *started_at;  /* ISO-8601 UTC or NULL */
 	char *finished_at; /* ISO-8601 UTC or NULL */
 	bool has_error;
 	struct c1_report_error error;
-	char *plan;      /* plan runs: create, adopt, update, unchanged; NULL otherwise */
-	char *plan_note; /* plan runs: why (a changed parameter, a stack status); NULL when none */
+	char *plan;        /* plan runs: create, adopt, update, unchanged; NULL otherwise */
+	char *plan_note;   /* plan runs: why (a changed parameter, a stack status); NULL when none */
+	char *resource;    /* what the step made or found: stack name, connector id; NULL when none */
+	char *resource_id; /* the stack's ARN; NULL when none */
+	struct c1_report_retry *retries;
+	size_t retries_len;
+	struct c1_report_event *events; /* a failed stack's events */
+	size_t events_len;
 };
 
 /* One undo performed while rolling an account back. */
 struct c1_report_rollback {
-	char *step;                 /* the step undone */
-	char *resource;             /* what it removed: stack name, connector id, ... */
+	char *step;          /* the step undone */
+	char *resource;      /* what it removed: stack name, connector id, ... */
+	char *resource_type; /* "cloudformation_stack", "ws_connector", "cloud_account"; NULL unknown */
+	char *at;            /* ISO-8601 UTC when the undo ended; NULL unknown */
 	enum c1_step_status status; /* UNDONE, UNDO_FAILED (left behind) or SKIPPED */
 	bool has_error;
 	struct c1_report_error error;
@@ -47,7 +78,12 @@ struct c1_report_drift {
 	char *kind;     /* "stack_deleted", "parameter_changed", "missing", ... */
 	char *expected; /* NULL when not applicable */
 	char *actual;   /* NULL when not applicable (e.g. missing) */
+	char *fix;      /* what fixes it: "apply ...", or the console action; NULL when none known */
+	char *action;   /* repairs only: what apply did ("created", "updated", ...) */
 };
+
+/* May a rerun of the same input succeed? */
+enum c1_rerun { C1_RERUN_UNKNOWN = 0, C1_RERUN_YES, C1_RERUN_NO };
 
 struct c1_report_stack {
 	char *name;
@@ -68,6 +104,9 @@ struct c1_report_account {
 	 * tags}; NULL when not known (a report re-rendered from the state store) */
 	char *inputs_json;
 	char *plan; /* plan runs: what apply would do (create, adopt, update, unchanged); NULL otherwise */
+	char *caller_arn; /* the AWS identity the row's profile signed in as; NULL when not known */
+	char *hint;       /* what to do about a status that is not ok; NULL when nothing */
+	enum c1_rerun rerun;
 
 	struct c1_report_step *steps;
 	size_t steps_len;
@@ -75,6 +114,8 @@ struct c1_report_account {
 	size_t rollback_len;
 	struct c1_report_drift *drift;
 	size_t drift_len;
+	struct c1_report_drift *repairs; /* what apply repaired (drift entries with `action`) */
+	size_t repairs_len;
 
 	/* resources that exist after the run */
 	struct c1_report_stack *stacks;
@@ -104,6 +145,7 @@ struct c1_report_run {
 	bool has_exit_code; /* the process exit code is known (a finished run's report) */
 	int exit_code;
 	char *host; /* the machine the run ran on; NULL when not known */
+	char *user; /* the OS user who ran it; NULL when not known */
 };
 
 struct c1_report {
@@ -132,6 +174,15 @@ struct c1_report_step *c1_report_account_add_step(struct c1_report_account *acco
 struct c1_report_rollback *c1_report_account_add_rollback(struct c1_report_account *account);
 struct c1_report_drift *c1_report_account_add_drift(struct c1_report_account *account);
 struct c1_report_stack *c1_report_account_add_stack(struct c1_report_account *account);
+struct c1_report_drift *c1_report_account_add_repair(struct c1_report_account *account);
+struct c1_report_retry *c1_report_step_add_retry(struct c1_report_step *step);
+struct c1_report_event *c1_report_step_add_event(struct c1_report_step *step);
+
+/* Free arrays of model elements and all they own (for records kept outside a model). NULL is fine. */
+void c1_report_retries_free(struct c1_report_retry *items, size_t n);
+void c1_report_events_free(struct c1_report_event *items, size_t n);
+void c1_report_rollbacks_free(struct c1_report_rollback *items, size_t n);
+void c1_report_drifts_free(struct c1_report_drift *items, size_t n);
 
 /** Free what an account owns and zero it (for engines that keep one outside a model). NULL is fine. */
 void c1_report_account_dispose(struct c1_report_account *account);

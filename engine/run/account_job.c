@@ -3,6 +3,7 @@
 #include "engine/run/account_job.h"
 
 #include "engine/aws/s3.h"
+#include "engine/core/advice.h"
 #include "engine/aws/sts.h"
 #include "engine/core/alloc.h"
 #include "engine/core/clock.h"
@@ -169,6 +170,37 @@ enum c1_call_verdict c1_call_after(struct c1_run_shared *run, struct c1_task_ctx
 	return C1_CALL_FAIL;
 }
 
+static void s_note_retry(struct c1_step_rec *s, const struct c1_api_error *err, int64_t wait_ms, bool outage)
+{
+	char at[32];
+	s->retries_total++;
+	if (s->retries_len >= C1_REPORT_MAX_RETRIES)
+		return;
+	s->retries = c1_realloc(s->retries, (s->retries_len + 1) * sizeof(*s->retries));
+	struct c1_report_retry *r = &s->retries[s->retries_len++];
+	memset(r, 0, sizeof(*r));
+	c1_report_format_time(at, c1_job_now_wall());
+	r->at = c1_strdup(at);
+	r->code = c1_strdup(err->code[0] ? err->code : "Error");
+	r->http_status = err->http_status;
+	r->request_id = err->request_id[0] ? c1_strdup(err->request_id) : NULL;
+	r->wait_s = wait_ms > 0 ? (double)wait_ms / 1000.0 : 0;
+	r->outage = outage;
+}
+
+enum c1_call_verdict c1_job_call_after(struct c1_account_job *job, struct c1_task_ctx *ctx,
+				       const char *rl_key, int rc, int ok_alt, const struct c1_api_error *err,
+				       bool aws)
+{
+	int outage_before = job->call.outage;
+	enum c1_call_verdict v =
+	    c1_call_after(job->run, ctx, rl_key, rc, ok_alt, err, aws, &job->quota, &job->call);
+	if (v == C1_CALL_RETRY && rc != C1_EINPROGRESS && err)
+		s_note_retry(&job->steps[job->step], err, ctx->wake_at_ms - ctx->now_ms,
+			     job->call.outage > outage_before);
+	return v;
+}
+
 enum c1_check_verdict c1_job_check_identity(struct c1_account_job *job, struct c1_task_ctx *ctx, char *code,
 					    size_t code_len, char *msg, size_t msg_len)
 {
@@ -194,8 +226,7 @@ enum c1_check_verdict c1_job_check_identity(struct c1_account_job *job, struct c
 	if (c1_call_gate(job->run, ctx, job->aws.rl_sts))
 		return C1_CHECK_WAIT;
 	int rc = c1_sts_get_caller_identity(&id, &job->aws.sts, &job->aws.view, &err);
-	enum c1_call_verdict v =
-	    c1_call_after(job->run, ctx, job->aws.rl_sts, rc, 0, &err, true, &job->quota, &job->call);
+	enum c1_call_verdict v = c1_job_call_after(job, ctx, job->aws.rl_sts, rc, 0, &err, true);
 	if (v == C1_CALL_RETRY) {
 		verdict = C1_CHECK_WAIT;
 	} else if (v == C1_CALL_FAIL) {
@@ -209,6 +240,7 @@ enum c1_check_verdict c1_job_check_identity(struct c1_account_job *job, struct c
 		    job->row->profile, id.account ? id.account : "?", job->row->account_id);
 	} else {
 		job->aws_ready = true;
+		c1_report_set_str(&job->caller_arn, id.arn);
 		verdict = C1_CHECK_OK;
 	}
 	c1_sts_identity_dispose(&id);
@@ -224,8 +256,7 @@ enum c1_check_verdict c1_job_check_bucket(struct c1_account_job *job, struct c1_
 	if (c1_job_gate(job, ctx, job->aws.rl_s3))
 		return C1_CHECK_WAIT;
 	int rc = c1_s3_head_bucket(&info, &job->aws.s3, &job->aws.view, bucket, job->aws.s3_path_style, &err);
-	enum c1_call_verdict v = c1_call_after(job->run, ctx, job->aws.rl_s3, rc, C1_ENOTFOUND, &err, true,
-					       &job->quota, &job->call);
+	enum c1_call_verdict v = c1_job_call_after(job, ctx, job->aws.rl_s3, rc, C1_ENOTFOUND, &err, true);
 	if (v == C1_CALL_RETRY)
 		return C1_CHECK_WAIT;
 	if (rc == C1_ENOTFOUND) {
@@ -313,9 +344,19 @@ static void s_job_release(struct c1_task *t, enum c1_task_end end)
 	struct c1_account_job *job = t->data;
 	struct c1_run_shared *run = job->run;
 	if (end != C1_TASK_END_DONE) {
-		if (job->started_ms == 0)
+		if (job->started_ms == 0) {
 			job->outcome.not_started = true;
-		else {
+			if (c1_scheduler_cancelled(run->sched))
+				c1_job_reason(
+				    job, false,
+				    "not started: the run was interrupted (SIGINT/SIGTERM) first; run "
+				    "the command again");
+			else
+				c1_job_reason(
+				    job, false,
+				    "not started: more accounts failed than --max-failures allows, so "
+				    "the run stopped starting new ones; fix those failures and run again");
+		} else {
 			job->outcome.interrupted = true;
 			c1_job_reason(job, false,
 				      "the run was interrupted before this account finished; the next run "
@@ -363,6 +404,15 @@ struct c1_account_job *c1_account_job_new(struct c1_run_shared *run, const struc
 	return job;
 }
 
+static void s_step_rec_dispose(struct c1_step_rec *s)
+{
+	free(s->resource);
+	free(s->physical);
+	free(s->plan_note);
+	c1_report_retries_free(s->retries, s->retries_len);
+	c1_report_events_free(s->events, s->events_len);
+}
+
 void c1_account_job_free(struct c1_account_job *job)
 {
 	if (!job)
@@ -374,31 +424,17 @@ void c1_account_job_free(struct c1_account_job *job)
 	c1_ratelimit_forget(job->run->rl, job->aws.rl_s3);
 	c1_aws_context_dispose(&job->aws);
 	c1_aws_cache_forget_idle(job->run->aws, job->row->profile);
-	for (int i = 0; i < C1_STEP_COUNT; i++) {
-		free(job->steps[i].resource);
-		free(job->steps[i].physical);
-		free(job->steps[i].plan_note);
-	}
+	for (int i = 0; i < C1_STEP_COUNT; i++)
+		s_step_rec_dispose(&job->steps[i]);
+	free(job->caller_arn);
 	free(job->ws_role_arn);
 	free(job->c1_role_arn);
 	free(job->trail_bucket);
 	free(job->cloud_account_id);
 	c1_cloudone_cloudtrail_params_dispose(&job->ct);
-	for (size_t i = 0; i < job->rb_len; i++) {
-		free(job->rb[i].step);
-		free(job->rb[i].resource);
-		free(job->rb[i].error.code);
-		free(job->rb[i].error.message);
-		free(job->rb[i].error.request_id);
-	}
-	free(job->rb);
-	for (size_t i = 0; i < job->drift_len; i++) {
-		free(job->drift[i].resource);
-		free(job->drift[i].kind);
-		free(job->drift[i].expected);
-		free(job->drift[i].actual);
-	}
-	free(job->drift);
+	c1_report_rollbacks_free(job->rb, job->rb_len);
+	c1_report_drifts_free(job->drift, job->drift_len);
+	c1_report_drifts_free(job->repairs, job->repairs_len);
 	free(job->strategy_data); /* outlives the task: the report reads it */
 	c1_retry_quota_dispose(&job->quota);
 	free(job);
@@ -498,6 +534,19 @@ static void s_err_copy(struct c1_report_error *out, const struct c1_api_error *e
 	out->message = c1_strdup(err->message);
 	out->http_status = err->http_status;
 	out->request_id = err->request_id[0] ? c1_strdup(err->request_id) : NULL;
+	out->retryable = err->retryable;
+}
+
+/* What kind of resource undoing `step` removes, as the report names it; NULL when none. */
+static char *s_undo_resource_type(const char *step)
+{
+	const struct c1_step_def *def = c1_step_find(step);
+	switch (def ? def->undo : C1_UNDO_NONE) {
+	case C1_UNDO_DELETE_STACK: return c1_strdup("cloudformation_stack");
+	case C1_UNDO_DELETE_CONNECTOR: return c1_strdup("ws_connector");
+	case C1_UNDO_DELETE_CLOUD_ACCOUNT: return c1_strdup("cloud_account");
+	default: return NULL;
+	}
 }
 
 void c1_job_add_rollback(struct c1_account_job *job, const char *step, const char *resource,
@@ -508,6 +557,10 @@ void c1_job_add_rollback(struct c1_account_job *job, const char *step, const cha
 	memset(r, 0, sizeof(*r));
 	r->step = c1_strdup(step);
 	r->resource = c1_strdup(resource ? resource : "");
+	r->resource_type = s_undo_resource_type(step);
+	char at[32];
+	c1_report_format_time(at, c1_job_now_wall());
+	r->at = c1_strdup(at);
 	r->status = status;
 	if (err) {
 		r->has_error = true;
@@ -515,18 +568,38 @@ void c1_job_add_rollback(struct c1_account_job *job, const char *step, const cha
 	}
 }
 
-void c1_job_add_drift(struct c1_account_job *job, enum c1_drift_plane plane, const char *resource,
-		      const char *kind, const char *expected, const char *actual)
+static struct c1_report_drift *s_drift_append(struct c1_report_drift **list, size_t *len,
+					      enum c1_drift_plane plane, const char *resource,
+					      const char *kind, const char *expected, const char *actual)
 {
-	job->drift = c1_realloc(job->drift, (job->drift_len + 1) * sizeof(*job->drift));
-	struct c1_report_drift *d = &job->drift[job->drift_len++];
+	*list = c1_realloc(*list, (*len + 1) * sizeof(**list));
+	struct c1_report_drift *d = &(*list)[(*len)++];
 	memset(d, 0, sizeof(*d));
 	d->plane = plane;
-	d->resource = c1_strdup(resource);
-	d->kind = c1_strdup(kind);
+	d->resource = c1_strdup(resource ? resource : "");
+	d->kind = c1_strdup(kind ? kind : "");
 	d->expected = expected ? c1_strdup(expected) : NULL;
 	d->actual = actual ? c1_strdup(actual) : NULL;
+	return d;
+}
+
+struct c1_report_drift *c1_job_add_drift(struct c1_account_job *job, enum c1_drift_plane plane,
+					 const char *resource, const char *kind, const char *expected,
+					 const char *actual, const char *fix)
+{
+	struct c1_report_drift *d =
+	    s_drift_append(&job->drift, &job->drift_len, plane, resource, kind, expected, actual);
+	d->fix = fix ? c1_strdup(fix) : NULL;
 	job->outcome.drift_found = true;
+	return d;
+}
+
+void c1_job_add_repair(struct c1_account_job *job, enum c1_drift_plane plane, const char *resource,
+		       const char *kind, const char *expected, const char *actual, const char *action)
+{
+	struct c1_report_drift *d =
+	    s_drift_append(&job->repairs, &job->repairs_len, plane, resource, kind, expected, actual);
+	d->action = c1_strdup(action);
 }
 
 /* Plan runs report what apply would do where the plan got that far. */
@@ -550,9 +623,65 @@ static char *s_inputs_json(const struct c1_account_spec *row)
 	return text;
 }
 
-void c1_account_job_report(struct c1_account_job *job, struct c1_report_account *out)
+/* The reached steps into the report; their retries and events are moved (the job ends with its report). */
+static void s_report_steps(struct c1_account_job *job, struct c1_report_account *out)
 {
 	char t0[32], t1[32];
+	for (int i = 0; i < C1_STEP_COUNT; i++) {
+		struct c1_step_rec *s = &job->steps[i];
+		if (s->attempts == 0 && s->status == C1_STEP_PENDING)
+			continue;
+		struct c1_report_step *rs = c1_report_account_add_step(out);
+		rs->name = c1_strdup(c1_step_def((enum c1_step_id)i)->name);
+		rs->status = s->status == C1_STEP_RUNNING ? C1_STEP_FAILED : s->status;
+		rs->attempts = s->attempts > 0 ? 1 + s->retries_total : 0;
+		if (c1_step_def((enum c1_step_id)i)->scope == C1_SCOPE_TENANT)
+			rs->attempts = s->attempts; /* the tenant's machine counts its own */
+		rs->resource = s->resource ? c1_strdup(s->resource) : NULL;
+		rs->resource_id = s->physical ? c1_strdup(s->physical) : NULL;
+		/* moved: the job ends with its report */
+		rs->retries = s->retries;
+		rs->retries_len = s->retries_len;
+		rs->events = s->events;
+		rs->events_len = s->events_len;
+		s->retries = NULL;
+		s->retries_len = 0;
+		s->events = NULL;
+		s->events_len = 0;
+		if (s->started_ms) {
+			c1_report_format_time(t0, s->started_ms);
+			rs->started_at = c1_strdup(t0);
+		}
+		if (s->finished_ms) {
+			c1_report_format_time(t1, s->finished_ms);
+			rs->finished_at = c1_strdup(t1);
+		}
+		if (s->has_error) {
+			rs->has_error = true;
+			s_err_copy(&rs->error, &s->err);
+		}
+		if (i >= C1_STEP_NEW_TRAIL && s_plan_reported(job, s->plan)) {
+			rs->plan = c1_strdup(c1_plan_action_name(s->plan));
+			rs->plan_note = s->plan_note ? c1_strdup(s->plan_note) : NULL;
+		}
+	}
+}
+
+/* "repaired: CloudOne-CTrl (stack_missing) created; ..." as a repaired account's reason. */
+static char *s_repairs_line(const struct c1_report_account *a)
+{
+	struct c1_buf b = C1_BUF_INIT;
+	c1_buf_puts(&b, "repaired: ");
+	for (size_t i = 0; i < a->repairs_len; i++)
+		c1_buf_printf(&b, "%s%s (%s) %s", i ? "; " : "", a->repairs[i].resource, a->repairs[i].kind,
+			      a->repairs[i].action);
+	if (a->repairs_len == 0)
+		c1_buf_puts(&b, "what an earlier run made was put back in place");
+	return c1_buf_detach(&b);
+}
+
+void c1_account_job_report(struct c1_account_job *job, struct c1_report_account *out)
+{
 	const struct c1_account_spec *row = job->row;
 	out->row = job->row_no;
 	out->account_id = c1_strdup(row->account_id);
@@ -565,57 +694,28 @@ void c1_account_job_report(struct c1_account_job *job, struct c1_report_account 
 	if (job->tenant && job->tenant->c1_account_id[0])
 		out->tenant = c1_strdup(job->tenant->c1_account_id);
 	out->inputs_json = s_inputs_json(row);
-	if (!job->outcome.not_started) {
-		for (int i = 0; i < C1_STEP_COUNT; i++) {
-			const struct c1_step_rec *s = &job->steps[i];
-			if (s->attempts == 0 && s->status == C1_STEP_PENDING)
-				continue;
-			struct c1_report_step *rs = c1_report_account_add_step(out);
-			rs->name = c1_strdup(c1_step_def((enum c1_step_id)i)->name);
-			rs->status = s->status == C1_STEP_RUNNING ? C1_STEP_FAILED : s->status;
-			rs->attempts = s->attempts;
-			if (s->started_ms) {
-				c1_report_format_time(t0, s->started_ms);
-				rs->started_at = c1_strdup(t0);
-			}
-			if (s->finished_ms) {
-				c1_report_format_time(t1, s->finished_ms);
-				rs->finished_at = c1_strdup(t1);
-			}
-			if (s->has_error) {
-				rs->has_error = true;
-				s_err_copy(&rs->error, &s->err);
-			}
-			if (i >= C1_STEP_NEW_TRAIL && s_plan_reported(job, s->plan)) {
-				rs->plan = c1_strdup(c1_plan_action_name(s->plan));
-				rs->plan_note = s->plan_note ? c1_strdup(s->plan_note) : NULL;
-			}
-		}
-	}
+	if (!job->outcome.not_started)
+		s_report_steps(job, out);
 	if (s_plan_reported(job, job->outcome.plan))
 		out->plan = c1_strdup(c1_plan_action_name(job->outcome.plan));
-	for (size_t i = 0; i < job->rb_len; i++) {
-		struct c1_report_rollback *r = c1_report_account_add_rollback(out);
-		r->step = c1_strdup(job->rb[i].step);
-		r->resource = c1_strdup(job->rb[i].resource);
-		r->status = job->rb[i].status;
-		if (job->rb[i].has_error) {
-			r->has_error = true;
-			r->error.code = c1_strdup(job->rb[i].error.code);
-			r->error.message = c1_strdup(job->rb[i].error.message);
-			r->error.http_status = job->rb[i].error.http_status;
-			r->error.request_id =
-			    job->rb[i].error.request_id ? c1_strdup(job->rb[i].error.request_id) : NULL;
-		}
+	/* moved, as the steps' retries are */
+	out->rollback = job->rb;
+	out->rollback_len = job->rb_len;
+	out->drift = job->drift;
+	out->drift_len = job->drift_len;
+	if (out->status == C1_ACCOUNT_REPAIRED) {
+		out->repairs = job->repairs;
+		out->repairs_len = job->repairs_len;
+		job->repairs = NULL;
+		job->repairs_len = 0;
 	}
-	for (size_t i = 0; i < job->drift_len; i++) {
-		struct c1_report_drift *d = c1_report_account_add_drift(out);
-		d->plane = job->drift[i].plane;
-		d->resource = c1_strdup(job->drift[i].resource);
-		d->kind = c1_strdup(job->drift[i].kind);
-		d->expected = job->drift[i].expected ? c1_strdup(job->drift[i].expected) : NULL;
-		d->actual = job->drift[i].actual ? c1_strdup(job->drift[i].actual) : NULL;
-	}
+	job->rb = NULL;
+	job->rb_len = 0;
+	job->drift = NULL;
+	job->drift_len = 0;
+	out->caller_arn = job->caller_arn ? c1_strdup(job->caller_arn) : NULL;
+	if (out->status == C1_ACCOUNT_REPAIRED && !out->reason)
+		out->reason = s_repairs_line(out);
 	/* Resources that exist after the run. */
 	for (int i = 0; i < C1_STEP_COUNT; i++) {
 		const struct c1_step_rec *s = &job->steps[i];
@@ -634,6 +734,7 @@ void c1_account_job_report(struct c1_account_job *job, struct c1_report_account 
 
 	if (job->run->strategy->report)
 		job->run->strategy->report(job, out);
+	c1_advise_account(out, c1_mode_name(job->run->mode));
 	char *rb = NULL, *drift = NULL, *res = NULL;
 	c1_report_account_parts_to_json(out, &rb, &drift, &res);
 	struct c1_state_account a = {0};

@@ -147,6 +147,11 @@ struct c1_step_rec {
 	bool wrote;     /* a write call of this step succeeded */
 	enum c1_plan_action plan;
 	char *plan_note;
+	int retries_total;               /* failed tries its calls took again */
+	struct c1_report_retry *retries; /* the first C1_REPORT_MAX_RETRIES of them */
+	size_t retries_len;
+	struct c1_report_event *events; /* a failed stack's events */
+	size_t events_len;
 };
 
 struct c1_account_job {
@@ -182,6 +187,7 @@ struct c1_account_job {
 	struct c1_step_rec steps[C1_STEP_COUNT];
 	struct c1_account_outcome outcome;
 	char reason[600];
+	char *caller_arn; /* preflight's GetCallerIdentity */
 
 	/* outputs of steps */
 	char *ws_role_arn;
@@ -195,6 +201,8 @@ struct c1_account_job {
 	size_t rb_len;
 	struct c1_report_drift *drift;
 	size_t drift_len;
+	struct c1_report_drift *repairs; /* what apply changed on a resource that drifted */
+	size_t repairs_len;
 	void *strategy_data; /* for strategies other than direct */
 };
 
@@ -269,6 +277,14 @@ enum c1_call_verdict c1_call_after(struct c1_run_shared *run, struct c1_task_ctx
 				   int rc, int ok_alt, const struct c1_api_error *err, bool aws,
 				   struct c1_retry_quota *quota, struct c1_call_tries *tries);
 
+/**
+ * c1_call_after for a call of this account (its quota and `job->call`),
+ * which also keeps each retry in the current step's record for the report.
+ */
+enum c1_call_verdict c1_job_call_after(struct c1_account_job *job, struct c1_task_ctx *ctx,
+				       const char *rl_key, int rc, int ok_alt, const struct c1_api_error *err,
+				       bool aws);
+
 /* ---- job life cycle ---- */
 
 /** A new job for `spec` (copied; its strings borrowed) under `tenant`. */
@@ -295,9 +311,13 @@ void c1_job_reason(struct c1_account_job *job, bool force, const char *fmt, ...)
 /** Append a rollback entry to the report. */
 void c1_job_add_rollback(struct c1_account_job *job, const char *step, const char *resource,
 			 enum c1_step_status status, const struct c1_api_error *err);
-/** Append a drift entry. */
-void c1_job_add_drift(struct c1_account_job *job, enum c1_drift_plane plane, const char *resource,
-		      const char *kind, const char *expected, const char *actual);
+/** Append a drift entry; `fix` says what repairs it (NULL: none known). Returns it. */
+struct c1_report_drift *c1_job_add_drift(struct c1_account_job *job, enum c1_drift_plane plane,
+					 const char *resource, const char *kind, const char *expected,
+					 const char *actual, const char *fix);
+/** Record that apply acts on a drifted resource (`action`: "created", "updated", ...). */
+void c1_job_add_repair(struct c1_account_job *job, enum c1_drift_plane plane, const char *resource,
+		       const char *kind, const char *expected, const char *actual, const char *action);
 
 /**
  * Fill `out` (a zeroed report account) from the job's records and write the

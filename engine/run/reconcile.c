@@ -4,6 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 
+const char *c1_mode_name(enum c1_run_mode m)
+{
+	static const char *const names[] = {"apply", "plan", "offboard", "drift"};
+	return (int)m >= 0 && m <= C1_MODE_DRIFT ? names[m] : "apply";
+}
+
 const struct c1_mode_policy *c1_mode_policy(enum c1_run_mode mode)
 {
 	static const struct c1_mode_policy apply = {
@@ -220,4 +226,28 @@ void c1_diff_cloud_account(const char *account_id, bool found, const char *have_
 	    "Cloud One cloud account %s uses role %s, not %s; fix it in the Cloud One console or offboard "
 	    "and apply again",
 	    account_id, have_role, want_role);
+}
+
+const char *c1_change_fix(const struct c1_change *ch)
+{
+	switch (ch->action) {
+	case C1_PLAN_CREATE: return "apply creates it again";
+	case C1_PLAN_UPDATE:
+		return ch->drift && strcmp(ch->drift, "role_missing") == 0
+			   ? "apply registers the account again with the role the c1_role stack made"
+			   : "apply puts the expected value back";
+	case C1_PLAN_MANUAL: return ch->note[0] ? ch->note : "by hand (apply cannot change it)";
+	default: return NULL;
+	}
+}
+
+const char *c1_resource_drift_fix(const struct c1_cfn_resource_drift *r)
+{
+	bool deleted = r->drift_status && strcmp(r->drift_status, "DELETED") == 0;
+	/* An update with the same template changes nothing, so apply cannot put it back. */
+	return deleted
+		   ? "by hand: delete the stack in the CloudFormation console (or offboard --only the "
+		     "account) and run apply, which creates it with the resource again"
+		   : "by hand: set the resource's properties back to the expected values (CloudFormation "
+		     "console, Stack actions, Detect drift shows them), or delete the stack and run apply";
 }

@@ -26,6 +26,9 @@ struct c1_mode_policy {
 	bool detects_resource_drift; /* settled stacks get DetectStackDrift (drift) */
 };
 
+/** The command that runs `mode`: "apply", "plan", "offboard", "drift". */
+const char *c1_mode_name(enum c1_run_mode mode);
+
 /** The policy of `mode` (static storage). */
 const struct c1_mode_policy *c1_mode_policy(enum c1_run_mode mode);
 
@@ -69,6 +72,16 @@ struct c1_stack_desired {
  */
 void c1_diff_stack(const struct c1_cfn_stack *have, const struct c1_stack_desired *want, bool no_updates,
 		   struct c1_change *out);
+
+/**
+ * What fixes a change found by a drift run, for its report entry: "apply
+ * ..." when apply makes it right, or the note's manual action. Static or
+ * the change's own storage.
+ */
+const char *c1_change_fix(const struct c1_change *ch);
+
+/** What fixes a resource changed outside CloudFormation (always by hand). Static. */
+const char *c1_resource_drift_fix(const struct c1_cfn_resource_drift *r);
 
 /**
  * Add the resources DetectStackDrift found changed (MODIFIED, DELETED) to a

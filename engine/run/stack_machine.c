@@ -101,8 +101,7 @@ static struct c1_resource_key s_key(const struct c1_stack_machine *m, const stru
 	return k;
 }
 
-#define AFTER(rc, alt, err) \
-	c1_call_after(job->run, ctx, job->aws.rl_cfn, (rc), (alt), (err), true, &job->quota, &job->call)
+#define AFTER(rc, alt, err) c1_job_call_after(job, ctx, job->aws.rl_cfn, (rc), (alt), (err), true)
 
 /* DescribeStacks into m->cur. OK (m->found set), or PENDING/FAILED. */
 static enum c1_stack_event s_describe(struct c1_stack_machine *m, struct c1_account_job *job,
@@ -207,6 +206,29 @@ static enum c1_stack_event s_poll(struct c1_stack_machine *m, struct c1_account_
 	}
 }
 
+/* The events that explain the failure, as fields of the step's report entry. */
+static void s_keep_events(struct c1_step_rec *rec, const struct c1_cfn_event_page *page, int64_t since)
+{
+	size_t idx[C1_REPORT_MAX_RETRIES];
+	size_t n = c1_cfn_failure_events(page, since, idx, sizeof(idx) / sizeof(idx[0]));
+	c1_report_events_free(rec->events, rec->events_len);
+	rec->events = n ? c1_calloc(n, sizeof(*rec->events)) : NULL;
+	rec->events_len = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct c1_cfn_event *e = &page->items[idx[i]];
+		struct c1_report_event *out = &rec->events[i];
+		char at[32];
+		if (e->timestamp_ms) {
+			c1_report_format_time(at, e->timestamp_ms);
+			out->at = c1_strdup(at);
+		}
+		out->logical_id = c1_strdup(e->logical_id ? e->logical_id : "?");
+		out->resource_type = e->resource_type ? c1_strdup(e->resource_type) : NULL;
+		out->status = c1_strdup(e->status);
+		out->reason = e->reason ? c1_strdup(e->reason) : NULL;
+	}
+}
+
 /* The failed events of this operation (of any, when it has none) as the reason. */
 static enum c1_stack_event s_events(struct c1_stack_machine *m, struct c1_account_job *job,
 				    struct c1_task_ctx *ctx)
@@ -221,9 +243,21 @@ static enum c1_stack_event s_events(struct c1_stack_machine *m, struct c1_accoun
 		c1_cfn_event_page_dispose(&page);
 		return s_pending(m, C1_TASK_WAIT);
 	}
-	char *reasons = rc == 0 ? c1_cfn_failure_reasons(&page, m->op_started_ms) : NULL;
-	if (!reasons && rc == 0)
+	int64_t since = m->op_started_ms;
+	char *reasons = rc == 0 ? c1_cfn_failure_reasons(&page, since) : NULL;
+	if (!reasons && rc == 0) {
+		since = 0;
 		reasons = c1_cfn_failure_reasons(&page, 0);
+	}
+	struct c1_step_rec *rec = &job->steps[m->poll_step];
+	if (rc == 0)
+		s_keep_events(rec, &page, since);
+	/* The failed stack stays identifiable in the report after a rollback deletes it. */
+	const char *arn = m->cur.stack_id ? m->cur.stack_id : m->stack_id;
+	if (arn)
+		c1_report_set_str(&rec->physical, arn);
+	if (!rec->resource)
+		rec->resource = c1_strdup(m->name);
 	c1_cfn_event_page_dispose(&page);
 	enum c1_stack_event ev = s_fail_status(m, C1_STACK_ENDED_FAILED, reasons);
 	free(reasons);

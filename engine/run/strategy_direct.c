@@ -72,8 +72,7 @@ static const char *s_rl_c1(struct c1_account_job *job)
 			return g_;                     \
 	} while (0)
 
-#define AFTER(key, rc, alt, err) \
-	c1_call_after(job->run, ctx, (key), (rc), (alt), (err), false, &job->quota, &job->call)
+#define AFTER(key, rc, alt, err) c1_job_call_after(job, ctx, (key), (rc), (alt), (err), false)
 
 static void s_stack_name(struct c1_account_job *job, enum c1_step_id id, char *out, size_t n)
 {
@@ -225,7 +224,7 @@ static void s_add_resource_drift(struct c1_account_job *job, const char *stack,
 	c1_resource_drift_entry(r, &kind, expected, sizeof(expected), actual, sizeof(actual));
 	snprintf(resource, sizeof(resource), "%s/%s", stack, r->logical_id ? r->logical_id : "?");
 	c1_job_add_drift(job, C1_DRIFT_AWS, resource, kind, expected[0] ? expected : NULL,
-			 actual[0] ? actual : NULL);
+			 actual[0] ? actual : NULL, c1_resource_drift_fix(r));
 }
 
 /*
@@ -239,15 +238,21 @@ static bool s_gate(struct c1_account_job *job, const struct c1_change *ch, bool 
 	const struct c1_mode_policy *p = c1_job_policy(job);
 	struct c1_step_rec *rec = &job->steps[job->step];
 	if (p->acts) {
-		if (ch->action != C1_PLAN_UNCHANGED)
+		if (ch->action != C1_PLAN_UNCHANGED) {
+			/* kept for the report of an account this run repairs */
+			if (ch->drift && ch->action != C1_PLAN_MANUAL)
+				c1_job_add_repair(job, ch->plane, ch->resource, ch->drift, ch->want, ch->have,
+						  ch->action == C1_PLAN_CREATE ? "created" : "updated");
 			return true;
+		}
 		rec->existed = true;
 		*ret = s_step_done(job, C1_PLAN_UNCHANGED);
 		return false;
 	}
 	rec->existed = rec->existed || found;
 	if (p->reports_drift && ch->drift)
-		c1_job_add_drift(job, ch->plane, ch->resource, ch->drift, ch->want, ch->have);
+		c1_job_add_drift(job, ch->plane, ch->resource, ch->drift, ch->want, ch->have,
+				 c1_change_fix(ch));
 	for (size_t i = 0; p->reports_drift && i < ch->resource_drift_count; i++)
 		s_add_resource_drift(job, ch->resource, &ch->resource_drifts[i]);
 	if (ch->action == C1_PLAN_MANUAL) {
@@ -691,7 +696,7 @@ static int s_cloud_account_judge(struct c1_account_job *job, const char *role_ar
 		return C1_TASK_AGAIN;
 	}
 	/* Apply cannot change it (c1_diff_cloud_account): report the drift, leave the record alone. */
-	c1_job_add_drift(job, ch.plane, ch.resource, ch.drift, ch.want, ch.have);
+	c1_job_add_drift(job, ch.plane, ch.resource, ch.drift, ch.want, ch.have, c1_change_fix(&ch));
 	c1_job_reason(job, false, "%s", ch.note);
 	C1_WARN("account", "%s %s: %s", acct, job->region, ch.note);
 	return s_step_done(job, C1_PLAN_MANUAL);
@@ -734,8 +739,7 @@ static int s_cloud_account_role_check(struct c1_account_job *job, struct c1_task
 		return s_cloud_account_judge(job, d->ca_have_role, false);
 	GATE(job->aws.rl_iam);
 	int rc = c1_iam_get_role(&job->aws.iam, &job->aws.view, role_name, &err);
-	switch (c1_call_after(job->run, ctx, job->aws.rl_iam, rc, C1_ENOTFOUND, &err, true, &job->quota,
-			      &job->call)) {
+	switch (c1_job_call_after(job, ctx, job->aws.rl_iam, rc, C1_ENOTFOUND, &err, true)) {
 	case C1_CALL_RETRY: return C1_TASK_WAIT;
 	case C1_CALL_FAIL:
 		C1_INFO("account",
@@ -1317,8 +1321,7 @@ static int s_preflight_stacks(struct c1_account_job *job, struct c1_task_ctx *ct
 	GATE(job->aws.rl_cfn);
 	c1_cfn_stack_dispose(&d->pre[id]);
 	int rc = c1_cfn_describe_stack(&d->pre[id], &job->aws.cfn, &job->aws.view, name, &err);
-	enum c1_call_verdict v = c1_call_after(job->run, ctx, job->aws.rl_cfn, rc, C1_ENOTFOUND, &err, true,
-					       &job->quota, &job->call);
+	enum c1_call_verdict v = c1_job_call_after(job, ctx, job->aws.rl_cfn, rc, C1_ENOTFOUND, &err, true);
 	if (v == C1_CALL_RETRY)
 		return C1_TASK_WAIT;
 	if (v == C1_CALL_FAIL) {
@@ -1397,7 +1400,8 @@ static int s_setup(struct c1_account_job *job)
 	/* The tenant's link is every account's: a drift run reports it on each (apply links it again). */
 	if (t->visionone == C1_V1_NOT_LINKED && c1_job_policy(job)->reports_drift)
 		c1_job_add_drift(job, C1_DRIFT_VISIONONE, "visionone_link", "not_linked", "linked",
-				 "not linked");
+				 "not linked",
+				 "apply links the tenant's Cloud One account to Vision One again");
 	if (c1_aws_context_init(&job->aws, job->run->aws, job->row->profile, job->row->account_id,
 				job->region) != 0) {
 		char msg[512];

@@ -307,7 +307,8 @@ static int s_record(struct c1_account_job *job, const struct c1_change *ch)
 	job->outcome.found_existing = t->sm.found;
 	job->outcome.plan = ch->action;
 	if (p->reports_drift && ch->drift)
-		c1_job_add_drift(job, ch->plane, ch->resource, ch->drift, ch->want, ch->have);
+		c1_job_add_drift(job, ch->plane, ch->resource, ch->drift, ch->want, ch->have,
+				 c1_change_fix(ch));
 	if (t->sm.found)
 		s_keep_stack(job, &t->sm.cur);
 	s_step_finish(job, C1_STEP_SKIPPED, NULL);

@@ -43,7 +43,20 @@ static void s_step_begin(struct c1_tenant *t, int i)
 	if (t->steps[i].started_ms == 0)
 		t->steps[i].started_ms = c1_job_now_wall();
 	t->steps[i].status = C1_STEP_RUNNING;
-	t->steps[i].attempts++;
+	if (t->steps[i].attempts == 0)
+		t->steps[i].attempts = 1; /* retries add theirs in s_after; a task rerun is not a try */
+}
+
+/* c1_call_after for the tenant's own calls; a retry is one more try of the running step. */
+static enum c1_call_verdict s_after(struct c1_tenant *t, struct c1_task_ctx *ctx, int rc, int ok_alt,
+				    const struct c1_api_error *err)
+{
+	enum c1_call_verdict v =
+	    c1_call_after(t->run, ctx, t->rl_key, rc, ok_alt, err, false, &t->run->quota, &t->call);
+	for (int i = 0; v == C1_CALL_RETRY && rc != C1_EINPROGRESS && i < 2; i++)
+		if (t->steps[i].status == C1_STEP_RUNNING)
+			t->steps[i].attempts++;
+	return v;
 }
 
 static void s_step_done(struct c1_tenant *t, int i)
@@ -86,7 +99,7 @@ static int s_resolve_apikey(struct c1_tenant *t, struct c1_task_ctx *ctx)
 	s_step_begin(t, 0);
 	struct c1_cloudone_apikey key = C1_CLOUDONE_APIKEY_INIT;
 	int rc = c1_cloudone_get_apikey(&key, &t->c1, &err);
-	switch (c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->run->quota, &t->call)) {
+	switch (s_after(t, ctx, rc, 0, &err)) {
 	case C1_CALL_RETRY: c1_cloudone_apikey_dispose(&key); return C1_TASK_WAIT;
 	case C1_CALL_FAIL:
 		c1_cloudone_apikey_dispose(&key);
@@ -133,8 +146,7 @@ static int s_check_visionone_link(struct c1_tenant *t, struct c1_task_ctx *ctx)
 	struct c1_cloudone_v1_registration reg = C1_CLOUDONE_V1_REGISTRATION_INIT;
 	int rc = c1_cloudone_get_connector_registration(&reg, &t->c1, &err);
 	c1_cloudone_v1_registration_dispose(&reg);
-	switch (
-	    c1_call_after(t->run, ctx, t->rl_key, rc, C1_ENOTFOUND, &err, false, &t->run->quota, &t->call)) {
+	switch (s_after(t, ctx, rc, C1_ENOTFOUND, &err)) {
 	case C1_CALL_RETRY: return C1_TASK_WAIT;
 	case C1_CALL_FAIL:
 		s_fail(t, C1_STEP_VISIONONE_LINK, &err, "the Vision One link could not be checked");
@@ -163,15 +175,14 @@ static int s_link_visionone(struct c1_tenant *t, struct c1_task_ctx *ctx)
 	GATE();
 	struct c1_visionone_enrollment en = C1_VISIONONE_ENROLLMENT_INIT;
 	int rc = c1_visionone_enrollment_token(&en, &t->v1, &err);
-	enum c1_call_verdict v =
-	    c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->run->quota, &t->call);
+	enum c1_call_verdict v = s_after(t, ctx, rc, 0, &err);
 	if (v == C1_CALL_OK) {
 		struct c1_cloudone_v1_registration reg = C1_CLOUDONE_V1_REGISTRATION_INIT;
 		/* The token lives only in memory, used at once; a retry asks for a fresh
 		 * one on the next run rather than hold it across the wait. */
 		err = (struct c1_api_error)C1_API_ERROR_INIT;
 		rc = c1_cloudone_visionone_connect(&reg, &t->c1, &en.token, &err);
-		v = c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->run->quota, &t->call);
+		v = s_after(t, ctx, rc, 0, &err);
 		c1_cloudone_v1_registration_dispose(&reg);
 	}
 	c1_visionone_enrollment_dispose(&en);
@@ -195,7 +206,7 @@ static int s_read_external_id(struct c1_tenant *t, struct c1_task_ctx *ctx)
 	GATE();
 	char *ext = NULL;
 	int rc = c1_cloudone_ws_external_id(&ext, &t->c1, &err);
-	switch (c1_call_after(t->run, ctx, t->rl_key, rc, 0, &err, false, &t->run->quota, &t->call)) {
+	switch (s_after(t, ctx, rc, 0, &err)) {
 	case C1_CALL_RETRY: free(ext); return C1_TASK_WAIT;
 	case C1_CALL_FAIL:
 		free(ext);

@@ -260,6 +260,7 @@ class Engine:
         out_f.close()
         err_f.close()
         report = read_report(proc.c1_reports) if rc != -9 else None
+        require_valid_report(report, proc.c1_argv)
         self.sim.check_alive(proc.c1_argv)
         return Run(proc.c1_argv, rc, out, err, report, time.time() - proc.c1_started)
 
@@ -441,16 +442,34 @@ _SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "
                        "report.schema.json")
 
 
-def check_schema(chk, run, what):
-    """report.json validates against reports/schema/report.schema.json (where python3 has jsonschema)."""
+_VALIDATOR = []
+
+
+def schema_errors(report):
+    """Where `report` breaks reports/schema/report.schema.json ([] when python3 lacks jsonschema)."""
     try:
         import jsonschema
     except ImportError:
-        return
-    with open(_SCHEMA) as f:
-        schema = json.load(f)
-    errors = ["%s: %s" % ("/".join(str(p) for p in e.absolute_path), e.message)
-              for e in jsonschema.Draft202012Validator(schema).iter_errors(run.report)]
+        return []
+    if not _VALIDATOR:
+        with open(_SCHEMA) as f:
+            _VALIDATOR.append(jsonschema.Draft202012Validator(json.load(f)))
+    return ["%s: %s" % ("/".join(str(p) for p in e.absolute_path), e.message)
+            for e in _VALIDATOR[0].iter_errors(report)]
+
+
+def require_valid_report(report, argv):
+    """Every report a test makes is checked against the schema: one that breaks it ends the test."""
+    errors = schema_errors(report) if report is not None else []
+    if errors:
+        log("FAIL: report.json of `c1onboard %s` does not match the JSON Schema: %s"
+            % (" ".join(argv[1:]), errors[:5]))
+        sys.exit(1)
+
+
+def check_schema(chk, run, what):
+    """report.json validates against reports/schema/report.schema.json (where python3 has jsonschema)."""
+    errors = schema_errors(run.report)
     chk.check(not errors, "%s: report.json matches the JSON Schema" % what, errors[:5])
 
 
@@ -461,7 +480,7 @@ def check_report(chk, run, want, what, rc=None):
         chk.eq(run.rc, rc, "%s: exit code" % what, run)
     if not chk.check(run.report is not None, "%s: REPORTS_DIR/latest/report.json exists" % what, run):
         return False
-    chk.eq(run.report.get("schema"), "c1onboard.report/v1", "%s: report schema" % what)
+    chk.eq(run.report.get("schema"), "c1onboard.report/v2", "%s: report schema" % what)
     check_schema(chk, run, what)
     got = run.statuses()
     wrong = {a: (got.get(a), s) for a, s in want.items() if got.get(a) != s}

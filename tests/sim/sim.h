@@ -177,6 +177,9 @@ void sim_faults_dump(json_t *state);
  */
 enum sim_fault_effect sim_faults_check(const struct sim_request *req, int *status, char *code,
 				       size_t code_len);
+/** sim_faults_check plus the rule's "message" (the error body's text; "" = the service's default). */
+enum sim_fault_effect sim_faults_check_message(const struct sim_request *req, int *status, char *code,
+					       size_t code_len, char *message, size_t message_len);
 /**
  * A "lost_reply" rule matching `req` fired: the request was carried out, and
  * its answer is replaced by the error `*status` (the rule's, default 500), as

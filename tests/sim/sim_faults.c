@@ -22,6 +22,7 @@ struct s_rule {
 	char *effect;     /* "error", "throttle", "stack_fail", "delete_fail", "update_rollback_fail" */
 	int status;
 	char code[64];
+	char message[256]; /* the error body's message; "" = the service's default */
 	long times;
 	double probability;
 	long hits;
@@ -105,7 +106,7 @@ static int s_parse_rule(struct s_rule *rule, const json_t *obj, size_t index, ch
 		snprintf(err, err_len, "rules[%zu] must be an object", index);
 		return -1;
 	}
-	const char *keys[] = {"service", "route", "account_id", "stack", "effect", "code"};
+	const char *keys[] = {"service", "route", "account_id", "stack", "effect", "code", "message"};
 	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 		json_t *v = json_object_get(obj, keys[k]);
 		if (v && !json_is_string(v)) {
@@ -131,6 +132,8 @@ static int s_parse_rule(struct s_rule *rule, const json_t *obj, size_t index, ch
 	}
 	const char *code = json_string_value(json_object_get(obj, "code"));
 	snprintf(rule->code, sizeof(rule->code), "%s", code ? code : "");
+	const char *message = json_string_value(json_object_get(obj, "message"));
+	snprintf(rule->message, sizeof(rule->message), "%s", message ? message : "");
 	json_t *status = json_object_get(obj, "status");
 	rule->status = 500;
 	if (status) {
@@ -388,6 +391,12 @@ static void s_stack_of(const struct sim_request *req, char *out, size_t out_len)
 enum sim_fault_effect sim_faults_check(const struct sim_request *req, int *status, char *code,
 				       size_t code_len)
 {
+	return sim_faults_check_message(req, status, code, code_len, NULL, 0);
+}
+
+enum sim_fault_effect sim_faults_check_message(const struct sim_request *req, int *status, char *code,
+					       size_t code_len, char *message, size_t message_len)
+{
 	enum sim_fault_effect effect = SIM_FAULT_NONE;
 	char stack[256] = "";
 	bool stack_known = false;
@@ -424,6 +433,8 @@ enum sim_fault_effect sim_faults_check(const struct sim_request *req, int *statu
 				*status = rule->status;
 			if (code && code_len)
 				snprintf(code, code_len, "%s", rule->code);
+			if (message && message_len)
+				snprintf(message, message_len, "%s", rule->message);
 		}
 		break;
 	}

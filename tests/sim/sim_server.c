@@ -665,13 +665,15 @@ void sim_server_dispatch(struct sim_request *req, struct sim_response *resp)
 	/* The answer is computed now, at arrival, and sent `latency` later. */
 	resp->delay_ms = sim_faults_latency_ms();
 	int status = 0;
-	char code[64] = "";
-	enum sim_fault_effect fault = sim_faults_check(req, &status, code, sizeof(code));
+	char code[64] = "", message[256] = "";
+	enum sim_fault_effect fault =
+	    sim_faults_check_message(req, &status, code, sizeof(code), message, sizeof(message));
 	if (fault == SIM_FAULT_THROTTLE) {
 		sim_respond_throttle(resp, req);
 		throttled = true;
 	} else if (fault == SIM_FAULT_ERROR) {
-		sim_respond_service_error(resp, req, status, code[0] ? code : NULL, NULL);
+		sim_respond_service_error(resp, req, status, code[0] ? code : NULL,
+					  message[0] ? message : NULL);
 	} else {
 		const struct sim_service *svc = s_service_named(req->service);
 		if (svc && svc->handle)

@@ -45,6 +45,10 @@ static struct c1_report *s_full_model(const char *run_id)
 	r->run.input_sha256 = s_dup("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	r->run.options_json =
 	    s_dup("{\"concurrency\":8,\"max_failures\":\"10%\",\"only\":[\"111122223333\"]}");
+	r->run.has_exit_code = true;
+	r->run.exit_code = 1;
+	r->run.host = s_dup("msp-runner-1");
+	r->run.user = s_dup("c1ops");
 
 	for (int v = 0; v < C1_V1_STATUS_COUNT; v++) {
 		struct c1_report_tenant *t = c1_report_add_tenant(r);
@@ -73,6 +77,23 @@ static struct c1_report *s_full_model(const char *run_id)
 			if (st == C1_STEP_FAILED) {
 				step->has_error = true;
 				s_error(&step->error, "Throttling", "Rate exceeded", 400, "8d9c-req");
+				step->error.retryable = true;
+				step->resource = s_dup("CloudOne-C1");
+				step->resource_id = s_dup(
+				    "arn:aws:cloudformation:us-east-1:111122223333:stack/CloudOne-C1/abc");
+				struct c1_report_retry *rt = c1_report_step_add_retry(step);
+				rt->at = s_dup("2026-11-27T01:30:02.000Z");
+				rt->code = s_dup("Throttling");
+				rt->http_status = 400;
+				rt->request_id = s_dup("req-r1");
+				rt->wait_s = 1.25;
+				rt->outage = true;
+				struct c1_report_event *ev = c1_report_step_add_event(step);
+				ev->at = s_dup("2026-11-27T01:30:05.000Z");
+				ev->logical_id = s_dup("CloudOneRole");
+				ev->resource_type = s_dup("AWS::IAM::Role");
+				ev->status = s_dup("CREATE_FAILED");
+				ev->reason = s_dup("Role already exists");
 			} else if (st == C1_STEP_UNDO_FAILED) {
 				step->has_error = true;
 				s_error(&step->error, "ETRANSPORT", "connection reset", 0, NULL);
@@ -81,6 +102,8 @@ static struct c1_report *s_full_model(const char *run_id)
 		struct c1_report_rollback *rb = c1_report_account_add_rollback(a);
 		rb->step = s_dup("c1_role");
 		rb->resource = s_dup("CloudOne-C1");
+		rb->resource_type = s_dup("cloudformation_stack");
+		rb->at = s_dup("2026-11-27T01:31:00.000Z");
 		rb->status = C1_STEP_UNDO_FAILED;
 		rb->has_error = true;
 		s_error(&rb->error, "DELETE_FAILED", "Role is in use", 400, "req-2");
@@ -99,7 +122,17 @@ static struct c1_report *s_full_model(const char *run_id)
 			d->kind = s_dup(p == 0 ? "stack_parameter_changed" : "missing");
 			d->expected = s_dup("ext-1");
 			d->actual = p == 0 ? s_dup("ext-2") : NULL;
+			d->fix = p == 0 ? s_dup("apply puts the expected value back") : NULL;
 		}
+		struct c1_report_drift *rp = c1_report_account_add_repair(a);
+		rp->plane = C1_DRIFT_AWS;
+		rp->resource = s_dup("CloudOne-CTrl");
+		rp->kind = s_dup("stack_missing");
+		rp->expected = s_dup("CREATE_COMPLETE");
+		rp->action = s_dup("created");
+		a->caller_arn = s_dup("arn:aws:sts::111122223333:assumed-role/Admin/c1onboard");
+		a->hint = s % 3 ? s_dup("run apply again") : NULL;
+		a->rerun = (enum c1_rerun)(s % 3);
 		struct c1_report_stack *stack = c1_report_account_add_stack(a);
 		stack->name = s_dup("CloudOne-C1");
 		stack->id = s_dup("arn:aws:cloudformation:us-east-1:111122223333:stack/CloudOne-C1/abc");
@@ -163,7 +196,8 @@ static void s_check_error(const json_t *e, const char *what)
 {
 	if (json_is_null(e))
 		return;
-	s_check_keys(e, KEYS("code", "message", "http_status", "request_id"), what);
+	s_check_keys(e, KEYS("code", "message", "http_status", "request_id", "retryable"), what);
+	C1_CHECK(json_is_boolean(json_object_get(e, "retryable")));
 	C1_CHECK(json_is_string(json_object_get(e, "code")));
 	C1_CHECK(json_is_integer(json_object_get(e, "http_status")) ||
 		 json_is_null(json_object_get(e, "http_status")));
@@ -177,10 +211,10 @@ static void s_check_structure(const json_t *doc)
 	const json_t *v;
 	size_t i, j;
 	s_check_keys(doc, KEYS("schema", "run", "summary", "tenants", "accounts"), "document");
-	C1_CHECK_STR(json_string_value(json_object_get(doc, "schema")), "c1onboard.report/v1");
+	C1_CHECK_STR(json_string_value(json_object_get(doc, "schema")), "c1onboard.report/v2");
 	s_check_keys(run,
 		     KEYS("id", "command", "strategy", "status", "started_at", "finished_at", "tool_version",
-			  "input_path", "input_sha256", "options"),
+			  "input_path", "input_sha256", "options", "exit_code", "host", "user"),
 		     "run");
 	C1_CHECK(json_is_object(json_object_get(run, "options")));
 	s_check_keys(json_object_get(doc, "summary"),
@@ -199,8 +233,17 @@ static void s_check_structure(const json_t *doc)
 		const json_t *x;
 		s_check_keys(v,
 			     KEYS("row", "account_id", "name", "region", "status", "duration_s", "reason",
-				  "steps", "rollback", "drift", "resources"),
+				  "caller_arn", "hint", "rerun_may_succeed", "steps", "rollback",
+				  "left_behind", "drift", "repairs", "resources"),
 			     "account");
+		json_array_foreach(json_object_get(v, "left_behind"), j, x)
+		{
+			s_check_keys(x, KEYS("step", "resource_type", "resource", "how_to_remove"),
+				     "left_behind");
+			C1_CHECK_CONTAINS(json_string_value(json_object_get(x, "how_to_remove")), "offboard");
+		}
+		json_array_foreach(json_object_get(v, "repairs"), j, x) s_check_keys(
+		    x, KEYS("plane", "resource", "kind", "expected", "actual", "action"), "repair");
 		C1_CHECK(json_is_integer(json_object_get(v, "row")));
 		C1_CHECK(json_is_number(json_object_get(v, "duration_s")));
 		C1_CHECK(s_in(json_string_value(json_object_get(v, "status")),
@@ -209,8 +252,15 @@ static void s_check_structure(const json_t *doc)
 		json_array_foreach(json_object_get(v, "steps"), j, x)
 		{
 			s_check_keys(x,
-				     KEYS("name", "status", "attempts", "started_at", "finished_at", "error"),
+				     KEYS("name", "status", "attempts", "started_at", "finished_at", "error",
+					  "resource", "resource_id", "retries", "events"),
 				     "step");
+			const json_t *y;
+			size_t k;
+			json_array_foreach(json_object_get(x, "retries"), k, y) s_check_keys(
+			    y, KEYS("at", "code", "http_status", "request_id", "wait_s", "outage"), "retry");
+			json_array_foreach(json_object_get(x, "events"), k, y) s_check_keys(
+			    y, KEYS("at", "logical_id", "resource_type", "status", "reason"), "event");
 			C1_CHECK(s_in(json_string_value(json_object_get(x, "status")),
 				      KEYS("pending", "running", "done", "failed", "undone", "undo_failed",
 					   "skipped")));
@@ -218,14 +268,16 @@ static void s_check_structure(const json_t *doc)
 		}
 		json_array_foreach(json_object_get(v, "rollback"), j, x)
 		{
-			s_check_keys(x, KEYS("step", "resource", "status", "error"), "rollback");
+			s_check_keys(x, KEYS("step", "resource", "resource_type", "status", "at", "error"),
+				     "rollback");
 			C1_CHECK(s_in(json_string_value(json_object_get(x, "status")),
 				      KEYS("undone", "undo_failed", "skipped")));
 			s_check_error(json_object_get(x, "error"), "rollback.error");
 		}
 		json_array_foreach(json_object_get(v, "drift"), j, x)
 		{
-			s_check_keys(x, KEYS("plane", "resource", "kind", "expected", "actual"), "drift");
+			s_check_keys(x, KEYS("plane", "resource", "kind", "expected", "actual", "fix"),
+				     "drift");
 			C1_CHECK(s_in(json_string_value(json_object_get(x, "plane")),
 				      KEYS("aws", "cloudone", "visionone", "config")));
 		}
@@ -505,7 +557,7 @@ C1_TEST(bad_input_is_refused_with_a_reason)
 			    json_string("running"));
 	C1_CHECK_INT(c1_report_from_json(&back, doc), ==, C1_EINVALID);
 	C1_CHECK_CONTAINS(c1_error_last(), "accounts[2].status");
-	json_object_set_new(doc, "schema", json_string("c1onboard.report/v2"));
+	json_object_set_new(doc, "schema", json_string("c1onboard.report/v9"));
 	C1_CHECK_INT(c1_report_from_json(&back, doc), ==, C1_EINVALID);
 	C1_CHECK_CONTAINS(c1_error_last(), "schema");
 	C1_CHECK(back == NULL);
