@@ -86,6 +86,21 @@ expect = [
 ] + [(r, ("visionone", "visionone_link", "not_linked")) for r in UNLINKED]
 for row, entry in expect:
     chk.check(entry in entries(drift, row), "drift: %s reports %s" % (row["account_id"], entry), entries(drift, row))
+# Each entry says what fixes it: apply, or (what apply cannot do) the action by hand.
+for row in (CT_GONE, PARAM, CONN_GONE, CONN_ROLE, CA_GONE):
+    for d in (drift.account(row["account_id"]) or {}).get("drift", []):
+        chk.check((d.get("fix") or "").startswith("apply"), "drift: %s's %s is apply's to fix" % (
+            row["account_id"], d.get("kind")), d)
+for row in (RES_MOD, CA_ROLE):
+    a = drift.account(row["account_id"]) or {}
+    chk.check(a.get("drift") and all(d.get("fix") and not d["fix"].startswith("apply") for d in a["drift"]),
+              "drift: %s's drift says what to do by hand" % row["account_id"], a.get("drift"))
+    chk.check((a.get("hint") or "").startswith("by hand") and a.get("rerun_may_succeed") is False,
+              "drift: %s's hint is the action by hand; a rerun alone will not fix it" % row["account_id"], a)
+param = [d for d in (drift.account(PARAM["account_id"]) or {}).get("drift", []) if d.get("kind") == "parameter_changed"]
+chk.check(param and param[0].get("expected", "").startswith("ExternalId=") and
+          "changed-by-hand" in (param[0].get("actual") or ""),
+          "drift: the changed parameter's expected and actual values", param)
 res = [d for d in (drift.account(RES_MOD["account_id"]) or {}).get("drift", [])
        if d.get("kind") == "resource_modified"]
 chk.check(len(res) == 1 and res[0].get("plane") == "aws" and res[0].get("resource", "").startswith(base(RES_MOD) + "-C1/"),
@@ -115,6 +130,18 @@ chk.eq(tenants_after.get(tenant_of_unlinked.c1_account), "linked", "apply: the u
 s4 = eng.state()
 for row in (CT_GONE, PARAM, CONN_GONE, CONN_ROLE, CA_GONE):
     el.check_onboarded(chk, s4, u, row, "apply", deep=False)
+# A repaired account says what apply repaired, in fields and in its reason.
+repaired_what = {CT_GONE["account_id"]: (base(CT_GONE) + "-CTrl", "stack_missing", "created"),
+                 PARAM["account_id"]: (base(PARAM) + "-WS", "parameter_changed", "updated"),
+                 CONN_GONE["account_id"]: ("ws_connector", "missing", "created"),
+                 CONN_ROLE["account_id"]: ("ws_connector", "role_changed", "updated"),
+                 CA_GONE["account_id"]: ("cloud_account", "missing", "created")}
+for acct, (res_name, kind, action) in repaired_what.items():
+    a = apply.account(acct) or {}
+    got = [(r.get("resource"), r.get("kind"), r.get("action")) for r in a.get("repairs", [])]
+    chk.check((res_name, kind, action) in got, "apply: %s's repairs list %s" % (acct, (res_name, kind, action)), got)
+    chk.check((a.get("reason") or "").startswith("repaired: ") and res_name in a["reason"],
+              "apply: %s's reason says what was repaired" % acct, a.get("reason"))
 
 # ---- what is left is what apply cannot repair -------------------------------------------------
 last = eng.run("drift", "-j", "8")

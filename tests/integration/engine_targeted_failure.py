@@ -17,6 +17,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import engine_lib as el  # noqa: E402
 
 STEP = sys.argv[1] if len(sys.argv) > 1 else ""
+# What the service itself says: the report must quote it, not only the status line.
+SERVER_MESSAGE = "roleArn: role arn:aws:iam::000000000000:role/x cannot be assumed by Cloud One"
 
 
 def rules(acct):
@@ -35,7 +37,7 @@ def rules(acct):
     if STEP in rest:
         route, status = rest[STEP]
         return [{"service": "cloudone", "route": route, "account_id": acct, "effect": "error", "status": status,
-                 "times": 0}]
+                 "times": 0, "message": SERVER_MESSAGE}]
     el.log("FAIL: unknown step %r (usage: engine_targeted_failure.py STEP)" % STEP)
     sys.exit(1)
 
@@ -76,15 +78,46 @@ if STEP != "delete_fail":
     chk.check(all(r.get("status") in ("undone", "skipped") for r in rollback),
               "report: every undo of %s succeeded" % acct, rollback)
     el.check_nothing_left(chk, state, acct, "rolled back")
+    chk.eq(a.get("left_behind"), [], "report: %s's rollback left nothing behind, and says so" % acct, a)
+    chk.check(a.get("hint"), "report: %s has a fix hint" % acct, a)
+    chk.check(a.get("caller_arn", "").startswith("arn:aws:sts::%s:" % acct),
+              "report: the identity %s's profile signed in as" % acct, a.get("caller_arn"))
+    types = {"ws_role": "cloudformation_stack", "ws_connector": "ws_connector", "c1_role": "cloudformation_stack",
+             "c1_cloud_account": "cloud_account", "new_trail": "cloudformation_stack",
+             "cloudtrail_stack": "cloudformation_stack"}
+    for r in rollback:
+        if r.get("status") == "undone":
+            chk.eq(r.get("resource_type"), types.get(r.get("step")), "report: rollback of %s names what kind "
+                   "of resource %s is" % (r.get("step"), r.get("resource")), r)
     if STEP in ("ws_role", "c1_role", "cloudtrail_stack", "new_trail"):
         err = (failed.get("error") or {}).get("message") or ""
         chk.check(len(err) > 0, "report quotes why the stack failed", failed)
+        events = failed.get("events") or []
+        chk.check(events and all(e.get("status", "").endswith("_FAILED") and e.get("logical_id") and e.get("reason")
+                                 for e in events),
+                  "report: the failed stack's events are fields (resource, status, reason)", failed)
+        chk.check((failed.get("resource_id") or "").startswith("arn:aws:cloudformation:"),
+                  "report: the failed stack's ARN is kept after the rollback deleted it", failed)
+        chk.eq(a.get("rerun_may_succeed"), None, "report: a stack failure's rerun verdict is unknown")
+    else:
+        err = failed.get("error") or {}
+        chk.check(SERVER_MESSAGE in (err.get("message") or "") and SERVER_MESSAGE in (a.get("reason") or ""),
+                  "report: the service's own message is in the step error and the reason", (err, a.get("reason")))
+        want_rerun = err.get("http_status", 0) >= 500
+        chk.eq(a.get("rerun_may_succeed"), want_rerun, "report: rerun verdict for HTTP %s" % err.get("http_status"))
 else:
     left = [r for r in rollback if r.get("status") == "undo_failed"]
     chk.check(left, "report: rollback of %s lists the undo that failed" % acct, rollback)
     mine = el.of_account(state, acct)
     leftover = [s["name"] for s in mine["live_stacks"]]
     chk.check(leftover, "the failing deletes left stacks of %s behind" % acct, mine["stacks"])
+    behind = {x.get("resource"): x for x in a.get("left_behind") or []}
+    for name in leftover:
+        how = (behind.get(name) or {}).get("how_to_remove") or ""
+        chk.check("delete-stack --stack-name %s" % name in how and "offboard" in how,
+                  "report: left_behind says how to remove stack %s" % name, a.get("left_behind"))
+    chk.check((a.get("hint") or "").startswith("remove what the rollback left behind"),
+              "report: the hint starts with removing what is left", a.get("hint"))
     listed = " ".join("%s %s" % (r.get("resource"), r.get("step")) for r in left)
     for name in leftover:
         chk.check(name in listed, "report: leftover stack %s is listed in rollback" % name, rollback)
