@@ -90,7 +90,11 @@ static const char *const s_css[] = {
     ".controls input[type=search]{width:320px;padding:4px 6px}"
     ".controls select{padding:3px 4px}"
     "pre.opts{margin:4px 0;white-space:pre-wrap;font-size:12px}"
-    "footer{margin-top:32px;color:var(--muted);font-size:12px}",
+    "footer{margin-top:32px;color:var(--muted);font-size:12px}"
+    ".hint{border-left:3px solid #1565c0;background:#f1f6fc;padding:3px 8px;margin:4px 0}"
+    ".hint .rerun,.about{color:var(--muted)}.about{margin:2px 0;font-size:12.5px}"
+    ".clean{color:#2e7d32;margin:2px 0}ul.left{margin:2px 0;padding-left:20px}"
+    ".arn{font-size:12px;color:var(--muted)}details.retries ol{margin:2px 0;font-size:12.5px}",
     "@media print{"
     "body{font-size:11px}main{max-width:none;padding:0}"
     ".controls,#selftest,.noprint{display:none!important}"
@@ -400,6 +404,60 @@ static void s_error(struct c1_buf *b, const json_t *e)
 
 /* ---- one account ---- */
 
+/* The retries a step took, one line each: when, what failed, how long it waited. */
+static void s_retries(struct c1_buf *b, const json_t *retries)
+{
+	size_t i;
+	const json_t *r;
+	s_put(b, "<details class=\"retries\"><summary>");
+	c1_buf_printf(b, "%zu retr%s", json_array_size(retries), json_array_size(retries) == 1 ? "y" : "ies");
+	s_put(b, "</summary><ol>");
+	json_array_foreach(retries, i, r)
+	{
+		const json_t *wait = json_object_get(r, "wait_s");
+		long long http = s_jint(r, "http_status");
+		s_put(b, "<li>");
+		s_put_time(b, s_jstr(r, "at"));
+		s_put(b, " <span class=\"code\">");
+		s_text_or_dash(b, s_jstr(r, "code"));
+		s_put(b, "</span>");
+		if (http > 0)
+			c1_buf_printf(b, " HTTP %lld", http);
+		if (s_jstr(r, "request_id")) {
+			s_put(b, " request id <code>");
+			c1_html_escape(b, s_jstr(r, "request_id"));
+			s_put(b, "</code>");
+		}
+		s_put(b, "; waited ");
+		s_put_duration(b, json_is_number(wait) ? json_number_value(wait) : 0);
+		if (json_is_true(json_object_get(r, "outage")))
+			s_put(b, " (outage retry)");
+		s_put(b, "</li>");
+	}
+	s_put(b, "</ol></details>");
+}
+
+/* The CloudFormation events that explain a failed stack. */
+static void s_events(struct c1_buf *b, const json_t *events)
+{
+	size_t i;
+	const json_t *e;
+	s_put(b, "<table class=\"sub events\"><thead><tr><th>Time</th><th>Resource</th><th>Type</th>"
+		 "<th>Status</th><th>Reason</th></tr></thead><tbody>");
+	json_array_foreach(events, i, e)
+	{
+		s_put(b, "<tr><td>");
+		s_put_time(b, s_jstr(e, "at"));
+		s_put(b, "</td>");
+		s_td(b, "mono", s_jstr(e, "logical_id"));
+		s_td(b, "mono", s_jstr(e, "resource_type"));
+		s_td(b, NULL, s_jstr(e, "status"));
+		s_td(b, NULL, s_jstr(e, "reason"));
+		s_put(b, "</tr>");
+	}
+	s_put(b, "</tbody></table>");
+}
+
 static void s_steps(struct c1_buf *b, const json_t *steps)
 {
 	size_t i;
@@ -472,23 +530,35 @@ static void s_steps(struct c1_buf *b, const json_t *steps)
 				      status, left, width);
 		}
 		s_put(b, "</td></tr>");
-		if (json_is_object(err)) {
+		const json_t *retries = json_object_get(st, "retries");
+		const json_t *events = json_object_get(st, "events");
+		if (json_is_object(err) || json_array_size(retries) || json_array_size(events)) {
 			s_put(b, "<tr><td></td><td colspan=\"6\">");
-			s_error(b, err);
+			if (json_is_object(err))
+				s_error(b, err);
+			if (s_jstr(st, "resource_id")) {
+				s_put(b, "<div class=\"arn\">stack <code>");
+				c1_html_escape(b, s_jstr(st, "resource_id"));
+				s_put(b, "</code></div>");
+			}
+			if (json_array_size(events))
+				s_events(b, events);
+			if (json_array_size(retries))
+				s_retries(b, retries);
 			s_put(b, "</td></tr>");
 		}
 	}
 	s_put(b, "</tbody></table>");
 }
 
-static void s_rollback(struct c1_buf *b, const json_t *rollback)
+static void s_rollback(struct c1_buf *b, const json_t *rollback, const json_t *left_behind)
 {
 	size_t i;
 	const json_t *rb;
 	if (json_array_size(rollback) == 0)
 		return;
 	s_put(b, "<h4>Rollback</h4><table class=\"sub\"><thead><tr><th>Step undone</th><th>Resource</th>"
-		 "<th>Outcome</th><th>Error</th></tr></thead><tbody>");
+		 "<th>Type</th><th>Outcome</th><th>At</th><th>Error</th></tr></thead><tbody>");
 	json_array_foreach(rollback, i, rb)
 	{
 		const char *status = s_step_status(s_jstr(rb, "status"));
@@ -499,8 +569,11 @@ static void s_rollback(struct c1_buf *b, const json_t *rollback)
 		s_put(b, "<tr>");
 		s_td(b, "mono", s_jstr(rb, "step"));
 		s_td(b, "mono", s_jstr(rb, "resource"));
+		s_td(b, NULL, s_jstr(rb, "resource_type"));
 		s_put(b, "<td>");
 		s_badge(b, "ss", status, label);
+		s_put(b, "</td><td>");
+		s_put_time(b, s_jstr(rb, "at"));
 		s_put(b, "</td><td>");
 		if (json_is_object(err))
 			s_error(b, err);
@@ -509,6 +582,71 @@ static void s_rollback(struct c1_buf *b, const json_t *rollback)
 		s_put(b, "</td></tr>");
 	}
 	s_put(b, "</tbody></table>");
+	if (!json_is_array(left_behind))
+		return;
+	if (json_array_size(left_behind) == 0) {
+		s_put(b, "<p class=\"clean\">Nothing was left behind.</p>");
+		return;
+	}
+	s_put(b, "<h4>Left behind</h4><ul class=\"left\">");
+	json_array_foreach(left_behind, i, rb)
+	{
+		s_put(b, "<li><code>");
+		c1_html_escape(b, s_jstr(rb, "resource"));
+		s_put(b, "</code> (");
+		s_text_or_dash(b, s_jstr(rb, "resource_type"));
+		s_put(b, "): ");
+		c1_html_escape(b, s_jstr(rb, "how_to_remove"));
+		s_put(b, "</li>");
+	}
+	s_put(b, "</ul>");
+}
+
+/* What apply repaired on a repaired account. */
+static void s_repairs(struct c1_buf *b, const json_t *repairs)
+{
+	size_t i;
+	const json_t *d;
+	if (json_array_size(repairs) == 0)
+		return;
+	s_put(b, "<h4>Repaired</h4><table class=\"sub\"><thead><tr><th>Plane</th><th>Resource</th>"
+		 "<th>Was</th><th>Action</th><th>Expected</th><th>Found</th></tr></thead><tbody>");
+	json_array_foreach(repairs, i, d)
+	{
+		s_put(b, "<tr>");
+		s_td(b, NULL, s_jstr(d, "plane"));
+		s_td(b, "mono", s_jstr(d, "resource"));
+		s_td(b, NULL, s_jstr(d, "kind"));
+		s_td(b, NULL, s_jstr(d, "action"));
+		s_td(b, "mono", s_jstr(d, "expected"));
+		s_td(b, "mono", s_jstr(d, "actual"));
+		s_put(b, "</tr>");
+	}
+	s_put(b, "</tbody></table>");
+}
+
+/* Who the account is, as the row and AWS named it, and what to do about it. */
+static void s_about(struct c1_buf *b, const json_t *a)
+{
+	const json_t *inputs = json_object_get(a, "inputs");
+	const char *hint = s_jstr(a, "hint");
+	const json_t *rerun = json_object_get(a, "rerun_may_succeed");
+	if (hint) {
+		s_put(b, "<p class=\"hint\"><b>What to do:</b> ");
+		c1_html_escape(b, hint);
+		if (json_is_boolean(rerun))
+			s_put(b, json_is_true(rerun)
+				     ? " <span class=\"rerun\">(a rerun may succeed)</span>"
+				     : " <span class=\"rerun\">(fix first: a rerun alone will not)</span>");
+		s_put(b, "</p>");
+	}
+	s_put(b, "<p class=\"about\">Tenant <code>");
+	s_text_or_dash(b, s_jstr(a, "tenant"));
+	s_put(b, "</code> &middot; profile <code>");
+	s_text_or_dash(b, s_jstr(inputs, "profile"));
+	s_put(b, "</code> &middot; signed in as <code>");
+	s_text_or_dash(b, s_jstr(a, "caller_arn"));
+	s_put(b, "</code></p>");
 }
 
 static void s_drift(struct c1_buf *b, const json_t *drift)
@@ -518,7 +656,7 @@ static void s_drift(struct c1_buf *b, const json_t *drift)
 	if (json_array_size(drift) == 0)
 		return;
 	s_put(b, "<h4>Drift</h4><table class=\"sub\"><thead><tr><th>Plane</th><th>Resource</th>"
-		 "<th>Kind</th><th>Expected</th><th>Actual</th></tr></thead><tbody>");
+		 "<th>Kind</th><th>Expected</th><th>Actual</th><th>Fix</th></tr></thead><tbody>");
 	json_array_foreach(drift, i, d)
 	{
 		s_put(b, "<tr>");
@@ -527,6 +665,7 @@ static void s_drift(struct c1_buf *b, const json_t *drift)
 		s_td(b, NULL, s_jstr(d, "kind"));
 		s_td(b, "mono", s_jstr(d, "expected"));
 		s_td(b, "mono", s_jstr(d, "actual"));
+		s_td(b, NULL, s_jstr(d, "fix"));
 		s_put(b, "</tr>");
 	}
 	s_put(b, "</tbody></table>");
@@ -622,9 +761,11 @@ static int s_account(struct c1_buf *b, const struct c1_buf *text, size_t index)
 		c1_html_escape(b, plan);
 		s_put(b, "</b></p>");
 	}
+	s_about(b, a);
 	s_steps(b, json_object_get(a, "steps"));
-	s_rollback(b, json_object_get(a, "rollback"));
+	s_rollback(b, json_object_get(a, "rollback"), json_object_get(a, "left_behind"));
 	s_drift(b, json_object_get(a, "drift"));
+	s_repairs(b, json_object_get(a, "repairs"));
 	s_resources(b, json_object_get(a, "resources"));
 	s_put(b, "</div></details></td></tr></tbody>\n");
 	json_decref(a);
