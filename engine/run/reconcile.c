@@ -249,18 +249,24 @@ static void s_new_trail_note(const struct c1_trail_observed *h, const char *trai
 			     struct c1_change *io)
 {
 	bool trail_gone = h->trail_seen == C1_SEEN_ABSENT, bucket_gone = h->bucket_seen == C1_SEEN_ABSENT;
-	char what[300];
+	char what[300], keep[200] = "";
 	if (trail_gone && bucket_gone)
 		snprintf(what, sizeof(what), "trail %s and bucket %s of stack %s no longer exist", trail,
 			 bucket, h->trail_stack);
 	else
 		snprintf(what, sizeof(what), "%s %s of stack %s no longer exists",
 			 trail_gone ? "trail" : "bucket", trail_gone ? trail : bucket, h->trail_stack);
+	/* The stack's bucket goes with it (DeletionPolicy Delete), and a bucket
+	 * holding logs makes the delete fail: the logs are the customer's. */
+	if (!bucket_gone)
+		snprintf(keep, sizeof(keep),
+			 "; %s deletes bucket %s, so copy its logs out and empty it first", h->trail_stack,
+			 bucket);
 	snprintf(io->note, sizeof(io->note),
 		 "%s, and CloudFormation does not recreate a resource deleted behind its back: in the "
 		 "CloudFormation console of account %s, region %s, delete the stacks %s and %s (in that "
-		 "order), then run apply again, which creates both anew",
-		 what, h->account_id, h->region, h->ctrl_stack ? h->ctrl_stack : "?", h->trail_stack);
+		 "order%s), then run apply again, which creates both anew",
+		 what, h->account_id, h->region, h->ctrl_stack ? h->ctrl_stack : "?", h->trail_stack, keep);
 }
 
 void c1_diff_trail(const struct c1_trail_observed *h, struct c1_change *io)
