@@ -12,9 +12,9 @@ cannot bring them back and says which console action does.
   FRESH         never onboarded, its bucket deleted       -> invalid (a bad row, not drift;
                 run on its own, as an invalid row makes the exit code 1)
 `drift` exits 2 with exactly those accounts drifted and those entries, and
-writes nothing. `apply` leaves them drifted (exit 2), each reason naming what
-is missing and the fix, and deletes or recreates nothing; the others stay
-unchanged. Following the reasons (the two stacks deleted, the bucket made
+writes nothing; `plan` shows the step manual. `apply` leaves them drifted
+(exit 2), each reason naming what is missing and the fix, and deletes or
+recreates nothing; the others stay unchanged. Following the reasons (the two stacks deleted, the bucket made
 again) lets the next apply repair three of them; the stopped trail stays."""
 
 import os
@@ -109,6 +109,18 @@ delta = el.counter_delta(s2, s3)
 chk.check(not el.writes_in(delta), "drift made no write call", el.writes_in(delta))
 chk.eq(delta.get(("cloudtrail", "GetTrailStatus"), 0), len(new_trail),
        "drift asked every new-trail row's trail for its status, once")
+
+# ---- plan: what apply will do is nothing, by hand ------------------------------------------
+plan = eng.run("plan", "-j", "8")
+el.check_sanitizers(chk, plan, "plan")
+el.check_report(chk, plan, want, "plan", rc=0)  # 2 only with --detailed-exitcode
+for row, step in ((TRAIL_GONE, "new_trail"), (NT_BUCKET, "new_trail"), (STOPPED, "new_trail"),
+                  (EB_GONE, "cloudtrail_stack")):
+    got = [s for s in (plan.account(row["account_id"]) or {}).get("steps", []) if s.get("name") == step]
+    chk.check(got and got[0].get("plan") == "manual" and "apply cannot change it" in (got[0].get("plan_note") or ""),
+              "plan: %s's %s step is manual, with the fix as its note" % (row["account_id"], step), got)
+chk.check(not el.writes_in(el.counter_delta(s3, eng.state())), "plan made no write call")
+s3 = eng.state()
 
 # ---- apply: cannot repair, says how -----------------------------------------------------
 apply = eng.run("apply", "-j", "8")
