@@ -29,6 +29,8 @@ c1_engine_more_test(engine_repair engine_repair.py)
 c1_engine_more_test(engine_reregister engine_reregister.py)
 # Every drift c1sim can inject is found on its plane, repaired where apply can, reported where not.
 c1_engine_more_test(engine_drift_planes engine_drift_planes.py)
+# A row's CloudTrail trail and bucket deleted or stopped: drift reports them; apply says the console fix.
+c1_engine_more_test(engine_drift_trail engine_drift_trail.py)
 # results.csv: the outcomes as a spreadsheet, neutralised, and the next run's input (--retry-failed).
 c1_engine_more_test(engine_results_csv engine_results_csv.py)
 # examples/cron's wrapper as cron runs it: silent when all is well, a short mail when not, --keep-runs.

@@ -260,6 +260,7 @@ enum c1_check_verdict c1_job_check_bucket(struct c1_account_job *job, struct c1_
 	if (v == C1_CALL_RETRY)
 		return C1_CHECK_WAIT;
 	if (rc == C1_ENOTFOUND) {
+		job->bucket_gone = true;
 		snprintf(code, code_len, "NoSuchBucket");
 		snprintf(msg, msg_len,
 			 "bucket \"%s\" does not exist; give an existing CloudTrail bucket or set "

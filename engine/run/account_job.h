@@ -168,6 +168,7 @@ struct c1_account_job {
 	bool aws_ready;
 	bool refresh_warned; /* a failed credentials refresh is logged once */
 	bool bucket_checked;
+	bool bucket_gone; /* the bucket check found the row's bucket absent (S3 404) */
 	int64_t started_ms, finished_ms;
 
 	/* machine */

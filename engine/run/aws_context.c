@@ -138,6 +138,7 @@ int c1_aws_context_init(struct c1_aws_context *ctx, struct c1_aws_cache *cache, 
 	ctx->rl_cfn = c1_ratelimit_key("cloudformation", region, account_id);
 	ctx->rl_s3 = c1_ratelimit_key("s3", region, account_id);
 	ctx->rl_iam = c1_ratelimit_key("iam", "global", account_id);
+	ctx->rl_ct = c1_ratelimit_key("cloudtrail", region, account_id);
 	rc = c1_aws_endpoint_resolve(&ctx->ep_sts, cache->cfg, profile, "sts", region, NULL);
 	if (rc == 0)
 		rc = c1_aws_endpoint_resolve(&ctx->ep_cfn, cache->cfg, profile, "cloudformation", region,
@@ -146,6 +147,8 @@ int c1_aws_context_init(struct c1_aws_context *ctx, struct c1_aws_cache *cache, 
 		rc = c1_aws_endpoint_resolve(&ctx->ep_s3, cache->cfg, profile, "s3", region, NULL);
 	if (rc == 0)
 		rc = c1_aws_endpoint_resolve(&ctx->ep_iam, cache->cfg, profile, "iam", region, NULL);
+	if (rc == 0)
+		rc = c1_aws_endpoint_resolve(&ctx->ep_ct, cache->cfg, profile, "cloudtrail", region, NULL);
 	if (rc != 0)
 		return rc;
 	struct c1_aws_target base = {cache->transport, NULL, region, c1_clock_system()};
@@ -160,6 +163,8 @@ int c1_aws_context_init(struct c1_aws_context *ctx, struct c1_aws_cache *cache, 
 	ctx->iam = base;
 	ctx->iam.endpoint_url = ctx->ep_iam.url;
 	ctx->iam.region = ctx->ep_iam.signing_region ? ctx->ep_iam.signing_region : region;
+	ctx->ct = base;
+	ctx->ct.endpoint_url = ctx->ep_ct.url;
 	return c1_aws_cache_provider(cache, profile, &ctx->provider);
 }
 
@@ -194,6 +199,7 @@ void c1_aws_context_dispose(struct c1_aws_context *ctx)
 	c1_aws_endpoint_dispose(&ctx->ep_cfn);
 	c1_aws_endpoint_dispose(&ctx->ep_s3);
 	c1_aws_endpoint_dispose(&ctx->ep_iam);
+	c1_aws_endpoint_dispose(&ctx->ep_ct);
 	free(ctx->profile);
 	free(ctx->region);
 	free(ctx->account_id);
@@ -201,5 +207,6 @@ void c1_aws_context_dispose(struct c1_aws_context *ctx)
 	free(ctx->rl_cfn);
 	free(ctx->rl_s3);
 	free(ctx->rl_iam);
+	free(ctx->rl_ct);
 	memset(ctx, 0, sizeof(*ctx));
 }

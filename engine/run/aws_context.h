@@ -34,18 +34,18 @@ struct c1_aws_context {
 	char *profile;
 	char *region;
 	char *account_id;
-	struct c1_aws_endpoint ep_sts, ep_cfn, ep_s3, ep_iam;
-	struct c1_aws_target sts, cfn, s3, iam;
+	struct c1_aws_endpoint ep_sts, ep_cfn, ep_s3, ep_iam, ep_ct;
+	struct c1_aws_target sts, cfn, s3, iam, ct; /* ct: CloudTrail */
 	bool s3_path_style;
 	struct c1_aws_credentials_provider *provider;
-	struct c1_aws_credentials *creds;       /* current, held */
-	struct c1_sigv4_credentials view;       /* borrowed from creds */
-	char *rl_sts, *rl_cfn, *rl_s3, *rl_iam; /* rate-limit keys: service|region|account */
-	int64_t refresh_margin_ms;              /* refresh held credentials this long before expiry */
+	struct c1_aws_credentials *creds;               /* current, held */
+	struct c1_sigv4_credentials view;               /* borrowed from creds */
+	char *rl_sts, *rl_cfn, *rl_s3, *rl_iam, *rl_ct; /* rate-limit keys: service|region|account */
+	int64_t refresh_margin_ms;                      /* refresh held credentials this long before expiry */
 };
 
 /**
- * Resolve endpoints (sts, cloudformation, s3, iam) for `profile` in `region` and
+ * Resolve endpoints (sts, cloudformation, s3, iam, cloudtrail) for `profile` in `region` and
  * the provider. Nothing is fetched. C1_ECONFIG with a message on bad
  * configuration. Dispose also after failure.
  */

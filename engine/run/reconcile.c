@@ -251,3 +251,88 @@ const char *c1_resource_drift_fix(const struct c1_cfn_resource_drift *r)
 		   : "by hand: set the resource's properties back to the expected values (CloudFormation "
 		     "console, Stack actions, Detect drift shows them), or delete the stack and run apply";
 }
+
+static void s_entry(struct c1_change *io, const char *resource, const char *drift, const char *want,
+		    const char *have)
+{
+	if (io->entry_count >= C1_CHANGE_MAX_ENTRIES)
+		return;
+	struct c1_change_entry *e = &io->entries[io->entry_count++];
+	snprintf(e->resource, sizeof(e->resource), "%s", resource);
+	e->drift = drift;
+	e->want = want;
+	e->have = have;
+}
+
+/* The row's own bucket is gone: only the person who chose it knows which is right. */
+static void s_existing_bucket_note(const struct c1_trail_observed *h, struct c1_change *io)
+{
+	snprintf(io->note, sizeof(io->note),
+		 "bucket %s, which the row names for CloudTrail, no longer exists, so stack %s forwards "
+		 "nothing: recreate the bucket (and the trail that writes to it) in account %s, region "
+		 "%s, or put the right bucket in the row's bucket column, then run apply again",
+		 h->bucket ? h->bucket : "?", h->ctrl_stack ? h->ctrl_stack : "?", h->account_id, h->region);
+}
+
+/* What of the new trail is gone ("trail T and bucket B of stack S"), for the note. */
+static void s_new_trail_note(const struct c1_trail_observed *h, const char *trail, const char *bucket,
+			     struct c1_change *io)
+{
+	bool trail_gone = h->trail_seen == C1_SEEN_ABSENT, bucket_gone = h->bucket_seen == C1_SEEN_ABSENT;
+	char what[300], keep[200] = "";
+	if (trail_gone && bucket_gone)
+		snprintf(what, sizeof(what), "trail %s and bucket %s of stack %s no longer exist", trail,
+			 bucket, h->trail_stack);
+	else
+		snprintf(what, sizeof(what), "%s %s of stack %s no longer exists",
+			 trail_gone ? "trail" : "bucket", trail_gone ? trail : bucket, h->trail_stack);
+	/* The stack's bucket goes with it (DeletionPolicy Delete), and a bucket
+	 * holding logs makes the delete fail: the logs are the customer's. */
+	if (!bucket_gone)
+		snprintf(keep, sizeof(keep),
+			 "; %s deletes bucket %s, so copy its logs out and empty it first", h->trail_stack,
+			 bucket);
+	snprintf(io->note, sizeof(io->note),
+		 "%s, and CloudFormation does not recreate a resource deleted behind its back: in the "
+		 "CloudFormation console of account %s, region %s, delete the stacks %s and %s (in that "
+		 "order%s), then run apply again, which creates both anew",
+		 what, h->account_id, h->region, h->ctrl_stack ? h->ctrl_stack : "?", h->trail_stack, keep);
+}
+
+void c1_diff_trail(const struct c1_trail_observed *h, struct c1_change *io)
+{
+	char trail_res[200], bucket_res[200];
+	/* A name the look could not learn reads as the stack's logical resource. */
+	snprintf(trail_res, sizeof(trail_res), "%s/Trail", h->trail_stack ? h->trail_stack : "?");
+	snprintf(bucket_res, sizeof(bucket_res), "%s/TrailBucket", h->trail_stack ? h->trail_stack : "?");
+	const char *trail = h->trail ? h->trail : trail_res;
+	const char *bucket = h->bucket ? h->bucket : bucket_res;
+	bool bucket_gone = h->bucket_seen == C1_SEEN_ABSENT;
+	if (!h->trail_stack) {
+		if (!bucket_gone)
+			return;
+		s_entry(io, bucket, "bucket_missing", "exists", NULL);
+		io->action = C1_PLAN_MANUAL;
+		s_existing_bucket_note(h, io);
+		return;
+	}
+	bool trail_gone = h->trail_seen == C1_SEEN_ABSENT;
+	bool stopped = !trail_gone && h->logging == C1_SEEN_ABSENT;
+	if (trail_gone)
+		s_entry(io, trail, "trail_missing", "exists", NULL);
+	if (stopped)
+		s_entry(io, trail, "trail_not_logging", "IsLogging=true", "IsLogging=false");
+	if (bucket_gone)
+		s_entry(io, bucket, "bucket_missing", "exists", NULL);
+	if (!trail_gone && !stopped && !bucket_gone)
+		return;
+	io->action = C1_PLAN_MANUAL;
+	if (trail_gone || bucket_gone)
+		s_new_trail_note(h, trail, bucket, io);
+	else
+		snprintf(io->note, sizeof(io->note),
+			 "trail %s of stack %s is not logging, so Cloud One receives no CloudTrail events: "
+			 "start it in the CloudTrail console of account %s, region %s (Trails, %s, Start "
+			 "logging); apply does not start a trail",
+			 trail, h->trail_stack, h->account_id, h->region, trail);
+}

@@ -21,7 +21,7 @@ struct c1_mode_policy {
 	bool reports_drift;          /* changes are drift (drift) */
 	bool toward_absent;          /* every resource is wanted absent (offboard) */
 	bool rolls_back;             /* a failed account's resources are undone (apply) */
-	bool checks_bucket;          /* an existing trail bucket must be usable */
+	bool checks_bucket;          /* the row's trail bucket (and a new trail) must be there */
 	bool deploys_stacks;         /* stacks are looked at before the steps (not offboard) */
 	bool detects_resource_drift; /* settled stacks get DetectStackDrift (drift) */
 };
@@ -31,6 +31,15 @@ const char *c1_mode_name(enum c1_run_mode mode);
 
 /** The policy of `mode` (static storage). */
 const struct c1_mode_policy *c1_mode_policy(enum c1_run_mode mode);
+
+/* One more drift entry of a change, beside its own (c1_diff_trail). The
+ * resource is a copy: it may be composed ("<stack>/Trail"). */
+struct c1_change_entry {
+	char resource[200];
+	const char *drift, *want, *have;
+};
+
+#define C1_CHANGE_MAX_ENTRIES 3
 
 /*
  * One change a step would make. A drift run reports it as
@@ -48,6 +57,9 @@ struct c1_change {
 	/* resources of the stack changed outside CloudFormation (c1_diff_stack_resources) */
 	const struct c1_cfn_resource_drift *resource_drifts;
 	size_t resource_drift_count;
+	/* the trail and bucket the stack's row depends on, found missing or stopped (plane aws) */
+	struct c1_change_entry entries[C1_CHANGE_MAX_ENTRIES];
+	size_t entry_count;
 };
 
 /* A stack as the row wants it. Parameters whose value is NULL are not known yet. */
@@ -120,5 +132,37 @@ void c1_diff_connector(const char *account_id, bool found, const char *have_role
  */
 void c1_diff_cloud_account(const char *account_id, bool found, const char *have_role, const char *want_role,
 			   bool role_gone, struct c1_change *out);
+
+/* What a look found: there, not there (the service said so), or not known. */
+enum c1_seen { C1_SEEN_UNKNOWN = 0, C1_SEEN_PRESENT, C1_SEEN_ABSENT };
+
+/*
+ * The CloudTrail trail and bucket an onboarded row's forwarder reads. A
+ * new-trail row's are its -Trail stack's (`trail_stack`); otherwise the row
+ * names the bucket and the trail is not c1onboard's to look at.
+ */
+struct c1_trail_observed {
+	const char *account_id, *region;
+	const char *trail_stack; /* "<base>-Trail"; NULL: the row names an existing bucket */
+	const char *ctrl_stack;  /* "<base>-CTrl", which forwards from the bucket */
+	const char *bucket;      /* the stack's BucketName output or the row's bucket; NULL: not known */
+	enum c1_seen bucket_seen;
+	const char *trail; /* new trail: the stack's trail (its physical id); NULL: not known */
+	enum c1_seen trail_seen;
+	enum c1_seen logging; /* ABSENT: the trail exists and does not log */
+};
+
+/**
+ * Add what is missing of the row's trail and bucket to its stack's change
+ * `io`: one entry each (plane aws) for a bucket gone ("bucket_missing"), a
+ * trail gone ("trail_missing") or not logging ("trail_not_logging"). What is
+ * not known adds nothing. Any entry makes the change manual, whatever the
+ * stack's own diff said: CloudFormation does not recreate a resource deleted
+ * behind its back, and a forwarder pointed at a missing bucket forwards
+ * nothing. The note names what is missing and the console action that fixes
+ * it (stacks to delete, then apply; or the bucket to recreate or the row to
+ * correct; or the trail to start).
+ */
+void c1_diff_trail(const struct c1_trail_observed *have, struct c1_change *io);
 
 #endif

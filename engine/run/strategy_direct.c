@@ -9,7 +9,9 @@
 #include "engine/run/strategy_direct.h"
 
 #include "engine/aws/cloudformation.h"
+#include "engine/aws/cloudtrail.h"
 #include "engine/aws/iam.h"
+#include "engine/aws/s3.h"
 #include "engine/core/alloc.h"
 #include "engine/core/error.h"
 #include "engine/core/log.h"
@@ -27,6 +29,10 @@ enum preflight_phase { PF_CHECKS = 0, PF_STACKS };
  * role. RS_ROLE_CHECK: ask IAM whether the cloud account's role still exists.
  * RS_DEREGISTER: delete a cloud account whose role is gone, to register it again. */
 enum resource_phase { RS_OBSERVE = 0, RS_CREATE, RS_UPDATE, RS_RECHECK, RS_ROLE_CHECK, RS_DEREGISTER };
+/* The look at a new-trail row's trail and bucket, once its -Trail stack is
+ * found settled: the stack's trail (DescribeStackResources), its status
+ * (GetTrailStatus), the bucket (HeadBucket), one call per task run. */
+enum trail_phase { TC_NONE = 0, TC_RESOURCES, TC_STATUS, TC_BUCKET, TC_DONE };
 /* An undo: offboard observes first (a rollback knows what it made), then deletes. */
 enum undo_phase { UNDO_OBSERVE = 0, UNDO_DELETE, UNDO_FINISHED };
 
@@ -51,6 +57,12 @@ struct direct {
 	char *ca_cursor;
 	int ca_pages;
 	char *ca_have_role; /* the registered cloud account's role, while IAM is asked about it */
+	enum trail_phase tc;
+	char *tc_trail; /* the -Trail stack's trail (physical id) */
+	enum c1_seen tc_trail_seen, tc_logging, tc_bucket_seen;
+	/* the row's own bucket is gone: invalid, unless preflight finds the row onboarded */
+	bool pf_bucket_gone;
+	char pf_code[64], pf_why[480];
 };
 
 static struct direct *D(struct c1_account_job *job)
@@ -123,6 +135,10 @@ static void s_step_reset(struct c1_account_job *job)
 	d->rs = RS_OBSERVE;
 	d->token_fetch = false;
 	d->undo = UNDO_OBSERVE;
+	d->tc = TC_NONE;
+	free(d->tc_trail);
+	d->tc_trail = NULL;
+	d->tc_trail_seen = d->tc_logging = d->tc_bucket_seen = C1_SEEN_UNKNOWN;
 	job->call = C1_CALL_TRIES_INIT;
 	job->write_call = C1_CALL_TRIES_INIT;
 	job->poll_ms = 0;
@@ -227,6 +243,13 @@ static void s_add_resource_drift(struct c1_account_job *job, const char *stack,
 			 actual[0] ? actual : NULL, c1_resource_drift_fix(r));
 }
 
+/* An entry of a change; what fixes the change fixes it. */
+static void s_add_entry(struct c1_account_job *job, const struct c1_change *ch,
+			const struct c1_change_entry *e)
+{
+	c1_job_add_drift(job, C1_DRIFT_AWS, e->resource, e->drift, e->want, e->have, c1_change_fix(ch));
+}
+
 /*
  * The one place a step's change meets the run's mode. Plan and drift record
  * it and the step ends here (skipped, or done when nothing would change);
@@ -255,6 +278,8 @@ static bool s_gate(struct c1_account_job *job, const struct c1_change *ch, bool 
 				 c1_change_fix(ch));
 	for (size_t i = 0; p->reports_drift && i < ch->resource_drift_count; i++)
 		s_add_resource_drift(job, ch->resource, &ch->resource_drifts[i]);
+	for (size_t i = 0; p->reports_drift && i < ch->entry_count; i++)
+		s_add_entry(job, ch, &ch->entries[i]);
 	if (ch->action == C1_PLAN_MANUAL) {
 		char note[sizeof(ch->note) + 32];
 		snprintf(note, sizeof(note), "apply cannot change it: %s", ch->note);
@@ -425,6 +450,148 @@ static int s_stack_act(struct c1_account_job *job, struct c1_task_ctx *ctx, cons
 	}
 }
 
+/* ---- the row's trail and bucket ---- */
+
+static int s_stack_reconcile(struct c1_account_job *job, struct c1_task_ctx *ctx, const struct stack_spec *s);
+
+/* What is known of the row's trail and bucket, into the step's change: a
+ * new-trail row's on its new_trail step, an existing bucket on the
+ * cloudtrail_stack step (its stack forwards from it; preflight looked). */
+static void s_diff_trail(struct c1_account_job *job, struct c1_change *ch)
+{
+	struct direct *d = D(job);
+	bool mine = job->row->create_new_trail ? job->step == C1_STEP_NEW_TRAIL
+					       : job->step == C1_STEP_CLOUDTRAIL_STACK;
+	if (!mine || !c1_job_policy(job)->checks_bucket)
+		return;
+	char trail_stack[64], ctrl_stack[64];
+	s_stack_name(job, C1_STEP_NEW_TRAIL, trail_stack, sizeof(trail_stack));
+	s_stack_name(job, C1_STEP_CLOUDTRAIL_STACK, ctrl_stack, sizeof(ctrl_stack));
+	struct c1_trail_observed o = {job->row->account_id,
+				      job->region,
+				      NULL,
+				      ctrl_stack,
+				      job->row->bucket,
+				      d->pf_bucket_gone ? C1_SEEN_ABSENT : C1_SEEN_UNKNOWN,
+				      NULL,
+				      C1_SEEN_UNKNOWN,
+				      C1_SEEN_UNKNOWN};
+	if (job->row->create_new_trail) {
+		o.trail_stack = trail_stack;
+		o.bucket = job->trail_bucket;
+		o.bucket_seen = d->tc_bucket_seen;
+		o.trail = d->tc_trail;
+		o.trail_seen = d->tc_trail_seen;
+		o.logging = d->tc_logging;
+	}
+	c1_diff_trail(&o, ch);
+}
+
+/* Apply cannot bring back what c1_diff_trail found gone (CloudFormation does
+ * not recreate it, and pointing a forwarder at a missing bucket helps no
+ * one): the account stays drifted, its reason the console action. */
+static int s_stack_manual(struct c1_account_job *job, const struct c1_change *ch)
+{
+	if (ch->drift)
+		c1_job_add_drift(job, ch->plane, ch->resource, ch->drift, ch->want, ch->have,
+				 c1_change_fix(ch));
+	for (size_t i = 0; i < ch->entry_count; i++)
+		s_add_entry(job, ch, &ch->entries[i]);
+	c1_job_reason(job, false, "%s", ch->note);
+	C1_WARN("account", "%s %s: %s", job->row->account_id, job->region, ch->note);
+	return s_step_done(job, C1_PLAN_MANUAL);
+}
+
+/* A look that could not tell (AccessDenied, a 5xx after its retries) claims
+ * nothing: the trail and bucket are left as found, and the log says why. */
+static void s_trail_unknown(struct c1_account_job *job, const char *call, const struct c1_api_error *err)
+{
+	C1_INFO("account", "%s %s: %s on the new trail's resources failed (%s); not judged",
+		job->row->account_id, job->region, call, err->code[0] ? err->code : c1_error_last());
+}
+
+/* TC_RESOURCES: the trail the -Trail stack made; CloudFormation generates its name. */
+static int s_trail_resources(struct c1_account_job *job, struct c1_task_ctx *ctx, const char *stack)
+{
+	struct direct *d = D(job);
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	struct c1_cfn_resource_list list = C1_CFN_RESOURCE_LIST_INIT;
+	GATE(job->aws.rl_cfn);
+	int rc = c1_cfn_describe_stack_resources(&list, &job->aws.cfn, &job->aws.view, stack, &err);
+	enum c1_call_verdict v =
+	    c1_call_after(job->run, ctx, job->aws.rl_cfn, rc, 0, &err, true, &job->quota, &job->call);
+	for (size_t i = 0; v == C1_CALL_OK && i < list.count && !d->tc_trail; i++) {
+		const struct c1_cfn_resource *r = &list.items[i];
+		if (r->resource_type && strcmp(r->resource_type, "AWS::CloudTrail::Trail") == 0 &&
+		    r->physical_id && r->physical_id[0])
+			d->tc_trail = c1_strdup(r->physical_id);
+	}
+	c1_cfn_resource_list_dispose(&list);
+	if (v == C1_CALL_RETRY)
+		return C1_TASK_WAIT;
+	if (v == C1_CALL_FAIL)
+		s_trail_unknown(job, "DescribeStackResources", &err);
+	d->tc = d->tc_trail ? TC_STATUS : TC_BUCKET;
+	return C1_TASK_AGAIN;
+}
+
+/* TC_STATUS: is the trail there and logging? Only TrailNotFoundException says it is gone. */
+static int s_trail_status(struct c1_account_job *job, struct c1_task_ctx *ctx)
+{
+	struct direct *d = D(job);
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	bool logging = false;
+	GATE(job->aws.rl_ct);
+	int rc = c1_cloudtrail_get_trail_status(&logging, &job->aws.ct, &job->aws.view, d->tc_trail, &err);
+	enum c1_call_verdict v = c1_call_after(job->run, ctx, job->aws.rl_ct, rc, C1_ENOTFOUND, &err, true,
+					       &job->quota, &job->call);
+	if (v == C1_CALL_RETRY)
+		return C1_TASK_WAIT;
+	if (v == C1_CALL_FAIL) {
+		s_trail_unknown(job, "GetTrailStatus", &err);
+	} else if (rc == C1_ENOTFOUND) {
+		d->tc_trail_seen = C1_SEEN_ABSENT;
+	} else {
+		d->tc_trail_seen = C1_SEEN_PRESENT;
+		d->tc_logging = logging ? C1_SEEN_PRESENT : C1_SEEN_ABSENT;
+	}
+	d->tc = TC_BUCKET;
+	return C1_TASK_AGAIN;
+}
+
+/* TC_BUCKET: the stack's BucketName; only S3's 404 says it is gone. Then the diff. */
+static int s_trail_bucket(struct c1_account_job *job, struct c1_task_ctx *ctx, const struct stack_spec *s)
+{
+	struct direct *d = D(job);
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	struct c1_s3_bucket_info info = {0};
+	if (job->trail_bucket) {
+		GATE(job->aws.rl_s3);
+		int rc = c1_s3_head_bucket(&info, &job->aws.s3, &job->aws.view, job->trail_bucket,
+					   job->aws.s3_path_style, &err);
+		enum c1_call_verdict v = c1_call_after(job->run, ctx, job->aws.rl_s3, rc, C1_ENOTFOUND, &err,
+						       true, &job->quota, &job->call);
+		if (v == C1_CALL_RETRY)
+			return C1_TASK_WAIT;
+		if (v == C1_CALL_FAIL)
+			s_trail_unknown(job, "HeadBucket", &err);
+		else
+			d->tc_bucket_seen = rc == C1_ENOTFOUND ? C1_SEEN_ABSENT : C1_SEEN_PRESENT;
+	}
+	d->tc = TC_DONE;
+	return s_stack_reconcile(job, ctx, s);
+}
+
+static int s_trail_observe(struct c1_account_job *job, struct c1_task_ctx *ctx, const struct stack_spec *s)
+{
+	switch (D(job)->tc) {
+	case TC_RESOURCES: return s_trail_resources(job, ctx, s->name);
+	case TC_STATUS: return s_trail_status(job, ctx);
+	case TC_BUCKET:
+	default: return s_trail_bucket(job, ctx, s);
+	}
+}
+
 /* The machine looked at the stack: diff it, and let the mode decide. */
 static int s_stack_reconcile(struct c1_account_job *job, struct c1_task_ctx *ctx, const struct stack_spec *s)
 {
@@ -447,13 +614,21 @@ static int s_stack_reconcile(struct c1_account_job *job, struct c1_task_ctx *ctx
 		c1_stack_machine_goto(m, C1_STACK_PHASE_DETECT_DRIFT);
 		return C1_TASK_AGAIN;
 	}
+	if (a == C1_STACK_CHECK && job->step == C1_STEP_NEW_TRAIL && c1_job_policy(job)->checks_bucket &&
+	    D(job)->tc == TC_NONE) {
+		D(job)->tc = TC_RESOURCES;
+		return C1_TASK_AGAIN;
+	}
 	struct c1_stack_desired want = s_desired_of(job, job->step, s);
 	struct c1_change ch;
 	c1_diff_stack(have, &want, m->no_updates, &ch);
 	c1_diff_stack_resources(&m->drifts, &ch);
+	s_diff_trail(job, &ch);
 	int ret = C1_TASK_AGAIN;
 	if (!s_gate(job, &ch, m->found, &ret))
 		return ret;
+	if (ch.entry_count > 0)
+		return s_stack_manual(job, &ch);
 	return s_stack_act(job, ctx, s);
 }
 
@@ -541,6 +716,11 @@ static int s_stack_step(struct c1_account_job *job, struct c1_task_ctx *ctx)
 			s_spec_dispose(&s);
 			return ret;
 		}
+	}
+	if (d->tc != TC_NONE && d->tc != TC_DONE) {
+		ret = s_trail_observe(job, ctx, &s);
+		s_spec_dispose(&s);
+		return ret;
 	}
 	bool writes = m->phase == C1_STACK_PHASE_CREATE || m->phase == C1_STACK_PHASE_UPDATE;
 	if (writes && (!known || (job->step == C1_STEP_CLOUDTRAIL_STACK && !job->ct_have))) {
@@ -1300,6 +1480,14 @@ static void s_copy_tenant_steps(struct c1_account_job *job)
 	s_copy_tenant_step(job, C1_STEP_VISIONONE_LINK, 1);
 }
 
+static bool s_any_stack_found(const struct direct *d)
+{
+	for (int i = 0; i < C1_STEP_COUNT; i++)
+		if (d->pre_found[i])
+			return true;
+	return false;
+}
+
 /* Preflight's look at each stack step's stack, one per task run. */
 static int s_preflight_stacks(struct c1_account_job *job, struct c1_task_ctx *ctx)
 {
@@ -1310,6 +1498,8 @@ static int s_preflight_stacks(struct c1_account_job *job, struct c1_task_ctx *ct
 		!c1_step_applies((enum c1_step_id)d->pf_step, job->row->create_new_trail)))
 		d->pf_step++;
 	if (d->pf_step >= C1_STEP_COUNT || !c1_job_policy(job)->deploys_stacks) {
+		if (d->pf_bucket_gone && !s_any_stack_found(d))
+			return s_invalid(job, d->pf_code, d->pf_why);
 		c1_job_step_finish(job, C1_STEP_PREFLIGHT, C1_STEP_DONE, NULL, NULL);
 		job->stage = ST_STEPS;
 		job->step = c1_job_policy(job)->toward_absent ? C1_STEP_COUNT : C1_STEP_PREFLIGHT;
@@ -1351,6 +1541,15 @@ static int s_preflight(struct c1_account_job *job, struct c1_task_ctx *ctx)
 	enum c1_check_verdict v = c1_job_preflight_checks(job, ctx, code, sizeof(code), why, sizeof(why));
 	if (v == C1_CHECK_WAIT)
 		return C1_TASK_WAIT;
+	if (v == C1_CHECK_INVALID && job->bucket_gone && c1_job_policy(job)->deploys_stacks) {
+		/* Gone from a row that was onboarded with it, the bucket is drift
+		 * (c1_diff_trail), not a bad row: the row's stacks tell which. */
+		d->pf_bucket_gone = true;
+		snprintf(d->pf_code, sizeof(d->pf_code), "%s", code);
+		snprintf(d->pf_why, sizeof(d->pf_why), "%s", why);
+		job->bucket_checked = true;
+		v = C1_CHECK_OK;
+	}
 	if (v == C1_CHECK_INVALID)
 		return s_invalid(job, code, why);
 	d->pf = PF_STACKS;

@@ -2,7 +2,9 @@
  * has, in every region, one default multi-region trail `c1sim-trail`
  * logging to its convention bucket c1sim-ct-<acct>-<region> (the "existing
  * trail" a spreadsheet's bucket column points at); stacks add trails with
- * sim_cloudtrail_trail_add. A trail_deleted drift removes either kind. */
+ * sim_cloudtrail_trail_add. A trail_deleted drift removes either kind; a
+ * trail_stopped drift stops a stack's trail logging (GetTrailStatus says
+ * IsLogging false) until a stack makes it again. */
 #include "sim.h"
 
 #include "engine/core/alloc.h"
@@ -22,6 +24,7 @@ struct s_trail {
 	char *bucket;
 	bool multi_region;
 	bool removed;
+	bool stopped; /* exists, not logging */
 };
 
 static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -63,6 +66,7 @@ void sim_cloudtrail_trail_add(const char *account_id, const char *region, const 
 	t->bucket = c1_strdup(bucket ? bucket : "");
 	t->multi_region = multi_region;
 	t->removed = false;
+	t->stopped = false;
 	pthread_mutex_unlock(&s_lock);
 }
 
@@ -185,7 +189,12 @@ static void s_get_trail_status(struct sim_request *req, struct sim_response *res
 	} else {
 		double started = 1704067200.0; /* 2024-01-01: the universe's trails log since then */
 		double latest = (double)(req->now_ms / 1000 / 300 * 300);
-		s_send(resp, json_pack("{s:b, s:f, s:f}", "IsLogging", 1, "StartLoggingTime", started,
+		const char *found_name = json_string_value(json_object_get(found, "Name"));
+		pthread_mutex_lock(&s_lock);
+		const struct s_trail *st = found_name ? s_find(req->account_id, found_name) : NULL;
+		bool logging = !(st && st->stopped);
+		pthread_mutex_unlock(&s_lock);
+		s_send(resp, json_pack("{s:b, s:f, s:f}", "IsLogging", logging, "StartLoggingTime", started,
 				       "LatestDeliveryTime", latest));
 	}
 	json_decref(all);
@@ -220,17 +229,42 @@ static void s_dump(json_t *state)
 	pthread_mutex_lock(&s_lock);
 	for (size_t i = 0; i < s_count; i++) {
 		const struct s_trail *t = &s_trails[i];
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:b, s:b}", "account_id",
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b}", "account_id",
 						     t->account, "region", t->region, "name", t->name,
 						     "bucket", t->bucket ? t->bucket : "", "multi_region",
-						     t->multi_region, "exists", !t->removed));
+						     t->multi_region, "exists", !t->removed, "logging",
+						     !t->removed && !t->stopped));
 	}
 	pthread_mutex_unlock(&s_lock);
 	json_object_set_new(state, "trails", arr);
 }
 
+/* trail_stopped: a trail a stack made (named) stops logging. */
+static int s_drift_stopped(const json_t *spec, char *err, size_t err_len)
+{
+	const char *account = json_string_value(json_object_get(spec, "account_id"));
+	const char *name = json_string_value(json_object_get(spec, "trail"));
+	if (!account || !account[0] || !name || !name[0]) {
+		snprintf(err, err_len, "trail_stopped needs \"account_id\" and \"trail\"");
+		return -1;
+	}
+	pthread_mutex_lock(&s_lock);
+	struct s_trail *t = s_find(account, name);
+	bool ok = t && !t->removed && t->region[0];
+	if (ok)
+		t->stopped = true;
+	pthread_mutex_unlock(&s_lock);
+	if (!ok) {
+		snprintf(err, err_len, "trail_stopped: account %s has no stack-made trail %s", account, name);
+		return -1;
+	}
+	return 1;
+}
+
 static int s_drift(const char *kind, const json_t *spec, char *err, size_t err_len)
 {
+	if (strcmp(kind, "trail_stopped") == 0)
+		return s_drift_stopped(spec, err, err_len);
 	if (strcmp(kind, "trail_deleted") != 0)
 		return 0;
 	const char *account = json_string_value(json_object_get(spec, "account_id"));

@@ -8,11 +8,17 @@
 #include <string.h>
 
 /* Kinds named in SPEC 6 plus the ones c1sim's own modules add. */
-static const char *const s_drift_kinds[] = {"connector_deleted",       "cloud_account_deleted",
-					    "connector_role_changed",  "cloud_account_role_changed",
-					    "stack_deleted",           "stack_parameter_changed",
-					    "stack_resource_modified", "visionone_unlinked",
-					    "bucket_deleted",          "trail_deleted"};
+static const char *const s_drift_kinds[] = {"connector_deleted",
+					    "cloud_account_deleted",
+					    "connector_role_changed",
+					    "cloud_account_role_changed",
+					    "stack_deleted",
+					    "stack_parameter_changed",
+					    "stack_resource_modified",
+					    "visionone_unlinked",
+					    "bucket_deleted",
+					    "trail_deleted",
+					    "trail_stopped"};
 
 /* Arrays the SPEC promises even when a module has nothing to report. */
 static const char *const s_state_arrays[] = {"stacks", "ws_connectors", "cloud_accounts",

@@ -521,3 +521,211 @@ C1_TEST(diff_stack_resources_makes_an_unchanged_stack_manual)
 	c1_resource_drift_entry(&big, &kind, small, sizeof(small), actual, sizeof(actual));
 	C1_CHECK_INT(strlen(small), <, sizeof(small));
 }
+
+/* ---- the row's trail and bucket (c1_diff_trail) ---- */
+
+#define T_ACCOUNT "111122223333"
+#define T_REGION  "eu-west-2"
+#define T_STACK   "CloudOne-Trail"
+#define T_CTRL    "CloudOne-CTrl"
+#define T_TRAIL   "CloudOne-Trail-Trail-ABC123"
+#define T_BUCKET  "c1onboard-trail-111122223333-eu-west-2"
+#define T_ROWBKT  "org-log-archive-bucket"
+
+#define GONE    C1_SEEN_ABSENT
+#define THERE   C1_SEEN_PRESENT
+#define UNKNOWN C1_SEEN_UNKNOWN
+
+struct trail_case {
+	const char *label;
+	bool new_trail;
+	const char *trail; /* the trail's name as the look learned it */
+	enum c1_seen trail_seen, logging, bucket_seen;
+	bool stack_changed; /* the stack's own diff said `before`; otherwise unchanged */
+	enum c1_plan_action before;
+	const char *before_drift;
+	enum c1_plan_action action;
+	struct c1_change_entry entries[C1_CHANGE_MAX_ENTRIES]; /* {resource, drift, want, have} */
+	const char *note[3];                                   /* each must be in the note */
+	const char *not_in_note;
+};
+
+#define E(res, kind, w, h)      \
+	{                       \
+		res, kind, w, h \
+	}
+
+/* designated fields: what a case leaves out is zero (no entries, no note) */
+#define NEW(t, ts, lg, bs) \
+	.new_trail = true, .trail = (t), .trail_seen = (ts), .logging = (lg), .bucket_seen = (bs)
+#define EXISTING(t, ts, lg, bs) \
+	.new_trail = false, .trail = (t), .trail_seen = (ts), .logging = (lg), .bucket_seen = (bs)
+
+static const struct trail_case s_trail_cases[] = {
+    {.label = "all there and logging", NEW(T_TRAIL, THERE, THERE, THERE), .action = C1_PLAN_UNCHANGED},
+    /* a look that could not tell claims nothing */
+    {.label = "nothing known", NEW(NULL, UNKNOWN, UNKNOWN, UNKNOWN), .action = C1_PLAN_UNCHANGED},
+    {.label = "trail gone",
+     NEW(T_TRAIL, GONE, UNKNOWN, THERE),
+     .action = C1_PLAN_MANUAL,
+     .entries = {E(T_TRAIL, "trail_missing", "exists", NULL)},
+     .note = {"trail " T_TRAIL " of stack " T_STACK " no longer exists",
+	      "delete the stacks " T_CTRL " and " T_STACK " (in that order; " T_STACK
+	      " deletes bucket " T_BUCKET ", so copy its logs out",
+	      "account " T_ACCOUNT ", region " T_REGION}},
+    {.label = "bucket gone",
+     NEW(T_TRAIL, THERE, THERE, GONE),
+     .action = C1_PLAN_MANUAL,
+     .entries = {E(T_BUCKET, "bucket_missing", "exists", NULL)},
+     .note = {"bucket " T_BUCKET " of stack " T_STACK " no longer exists",
+	      "delete the stacks " T_CTRL " and " T_STACK " (in that order)", "run apply again"}},
+    {.label = "trail and bucket gone",
+     NEW(T_TRAIL, GONE, UNKNOWN, GONE),
+     .action = C1_PLAN_MANUAL,
+     .entries = {E(T_TRAIL, "trail_missing", "exists", NULL), E(T_BUCKET, "bucket_missing", "exists", NULL)},
+     .note = {"trail " T_TRAIL " and bucket " T_BUCKET " of stack " T_STACK " no longer exist"}},
+    /* the stack's trail could not be named (DescribeStackResources failed): its logical resource */
+    {.label = "trail gone, name not learned",
+     NEW(NULL, GONE, UNKNOWN, THERE),
+     .action = C1_PLAN_MANUAL,
+     .entries = {E(T_STACK "/Trail", "trail_missing", "exists", NULL)},
+     .note = {"trail " T_STACK "/Trail of stack"}},
+    {.label = "not logging",
+     NEW(T_TRAIL, THERE, GONE, THERE),
+     .action = C1_PLAN_MANUAL,
+     .entries = {E(T_TRAIL, "trail_not_logging", "IsLogging=true", "IsLogging=false")},
+     .note = {"trail " T_TRAIL " of stack " T_STACK " is not logging", "Start logging", "account " T_ACCOUNT},
+     .not_in_note = "delete the stacks"},
+    /* a trail found gone cannot be logging: one entry */
+    {.label = "trail gone, logging said no",
+     NEW(T_TRAIL, GONE, GONE, THERE),
+     .action = C1_PLAN_MANUAL,
+     .entries = {E(T_TRAIL, "trail_missing", "exists", NULL)},
+     .note = {"no longer exists"}},
+    /* deleting the stacks fixes both: the note says that, not how to start the trail */
+    {.label = "not logging, bucket gone",
+     NEW(T_TRAIL, THERE, GONE, GONE),
+     .action = C1_PLAN_MANUAL,
+     .entries = {E(T_TRAIL, "trail_not_logging", "IsLogging=true", "IsLogging=false"),
+		 E(T_BUCKET, "bucket_missing", "exists", NULL)},
+     .note = {"bucket " T_BUCKET " of stack", "delete the stacks"},
+     .not_in_note = "Start logging"},
+    /* resource drift already made the stack manual: the trail's note is the fix */
+    {.label = "trail gone on a stack with resource drift",
+     NEW(T_TRAIL, GONE, UNKNOWN, THERE),
+     .stack_changed = true,
+     .before = C1_PLAN_MANUAL,
+     .action = C1_PLAN_MANUAL,
+     .entries = {E(T_TRAIL, "trail_missing", "exists", NULL)},
+     .note = {"delete the stacks"}},
+    {.label = "existing bucket gone",
+     EXISTING(NULL, UNKNOWN, UNKNOWN, GONE),
+     .action = C1_PLAN_MANUAL,
+     .entries = {E(T_ROWBKT, "bucket_missing", "exists", NULL)},
+     .note = {"bucket " T_ROWBKT ", which the row names", "recreate the bucket", "the row's bucket column"},
+     .not_in_note = "delete the stacks"},
+    {.label = "existing bucket there", EXISTING(NULL, UNKNOWN, UNKNOWN, THERE), .action = C1_PLAN_UNCHANGED},
+    /* a trail of a row that names its bucket is not c1onboard's to judge */
+    {.label = "existing bucket, trail fields ignored",
+     EXISTING(T_TRAIL, GONE, GONE, UNKNOWN),
+     .action = C1_PLAN_UNCHANGED},
+    /* updating or creating the forwarder toward a missing bucket helps no one; the stack's drift stays */
+    {.label = "existing bucket gone, forwarder parameter changed",
+     EXISTING(NULL, UNKNOWN, UNKNOWN, GONE),
+     .stack_changed = true,
+     .before = C1_PLAN_UPDATE,
+     .before_drift = "parameter_changed",
+     .action = C1_PLAN_MANUAL,
+     .entries = {E(T_ROWBKT, "bucket_missing", "exists", NULL)},
+     .note = {"recreate the bucket"}},
+    {.label = "existing bucket gone, forwarder stack missing",
+     EXISTING(NULL, UNKNOWN, UNKNOWN, GONE),
+     .stack_changed = true,
+     .before = C1_PLAN_CREATE,
+     .before_drift = "stack_missing",
+     .action = C1_PLAN_MANUAL,
+     .entries = {E(T_ROWBKT, "bucket_missing", "exists", NULL)},
+     .note = {"recreate the bucket"}},
+};
+
+static bool s_same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static void s_check_trail_case(const struct trail_case *c, const struct c1_change *got)
+{
+	if (got->action != c->action)
+		c1_test_fail(__FILE__, __LINE__, "case \"%s\": action %s, want %s", c->label,
+			     c1_plan_action_name(got->action), c1_plan_action_name(c->action));
+	if (!s_same(got->drift, c->before_drift))
+		c1_test_fail(__FILE__, __LINE__, "case \"%s\": the stack's own drift \"%s\" was changed",
+			     c->label, got->drift ? got->drift : "(null)");
+	size_t want_n = 0;
+	while (want_n < C1_CHANGE_MAX_ENTRIES && c->entries[want_n].drift)
+		want_n++;
+	if (got->entry_count != want_n)
+		c1_test_fail(__FILE__, __LINE__, "case \"%s\": %zu entries, want %zu", c->label,
+			     got->entry_count, want_n);
+	for (size_t i = 0; i < want_n && i < got->entry_count; i++) {
+		const struct c1_change_entry *g = &got->entries[i], *w = &c->entries[i];
+		if (strcmp(g->resource, w->resource) != 0 || !s_same(g->drift, w->drift) ||
+		    !s_same(g->want, w->want) || !s_same(g->have, w->have))
+			c1_test_fail(__FILE__, __LINE__,
+				     "case \"%s\": entry %zu is {%s, %s, %s, %s}, want {%s, %s, %s, %s}",
+				     c->label, i, g->resource, g->drift, g->want ? g->want : "(null)",
+				     g->have ? g->have : "(null)", w->resource, w->drift,
+				     w->want ? w->want : "(null)", w->have ? w->have : "(null)");
+	}
+	for (int i = 0; i < 3 && c->note[i]; i++)
+		if (!strstr(got->note, c->note[i]))
+			c1_test_fail(__FILE__, __LINE__, "case \"%s\": note \"%s\" lacks \"%s\"", c->label,
+				     got->note, c->note[i]);
+	if (c->not_in_note && strstr(got->note, c->not_in_note))
+		c1_test_fail(__FILE__, __LINE__, "case \"%s\": note \"%s\" has \"%s\"", c->label, got->note,
+			     c->not_in_note);
+	if (want_n == 0 && got->note[0])
+		c1_test_fail(__FILE__, __LINE__, "case \"%s\": note \"%s\", want none", c->label, got->note);
+}
+
+C1_TEST(diff_trail_table)
+{
+	for (size_t i = 0; i < sizeof(s_trail_cases) / sizeof(s_trail_cases[0]); i++) {
+		const struct trail_case *c = &s_trail_cases[i];
+		struct c1_trail_observed o = {.account_id = T_ACCOUNT,
+					      .region = T_REGION,
+					      .trail_stack = c->new_trail ? T_STACK : NULL,
+					      .ctrl_stack = T_CTRL,
+					      .bucket = c->new_trail ? T_BUCKET : T_ROWBKT,
+					      .bucket_seen = c->bucket_seen,
+					      .trail = c->trail,
+					      .trail_seen = c->trail_seen,
+					      .logging = c->logging};
+		struct c1_change ch;
+		memset(&ch, 0, sizeof(ch));
+		ch.action = c->stack_changed ? c->before : C1_PLAN_UNCHANGED;
+		ch.drift = c->before_drift;
+		ch.resource = c->new_trail ? T_STACK : T_CTRL;
+		c1_diff_trail(&o, &ch);
+		s_check_trail_case(c, &ch);
+	}
+}
+
+C1_TEST(diff_trail_long_names_stay_in_bounds)
+{
+	char trail[400], bucket[400];
+	memset(trail, 't', sizeof(trail) - 1);
+	trail[sizeof(trail) - 1] = '\0';
+	memset(bucket, 'b', sizeof(bucket) - 1);
+	bucket[sizeof(bucket) - 1] = '\0';
+	struct c1_trail_observed o = {T_ACCOUNT, T_REGION, T_STACK, T_CTRL, bucket,
+				      GONE,      trail,    GONE,    UNKNOWN};
+	struct c1_change ch;
+	memset(&ch, 0, sizeof(ch));
+	c1_diff_trail(&o, &ch);
+	C1_CHECK_INT(ch.action, ==, C1_PLAN_MANUAL);
+	C1_CHECK_INT(ch.entry_count, ==, 2);
+	C1_CHECK_INT(strlen(ch.note), <, sizeof(ch.note));
+	C1_CHECK_INT(strlen(ch.entries[0].resource), <, sizeof(ch.entries[0].resource));
+	C1_CHECK(strncmp(ch.entries[1].resource, "bbbb", 4) == 0);
+}
