@@ -107,9 +107,15 @@ static void s_advise_failure(struct c1_report_account *a, const struct c1_report
 				      step);
 	} else {
 		a->rerun = C1_RERUN_NO;
+		char why[128];
+		if (e->http_status > 0)
+			snprintf(why, sizeof(why), "HTTP %ld, %s", e->http_status,
+				 e->code ? e->code : "error");
+		else
+			snprintf(why, sizeof(why), "%s", e->code ? e->code : "error");
 		a->hint = c1_asprintf("%s was refused (%s): fix what the error message says, then run apply "
 				      "again",
-				      step, e->code ? e->code : "error");
+				      step, why);
 	}
 }
 

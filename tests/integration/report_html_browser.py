@@ -2,7 +2,9 @@
 """report_html_browser: report.html as a reviewer's browser sees it (issue 9).
 
 60 accounts over 12 tenants. Three have their Workload Security connector
-refused (400), so they roll back; one of them is named like an XSS attack.
+refused (400, with the service's own message), so they roll back; one of them
+is named like an XSS attack. A fourth's CloudTrail stack fails (its events
+show), a fifth gets through after 6 retries (they show).
 After the first apply, drift is injected behind c1onboard's back (a deleted
 connector, a cloud account's role changed, a stack parameter changed to a
 value that is markup), then `drift` and a second `apply` run (the refusal
@@ -55,6 +57,9 @@ if "name" not in u.fields:
     for r in u.rows:
         r.setdefault("name", "")
 BAD = [u.rows[3], u.rows[22], u.rows[41]]
+STACK_BAD = u.rows[50]  # its CloudTrail stack fails: the page shows the stack's events
+SLOW = u.rows[30]       # its cloud account registration fails 6 times first: the page shows the retries
+SERVER_MESSAGE = "roleArn: the role cannot be assumed by Workload Security"
 BAD[0]["name"] = HOSTILE
 u.write_csv()
 eng = el.Engine(u, time_scale="0.005")
@@ -167,18 +172,33 @@ def inject(kind, row, **extra):
     chk.eq(status, 200, "POST /_sim/drift %s" % kind, body[:300])
 
 
-# ---- apply: three roll back, one of them named like an attack ----
+# ---- apply: four roll back, one of them named like an attack; one gets through after retries ----
 eng.faults({"rules": [{"service": "cloudone", "route": "POST /api/awsconnectors", "account_id": r["account_id"],
-                       "effect": "error", "status": 400, "times": 0} for r in BAD]})
+                       "effect": "error", "status": 400, "times": 0, "message": SERVER_MESSAGE} for r in BAD] + [
+    {"service": "cloudformation", "route": "CreateStack", "stack": "*-CTrl", "account_id": STACK_BAD["account_id"],
+     "effect": "stack_fail"},
+    {"service": "cloudone", "route": "POST /api/cloudaccounts/aws", "account_id": SLOW["account_id"],
+     "effect": "error", "status": 503, "times": 6}]})
 first = eng.run("apply", "-j", "8")
 el.check_sanitizers(chk, first, "first apply")
 want = {r["account_id"]: "succeeded" for r in u.rows}
-want.update({r["account_id"]: "rolled_back" for r in BAD})
+want.update({r["account_id"]: "rolled_back" for r in BAD + [STACK_BAD]})
 el.check_report(chk, first, want, "first apply", rc=1)
-check_page(first, "first apply")
+text = check_page(first, "first apply")
+if text is not None:
+    # what a reviewer needs to act, without the logs
+    chk.eq(text.count('<p class="hint"><b>What to do:</b>'), 4, "first apply: each rolled-back account says what to do")
+    chk.eq(text.count('<p class="clean">Nothing was left behind.</p>'), 4,
+           "first apply: each rollback says that nothing was left behind")
+    chk.eq(text.count(html.escape(SERVER_MESSAGE)), 3 * 2, "first apply: the service's own message is shown (reason "
+           "and step error of each refused account)")
+    chk.check('<table class="sub events">' in text and "CREATE_FAILED" in text,
+              "first apply: the failed stack's events are a table")
+    chk.check('<details class="retries"><summary>6 retries</summary>' in text,
+              "first apply: the account that got through shows its 6 retries")
 
 # ---- drift behind c1onboard's back, then drift and apply ----
-good = [r for r in u.rows if r not in BAD]
+good = [r for r in u.rows if r not in BAD and r is not STACK_BAD]
 CONN_GONE, CA_ROLE, PARAM = good[5], good[20], good[40]
 inject("connector_deleted", CONN_GONE)
 inject("cloud_account_role_changed", CA_ROLE, value="arn:aws:iam::%s:role/SomeoneElsesRole" % CA_ROLE["account_id"])
@@ -186,7 +206,7 @@ inject("stack_parameter_changed", PARAM, stack=(PARAM.get("stack_name") or "Clou
        parameter="ExternalId", value=MARKUP_VALUE)
 drift = eng.run("drift", "-j", "8")
 el.check_sanitizers(chk, drift, "drift")
-chk.eq(sorted(a for a, s in drift.statuses().items() if s == "drifted" and a not in [r["account_id"] for r in BAD]),
+chk.eq(sorted(a for a, s in drift.statuses().items() if s == "drifted" and a not in [r["account_id"] for r in BAD + [STACK_BAD]]),
        sorted(r["account_id"] for r in (CONN_GONE, CA_ROLE, PARAM)), "drift: the three injected accounts drifted")
 text = check_page(drift, "drift")
 if text is not None:
@@ -199,6 +219,9 @@ el.check_sanitizers(chk, second, "second apply")
 got = second.statuses()
 chk.eq({s for s in got.values()}, {"unchanged", "repaired", "drifted", "rolled_back"},
        "second apply: unchanged, repaired, drifted and rolled-back accounts", got)
-check_page(second, "second apply", screenshot=os.path.join(os.getcwd(), "report_html_browser.png"))
+text = check_page(second, "second apply", screenshot=os.path.join(os.getcwd(), "report_html_browser.png"))
+if text is not None:
+    chk.check("<h4>Repaired</h4>" in text, "second apply: a repaired account shows what was repaired")
+    chk.check("by hand" in text, "second apply: the drift apply cannot repair says what to do by hand")
 eng.stop(chk)
 chk.finish()
