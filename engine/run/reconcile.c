@@ -1,6 +1,7 @@
 /* Mode policies and the diffs of the reconcile loop. */
 #include "engine/run/reconcile.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -264,14 +265,24 @@ static void s_entry(struct c1_change *io, const char *resource, const char *drif
 	e->have = have;
 }
 
+/* Notes quote names of any length; a cut note still says what to do first. */
+static void s_fmt(char *out, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void s_fmt(char *out, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(out, n, fmt, ap);
+	va_end(ap);
+}
+
 /* The row's own bucket is gone: only the person who chose it knows which is right. */
 static void s_existing_bucket_note(const struct c1_trail_observed *h, struct c1_change *io)
 {
-	snprintf(io->note, sizeof(io->note),
-		 "bucket %s, which the row names for CloudTrail, no longer exists, so stack %s forwards "
-		 "nothing: recreate the bucket (and the trail that writes to it) in account %s, region "
-		 "%s, or put the right bucket in the row's bucket column, then run apply again",
-		 h->bucket ? h->bucket : "?", h->ctrl_stack ? h->ctrl_stack : "?", h->account_id, h->region);
+	s_fmt(io->note, sizeof(io->note),
+	      "bucket %s, which the row names for CloudTrail, no longer exists, so stack %s forwards "
+	      "nothing: recreate the bucket (and the trail that writes to it) in account %s, region "
+	      "%s, or put the right bucket in the row's bucket column, then run apply again",
+	      h->bucket ? h->bucket : "?", h->ctrl_stack ? h->ctrl_stack : "?", h->account_id, h->region);
 }
 
 /* What of the new trail is gone ("trail T and bucket B of stack S"), for the note. */
@@ -281,22 +292,21 @@ static void s_new_trail_note(const struct c1_trail_observed *h, const char *trai
 	bool trail_gone = h->trail_seen == C1_SEEN_ABSENT, bucket_gone = h->bucket_seen == C1_SEEN_ABSENT;
 	char what[300], keep[200] = "";
 	if (trail_gone && bucket_gone)
-		snprintf(what, sizeof(what), "trail %s and bucket %s of stack %s no longer exist", trail,
-			 bucket, h->trail_stack);
+		s_fmt(what, sizeof(what), "trail %s and bucket %s of stack %s no longer exist", trail, bucket,
+		      h->trail_stack);
 	else
-		snprintf(what, sizeof(what), "%s %s of stack %s no longer exists",
-			 trail_gone ? "trail" : "bucket", trail_gone ? trail : bucket, h->trail_stack);
+		s_fmt(what, sizeof(what), "%s %s of stack %s no longer exists",
+		      trail_gone ? "trail" : "bucket", trail_gone ? trail : bucket, h->trail_stack);
 	/* The stack's bucket goes with it (DeletionPolicy Delete), and a bucket
 	 * holding logs makes the delete fail: the logs are the customer's. */
 	if (!bucket_gone)
-		snprintf(keep, sizeof(keep),
-			 "; %s deletes bucket %s, so copy its logs out and empty it first", h->trail_stack,
-			 bucket);
-	snprintf(io->note, sizeof(io->note),
-		 "%s, and CloudFormation does not recreate a resource deleted behind its back: in the "
-		 "CloudFormation console of account %s, region %s, delete the stacks %s and %s (in that "
-		 "order%s), then run apply again, which creates both anew",
-		 what, h->account_id, h->region, h->ctrl_stack ? h->ctrl_stack : "?", h->trail_stack, keep);
+		s_fmt(keep, sizeof(keep), "; %s deletes bucket %s, so copy its logs out and empty it first",
+		      h->trail_stack, bucket);
+	s_fmt(io->note, sizeof(io->note),
+	      "%s, and CloudFormation does not recreate a resource deleted behind its back: in the "
+	      "CloudFormation console of account %s, region %s, delete the stacks %s and %s (in that "
+	      "order%s), then run apply again, which creates both anew",
+	      what, h->account_id, h->region, h->ctrl_stack ? h->ctrl_stack : "?", h->trail_stack, keep);
 }
 
 void c1_diff_trail(const struct c1_trail_observed *h, struct c1_change *io)
@@ -330,9 +340,9 @@ void c1_diff_trail(const struct c1_trail_observed *h, struct c1_change *io)
 	if (trail_gone || bucket_gone)
 		s_new_trail_note(h, trail, bucket, io);
 	else
-		snprintf(io->note, sizeof(io->note),
-			 "trail %s of stack %s is not logging, so Cloud One receives no CloudTrail events: "
-			 "start it in the CloudTrail console of account %s, region %s (Trails, %s, Start "
-			 "logging); apply does not start a trail",
-			 trail, h->trail_stack, h->account_id, h->region, trail);
+		s_fmt(io->note, sizeof(io->note),
+		      "trail %s of stack %s is not logging, so Cloud One receives no CloudTrail events: "
+		      "start it in the CloudTrail console of account %s, region %s (Trails, %s, Start "
+		      "logging); apply does not start a trail",
+		      trail, h->trail_stack, h->account_id, h->region, trail);
 }

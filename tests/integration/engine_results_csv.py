@@ -125,7 +125,11 @@ def report_cmd(*extra):
 
 first_id = first.report["run"]["id"]
 lost = os.path.join(eng.reports_dir, first_id, "report.json")
+lost_csv = os.path.join(eng.reports_dir, first_id, "results.csv")
+with open(lost_csv, encoding="utf-8") as f:
+    csv_before = f.read()
 os.remove(lost)
+os.remove(lost_csv)
 again = report_cmd("--run", first_id)
 chk.eq(again.returncode, 0, "report --run: exit 0", again.stderr[-800:])
 chk.check("Sanitizer" not in again.stderr and "runtime error:" not in again.stderr, "report: no sanitizer report",
@@ -136,6 +140,27 @@ chk.eq({a["account_id"]: (a["status"], a.get("reason")) for a in doc["accounts"]
        {a["account_id"]: (a["status"], a.get("reason")) for a in first.report["accounts"]},
        "report --run: the first run's statuses and reasons again, from the state store")
 chk.eq(doc["summary"], first.report["summary"], "report --run: the same summary")
+chk.check(os.path.isfile(lost_csv), "report --run: results.csv again (the input file is unchanged)", again.stderr)
+if os.path.isfile(lost_csv):
+    with open(lost_csv, encoding="utf-8") as f:
+        csv_again = list(csv.DictReader(io.StringIO(f.read())))
+    before = list(csv.DictReader(io.StringIO(csv_before)))
+    chk.eq([(r["account_id"], r["status"], r["reason"]) for r in csv_again],
+           [(r["account_id"], r["status"], r["reason"]) for r in before],
+           "report --run: results.csv has the run's rows, statuses and reasons as first written")
+    chk.check(all(r["name"] == b["name"] for r, b in zip(csv_again, before)),
+              "report --run: results.csv keeps the input cells (formula neutralised the same way)")
+for a in doc["accounts"]:
+    if a["status"] == "rolled_back":
+        chk.check(a.get("hint"), "report --run: %s has a fix hint again" % a["account_id"], a)
+# the input changed since: no results.csv, and the report says why
+with open(u.csv_path, "a", encoding="utf-8") as f:
+    f.write("\n")
+os.remove(lost_csv)
+changed = report_cmd("--run", first_id)
+chk.eq(changed.returncode, 0, "report --run with a changed input: still exit 0 (report.json is complete)")
+chk.check(not os.path.exists(lost_csv) and "changed since run" in changed.stderr,
+          "report --run with a changed input: no results.csv, and stderr says why", changed.stderr[-500:])
 chk.check(os.readlink(os.path.join(eng.reports_dir, "latest")).rstrip("/").endswith(retry.report["run"]["id"]),
           "report --run of an older run leaves latest on the newest run",
           os.readlink(os.path.join(eng.reports_dir, "latest")))
