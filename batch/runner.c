@@ -332,11 +332,11 @@ static int s_open_state_and_lock(struct s_runner *r)
 	const struct c1_options *opts = r->opts;
 	int rc = c1_lock_acquire(&r->lock, opts->state_dir);
 	if (rc != 0) {
-		fprintf(stderr, "c1onboard: %s\n", c1_error_last());
+		c1_log_cli_error("%s", c1_error_last());
 		return rc == C1_EBUSY ? C1_EXIT_TEMPFAIL : C1_EXIT_CONFIG;
 	}
 	if (c1_state_open(&r->run.state, opts->state_dir) != 0) {
-		fprintf(stderr, "c1onboard: %s\n", c1_error_last());
+		c1_log_cli_error("%s", c1_error_last());
 		return C1_EXIT_CONFIG;
 	}
 	r->options_json = s_options_json(opts);
@@ -345,7 +345,7 @@ static int s_open_state_and_lock(struct s_runner *r)
 	    s_mode_name(r->in->mode), r->run.strategy->name,     C1_VERSION,
 	    opts->accounts_path,      r->sha[0] ? r->sha : NULL, r->options_json};
 	if (c1_state_run_begin(r->run.state, &info, r->run.run_id) != 0) {
-		fprintf(stderr, "c1onboard: %s\n", c1_error_last());
+		c1_log_cli_error("%s", c1_error_last());
 		return C1_EXIT_SOFTWARE;
 	}
 	r->run_begun = true;
@@ -380,7 +380,7 @@ static int s_build_shared(struct s_runner *r)
 	struct c1_http_curl_options copts = C1_HTTP_CURL_OPTIONS_INIT;
 	copts.ca_bundle = opts->ca_bundle;
 	if (c1_http_curl_new(&r->transport, &copts) != 0) {
-		fprintf(stderr, "c1onboard: %s\n", c1_error_last());
+		c1_log_cli_error("%s", c1_error_last());
 		return C1_EXIT_SOFTWARE;
 	}
 	/* Gated calls of tasks park their task on the I/O loop (engine/run/io_park). */
@@ -409,7 +409,7 @@ static int s_build_shared(struct s_runner *r)
 	int64_t threads = so.max_in_flight < 2 ? 2 : so.max_in_flight > 8 ? 8 : (int64_t)so.max_in_flight;
 	so.threads = (unsigned)s_env_ms("C1ONBOARD_THREADS", threads);
 	if (c1_scheduler_new(&run->sched, &so) != 0) {
-		fprintf(stderr, "c1onboard: %s\n", c1_error_last());
+		c1_log_cli_error("%s", c1_error_last());
 		return C1_EXIT_SOFTWARE;
 	}
 	r->sched_ok = true;
@@ -521,7 +521,7 @@ static int s_prepare_feed(struct s_runner *r)
 	const struct c1_options *opts = r->opts;
 	size_t njobs = r->feed.n;
 	if (s_spool_new(&r->feed.spool, opts->state_dir, njobs + r->norphans) != 0 || s_put_orphans(r) != 0) {
-		fprintf(stderr, "c1onboard: report: %s\n", c1_error_last());
+		c1_log_cli_error("report: %s", c1_error_last());
 		return C1_EXIT_SOFTWARE;
 	}
 	r->report = c1_report_new();
@@ -865,15 +865,15 @@ static int s_write_report(struct s_runner *r)
 		c1_report_set_str(&r->report->run.host, host);
 	}
 	if (c1_report_spool_write_json(r->feed.spool, r->report, reports_dir) != 0) {
-		fprintf(stderr, "c1onboard: report: %s\n", c1_error_last());
+		c1_log_cli_error("report: %s", c1_error_last());
 		return C1_EXIT_SOFTWARE;
 	}
 	if (c1_report_spool_write_html(r->feed.spool, r->report, reports_dir) != 0) {
-		fprintf(stderr, "c1onboard: report.html: %s\n", c1_error_last());
+		c1_log_cli_error("report.html: %s", c1_error_last());
 		return C1_EXIT_SOFTWARE;
 	}
 	if (s_write_results(r, reports_dir) != 0) {
-		fprintf(stderr, "c1onboard: results.csv: %s\n", c1_error_last());
+		c1_log_cli_error("results.csv: %s", c1_error_last());
 		return C1_EXIT_SOFTWARE;
 	}
 	if (r->opts->keep_runs > 0)
@@ -922,10 +922,9 @@ static void s_runner_dispose(struct s_runner *r)
 int c1_runner_run(const struct c1_runner_input *in)
 {
 	if (in->opts->retry_failed && in->list->status_column < 0) {
-		fprintf(stderr,
-			"c1onboard: --retry-failed needs a results.csv of an earlier run (a file with a "
-			"status column), not %s\n",
-			in->list->path ? in->list->path : "this spreadsheet");
+		c1_log_cli_error("--retry-failed needs a results.csv of an earlier run (a file with a "
+				 "status column), not %s",
+				 in->list->path ? in->list->path : "this spreadsheet");
 		return C1_EXIT_USAGE;
 	}
 	struct s_runner r;

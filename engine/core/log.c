@@ -233,6 +233,36 @@ void c1_log_ev(enum c1_log_level level, const char *component, const struct c1_l
 	va_end(ap);
 }
 
+void c1_log_cli_error(const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&s_lock);
+	enum c1_log_format format = s_format;
+	pthread_mutex_unlock(&s_lock);
+	if (format == C1_LOG_JSON) {
+		c1_log_ev(C1_LOG_ERROR, "c1onboard", NULL, "%s", msg);
+		return;
+	}
+	struct c1_buf line = C1_BUF_INIT;
+	pthread_mutex_lock(&s_lock);
+	if (s_tty)
+		c1_buf_puts(&line, S_CLEAR);
+	c1_buf_puts(&line, "c1onboard: ");
+	s_text_clean(&line, msg);
+	c1_buf_putc(&line, '\n');
+	if (s_tty && s_status[0])
+		c1_buf_puts(&line, s_status);
+	FILE *sink = s_sink ? s_sink : stderr;
+	fputs(c1_buf_cstr(&line), sink);
+	fflush(sink);
+	pthread_mutex_unlock(&s_lock);
+	c1_buf_dispose(&line);
+}
+
 void c1_log_status(const char *line)
 {
 	pthread_mutex_lock(&s_lock);

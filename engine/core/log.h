@@ -68,6 +68,10 @@ void c1_log(enum c1_log_level level, const char *component, const char *fmt, ...
 void c1_log_ev(enum c1_log_level level, const char *component, const struct c1_log_fields *f, const char *fmt,
 	       ...) __attribute__((format(printf, 4, 5)));
 
+/** A message that ends or breaks the run, whatever the level: "c1onboard: MESSAGE"
+ * in text (as the tool has always said it), an error line in JSON. */
+void c1_log_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /**
  * Show `line` as the status line at the bottom of a terminal (NULL or ""
  * clears it). Does nothing unless c1_log_on_terminal(). Thread-safe.
