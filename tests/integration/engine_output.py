@@ -14,8 +14,11 @@ Every run is an apply of the same spreadsheet, without --no-progress:
   d. stderr on a pseudo-terminal: the progress line is drawn, every log line
      starts on a cleared line (no log text after progress text on a screen
      line), warnings are coloured; with NO_COLOR the only escape left is the
-     line clearing."""
+     line clearing;
+  e. --log-format json when the run cannot start (a bad spreadsheet, a held
+     lock): the errors are JSON lines too."""
 
+import fcntl
 import json
 import os
 import re
@@ -234,6 +237,31 @@ chk.eq(rc, 1, "d NO_COLOR: exit 1", err[-2000:])
 chk.check(PROGRESS.search(err), "d NO_COLOR: the progress line is still drawn", repr(err[:500]))
 chk.check("\x1b" not in err.replace("\x1b[K", ""), "d NO_COLOR: no escape but the line clearing",
           repr(err[:800]))
+
+
+
+# e. --log-format json when the run cannot start: still one JSON object per stderr line
+def all_json(text):
+    try:
+        return bool(text.strip()) and all(isinstance(json.loads(ln), dict) for ln in text.splitlines())
+    except ValueError:
+        return False
+
+
+bad_rows = [dict(r) for r in u.rows]
+bad_rows[2]["account_id"] = "12345"
+bad_csv = u.write_csv(bad_rows, os.path.join(u.root, "bad.csv"))
+p = subprocess.run(eng.argv("apply", bad_csv, "--log-format", "json"), env=eng.env, stdout=subprocess.PIPE,
+                   stderr=subprocess.PIPE, text=True, timeout=60)
+chk.eq(p.returncode, 65, "e: a bad spreadsheet exits 65", p.stderr[-1000:])
+chk.check(all_json(p.stderr) and "bad.csv:4" in p.stderr, "e: its errors are JSON lines naming file:line",
+          p.stderr[-1000:])
+with open(os.path.join(eng.state_dir, "lock"), "a+") as lock:
+    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    p = subprocess.run(eng.argv("apply", None, "--log-format", "json"), env=eng.env, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=60)
+chk.eq(p.returncode, 75, "e: a held lock exits 75", p.stderr[-1000:])
+chk.check(all_json(p.stderr), "e: the lock message is a JSON line", p.stderr[-1000:])
 
 eng.stop(chk)
 chk.finish()
