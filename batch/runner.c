@@ -669,10 +669,10 @@ static void s_finish_state_run(struct s_runner *r)
 /* A reason on one line and short enough for a mail; report.json has it whole. */
 static void s_put_reason(FILE *out, const char *reason)
 {
-	enum { MAX = 300 };
+	enum { REASON_MAX = 300 };
 	size_t n = strlen(reason), cut = n;
-	if (n > MAX) {
-		cut = MAX;
+	if (n > REASON_MAX) {
+		cut = REASON_MAX;
 		while (cut > 0 && ((unsigned char)reason[cut] & 0xC0) == 0x80)
 			cut--; /* not inside a UTF-8 sequence */
 	}
