@@ -5,9 +5,30 @@
 #include "batch/csv_intake.h"
 #include "batch/exit_codes.h"
 #include "engine/core/error.h"
+#include "engine/core/log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* The spreadsheet's and configuration's errors end the run before it starts;
+ * with --log-format json they are log lines too, so stderr stays pure JSON. */
+static void s_print_errors(const struct c1_intake_errors *errors, const struct c1_options *opts)
+{
+	if (!opts->log_json) {
+		c1_intake_errors_print(errors, stderr);
+		return;
+	}
+	for (size_t i = 0; i < errors->count; i++) {
+		char *line = c1_intake_error_format(&errors->items[i]);
+		C1_ERROR_LOG("input", "%s", line);
+		free(line);
+	}
+	if (errors->dropped)
+		C1_ERROR_LOG("input",
+			     "%s: too many errors; %zu more not shown (fix the ones above and run again)",
+			     errors->count ? errors->items[0].file : "", errors->dropped);
+}
 
 int c1_run_input_load(struct c1_run_input *in, const struct c1_options *opts)
 {
@@ -22,7 +43,7 @@ int c1_run_input_load(struct c1_run_input *in, const struct c1_options *opts)
 	intake.default_visionone_token_ref = opts->visionone_token_ref;
 	int rc = c1_csv_intake_read(&in->list, &data_errors, opts->accounts_path, &intake);
 	if (rc != 0) {
-		c1_intake_errors_print(&data_errors, stderr);
+		s_print_errors(&data_errors, opts);
 		exit_code = C1_EXIT_DATAERR;
 		goto cleanup;
 	}
@@ -35,7 +56,7 @@ int c1_run_input_load(struct c1_run_input *in, const struct c1_options *opts)
 	else
 		c1_config_check_rows(&in->list, in->aws, NULL, &config_errors);
 	if (config_errors.count || config_errors.dropped) {
-		c1_intake_errors_print(&config_errors, stderr);
+		s_print_errors(&config_errors, opts);
 		exit_code = C1_EXIT_CONFIG;
 	}
 cleanup:

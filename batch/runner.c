@@ -165,6 +165,36 @@ static void s_feed_more(struct s_feed *f, size_t k)
 
 static char *s_plan_text(struct c1_account_job *job, struct c1_report_account *acct);
 
+/* Does an account in this status need a person? A plan's not_started and
+ * drifted accounts are its plan (apply would onboard or repair them). */
+static bool s_status_ok(enum c1_run_mode mode, enum c1_account_status st)
+{
+	if (st == C1_ACCOUNT_SUCCEEDED || st == C1_ACCOUNT_UNCHANGED || st == C1_ACCOUNT_REPAIRED)
+		return true;
+	return mode == C1_MODE_PLAN && (st == C1_ACCOUNT_NOT_STARTED || st == C1_ACCOUNT_DRIFTED);
+}
+
+/* One log line per finished account: what cron's log and a JSON reader follow
+ * instead of a progress line. */
+static void s_log_account_finished(enum c1_run_mode mode, const struct c1_report_account *acct)
+{
+	struct c1_log_fields lf = C1_LOG_FIELDS_INIT;
+	const char *status = c1_account_status_name(acct->status);
+	lf.account_id = acct->account_id;
+	lf.region = acct->region;
+	lf.event = "account_finished";
+	lf.status = status;
+	for (size_t i = 0; i < acct->steps_len && !lf.step; i++)
+		if (acct->steps[i].status == C1_STEP_FAILED)
+			lf.step = acct->steps[i].name; /* the step it ended on */
+	bool ok = s_status_ok(mode, acct->status);
+	const char *reason = acct->reason && *acct->reason ? acct->reason : NULL;
+	c1_log_ev(ok ? C1_LOG_INFO : C1_LOG_WARN, "account", &lf, "%s %s: %s%s%s",
+		  acct->account_id ? acct->account_id : "-",
+		  acct->region && *acct->region ? acct->region : "-", status, reason ? ": " : "",
+		  reason ? reason : "");
+}
+
 static void s_job_ended(struct c1_account_job *job)
 {
 	struct s_feed *f = job->run->feed;
@@ -172,6 +202,7 @@ static void s_job_ended(struct c1_account_job *job)
 	char *plan_text = NULL;
 	memset(&acct, 0, sizeof(acct));
 	c1_account_job_report(job, &acct); /* also the account's state row */
+	s_log_account_finished(job->run->mode, &acct);
 	if (job->run->mode == C1_MODE_PLAN)
 		plan_text = s_plan_text(job, &acct);
 	/* A failed spool (disk full) still counts the account; the run goes on,
@@ -265,7 +296,8 @@ struct s_runner {
 	int64_t started_wall;
 	struct sigaction sa_old_int, sa_old_term;
 	bool signals_set;
-	bool cancelled; /* a signal stopped admission */
+	bool cancelled;      /* a signal stopped admission */
+	bool report_written; /* report.json, report.html and results.csv */
 	/* accounts the ledger holds that no row names: reported after the rows */
 	struct s_orphan *orphans;
 	size_t norphans, orphans_cap;
@@ -296,11 +328,11 @@ static int s_open_state_and_lock(struct s_runner *r)
 	const struct c1_options *opts = r->opts;
 	int rc = c1_lock_acquire(&r->lock, opts->state_dir);
 	if (rc != 0) {
-		fprintf(stderr, "c1onboard: %s\n", c1_error_last());
+		c1_log_cli_error("%s", c1_error_last());
 		return rc == C1_EBUSY ? C1_EXIT_TEMPFAIL : C1_EXIT_CONFIG;
 	}
 	if (c1_state_open(&r->run.state, opts->state_dir) != 0) {
-		fprintf(stderr, "c1onboard: %s\n", c1_error_last());
+		c1_log_cli_error("%s", c1_error_last());
 		return C1_EXIT_CONFIG;
 	}
 	r->options_json = s_options_json(opts);
@@ -309,10 +341,11 @@ static int s_open_state_and_lock(struct s_runner *r)
 	    c1_mode_name(r->in->mode), r->run.strategy->name,     C1_VERSION,
 	    opts->accounts_path,       r->sha[0] ? r->sha : NULL, r->options_json};
 	if (c1_state_run_begin(r->run.state, &info, r->run.run_id) != 0) {
-		fprintf(stderr, "c1onboard: %s\n", c1_error_last());
+		c1_log_cli_error("%s", c1_error_last());
 		return C1_EXIT_SOFTWARE;
 	}
 	r->run_begun = true;
+	c1_log_set_run_id(r->run.run_id);
 	c1_lock_set_run(r->lock, r->run.run_id);
 	r->started_wall = c1_clock_system()->wall_ms(NULL);
 	return C1_EXIT_OK;
@@ -343,7 +376,7 @@ static int s_build_shared(struct s_runner *r)
 	struct c1_http_curl_options copts = C1_HTTP_CURL_OPTIONS_INIT;
 	copts.ca_bundle = opts->ca_bundle;
 	if (c1_http_curl_new(&r->transport, &copts) != 0) {
-		fprintf(stderr, "c1onboard: %s\n", c1_error_last());
+		c1_log_cli_error("%s", c1_error_last());
 		return C1_EXIT_SOFTWARE;
 	}
 	/* Gated calls of tasks park their task on the I/O loop (engine/run/io_park). */
@@ -372,7 +405,7 @@ static int s_build_shared(struct s_runner *r)
 	int64_t threads = so.max_in_flight < 2 ? 2 : so.max_in_flight > 8 ? 8 : (int64_t)so.max_in_flight;
 	so.threads = (unsigned)s_env_ms("C1ONBOARD_THREADS", threads);
 	if (c1_scheduler_new(&run->sched, &so) != 0) {
-		fprintf(stderr, "c1onboard: %s\n", c1_error_last());
+		c1_log_cli_error("%s", c1_error_last());
 		return C1_EXIT_SOFTWARE;
 	}
 	r->sched_ok = true;
@@ -485,7 +518,7 @@ static int s_prepare_feed(struct s_runner *r)
 	const struct c1_options *opts = r->opts;
 	size_t njobs = r->feed.n;
 	if (s_spool_new(&r->feed.spool, opts->state_dir, njobs + r->norphans) != 0 || s_put_orphans(r) != 0) {
-		fprintf(stderr, "c1onboard: report: %s\n", c1_error_last());
+		c1_log_cli_error("report: %s", c1_error_last());
 		return C1_EXIT_SOFTWARE;
 	}
 	r->report = c1_report_new();
@@ -534,8 +567,8 @@ static void s_admit_jobs(struct s_runner *r)
 
 	struct c1_progress prog;
 	const struct c1_clock *clk = c1_clock_system();
-	c1_progress_init(&prog, stderr, !r->opts->no_progress && r->opts->verbosity >= 0, njobs,
-			 clk->monotonic_ms(NULL));
+	c1_progress_init(&prog, !r->opts->no_progress && r->opts->verbosity >= 0 && c1_log_on_terminal(),
+			 njobs, clk->monotonic_ms(NULL));
 	while (c1_scheduler_wait_timeout(run->sched, 200) == C1_ETIMEOUT) {
 		c1_job_state_written(run, c1_state_flush(run->state));
 		if (s_signalled && !r->cancelled) {
@@ -624,22 +657,158 @@ static void s_finish_state_run(struct s_runner *r)
 	free(summary);
 }
 
-/* The one-line summary on stderr: counts per status and where the report is. */
-static void s_print_summary(const struct s_runner *r, const char *reports_dir)
+/* ---- the run's result on stdout ----
+ * The only thing a run writes on stdout (besides a plan's lines): the counts,
+ * one line per account a person must look at, and where the report is; with
+ * -q too, so a cron mail says what went wrong and nothing else. Logs stay on
+ * stderr. */
+
+/* A reason on one line and short enough for a mail; report.json has it whole. */
+static void s_put_reason(FILE *out, const char *reason)
+{
+	enum { REASON_MAX = 300 };
+	size_t n = strlen(reason), cut = n;
+	if (n > REASON_MAX) {
+		cut = REASON_MAX;
+		while (cut > 0 && ((unsigned char)reason[cut] & 0xC0) == 0x80)
+			cut--; /* not inside a UTF-8 sequence */
+	}
+	for (size_t i = 0; i < cut; i++) {
+		unsigned char c = (unsigned char)reason[i];
+		fputc(c < 0x20 || c == 0x7f ? ' ' : (int)c, out);
+	}
+	if (cut < n)
+		fputs("...", out);
+}
+
+static const char *s_status_color(enum c1_account_status st)
+{
+	switch (st) {
+	case C1_ACCOUNT_FAILED:
+	case C1_ACCOUNT_ROLLED_BACK:
+	case C1_ACCOUNT_INVALID:
+	case C1_ACCOUNT_INTERRUPTED: return "\033[31m";
+	default: return "\033[33m";
+	}
+}
+
+/* Each spooled account a person must look at, in row order (orphans last), to `each`. */
+static int s_each_attention(struct s_runner *r, void (*each)(void *payload, json_t *acct), void *payload)
+{
+	struct c1_buf text = C1_BUF_INIT;
+	int rc = 0;
+	for (size_t i = 0; i < r->feed.n + r->norphans && rc == 0; i++) {
+		c1_buf_clear(&text);
+		rc = c1_report_spool_read(r->feed.spool, i, &text);
+		if (rc == C1_ENOTFOUND) {
+			rc = 0;
+			continue;
+		}
+		if (rc != 0)
+			break;
+		json_t *doc = json_loadb(c1_buf_cstr(&text), text.len, 0, NULL);
+		enum c1_account_status st;
+		const char *name = json_string_value(json_object_get(doc, "status"));
+		if (doc && name && c1_account_status_parse(&st, name) == 0 && !s_status_ok(r->in->mode, st))
+			each(payload, doc);
+		json_decref(doc);
+	}
+	c1_buf_dispose(&text);
+	return rc;
+}
+
+struct s_text_summary {
+	FILE *out;
+	bool color;
+};
+
+static void s_text_account(void *payload, json_t *a)
+{
+	struct s_text_summary *ts = payload;
+	const char *status = json_string_value(json_object_get(a, "status"));
+	const char *region = json_string_value(json_object_get(a, "region"));
+	const char *reason = json_string_value(json_object_get(a, "reason"));
+	enum c1_account_status st;
+	if (c1_account_status_parse(&st, status) != 0)
+		st = C1_ACCOUNT_FAILED;
+	fprintf(ts->out, "  %s %s ", json_string_value(json_object_get(a, "account_id")),
+		region && *region ? region : "-");
+	if (ts->color)
+		fprintf(ts->out, "%s%s\033[0m", s_status_color(st), status);
+	else
+		fputs(status, ts->out);
+	if (reason && *reason) {
+		fputs(": ", ts->out);
+		s_put_reason(ts->out, reason);
+	}
+	fputc('\n', ts->out);
+}
+
+static void s_json_account(void *payload, json_t *a)
+{
+	json_t *item = json_object();
+	static const char *const keys[] = {"row", "account_id", "region", "status", "reason"};
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		json_t *v = json_object_get(a, keys[k]);
+		json_object_set(item, keys[k], v ? v : json_null());
+	}
+	json_array_append_new(payload, item);
+}
+
+/*
+ * text:  apply RUN: 24 accounts: 23 succeeded 1 rolled_back
+ *          600892374487 us-east-1 rolled_back: c1_cloud_account failed: ...
+ *        report: DIR/RUN/report.json
+ * json:  {"run_id", "command", "exit_code", "total", "summary", "accounts", "report"} on one line
+ */
+static void s_print_summary(struct s_runner *r, const char *reports_dir, bool written, int exit_code)
 {
 	const struct c1_report *report = r->report;
 	enum c1_run_mode mode = r->in->mode;
-	fprintf(stderr, "%s %s: %zu account%s:", c1_mode_name(mode), r->run.run_id, report->total,
-		report->total == 1 ? "" : "s");
-	for (int s = 0; s < C1_ACCOUNT_STATUS_COUNT; s++)
-		if (report->summary[s])
-			fprintf(stderr, " %zu %s", report->summary[s],
-				c1_account_status_name((enum c1_account_status)s));
-	if (mode == C1_MODE_PLAN && report->summary[C1_ACCOUNT_NOT_STARTED])
-		fprintf(stderr, " (not_started: apply would onboard)");
-	if (mode == C1_MODE_PLAN && report->summary[C1_ACCOUNT_DRIFTED])
-		fprintf(stderr, " (drifted: apply would repair all but steps planned manual)");
-	fprintf(stderr, "; report: %s/%s/report.json\n", reports_dir, r->run.run_id);
+	char *path = written ? c1_asprintf("%s/%s/report.json", reports_dir, r->run.run_id) : NULL;
+	if (r->opts->log_json) {
+		json_t *doc = json_object(), *sum = json_object(), *accts = json_array();
+		json_object_set_new(doc, "run_id", json_string(r->run.run_id));
+		json_object_set_new(doc, "command", json_string(c1_mode_name(mode)));
+		json_object_set_new(doc, "exit_code", json_integer(exit_code));
+		json_object_set_new(doc, "total", json_integer((json_int_t)report->total));
+		for (int s = 0; s < C1_ACCOUNT_STATUS_COUNT; s++)
+			json_object_set_new(sum, c1_account_status_name((enum c1_account_status)s),
+					    json_integer((json_int_t)report->summary[s]));
+		json_object_set_new(doc, "summary", sum);
+		bool listed = s_each_attention(r, s_json_account, accts) == 0;
+		json_object_set_new(doc, "accounts", listed ? accts : json_null());
+		if (!listed)
+			json_decref(accts);
+		json_object_set_new(doc, "report", path ? json_string(path) : json_null());
+		char *line = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
+		if (line)
+			printf("%s\n", line);
+		free(line);
+		json_decref(doc);
+	} else {
+		printf("%s %s: %zu account%s:", c1_mode_name(mode), r->run.run_id, report->total,
+		       report->total == 1 ? "" : "s");
+		for (int s = 0; s < C1_ACCOUNT_STATUS_COUNT; s++)
+			if (report->summary[s])
+				printf(" %zu %s", report->summary[s],
+				       c1_account_status_name((enum c1_account_status)s));
+		if (mode == C1_MODE_PLAN && report->summary[C1_ACCOUNT_NOT_STARTED])
+			printf(" (not_started: apply would onboard)");
+		if (mode == C1_MODE_PLAN && report->summary[C1_ACCOUNT_DRIFTED])
+			printf(" (drifted: apply would repair all but steps planned manual)");
+		putchar('\n');
+		struct s_text_summary ts = {stdout, c1_log_color_ok(stdout)};
+		fflush(stdout);
+		if (s_each_attention(r, s_text_account, &ts) != 0)
+			printf("  (the accounts cannot be listed: %s)\n", c1_error_last());
+		if (path)
+			printf("report: %s\n", path);
+		else
+			printf("report: not written (exit %d; the log says why)\n", exit_code);
+	}
+	fflush(stdout);
+	free(path);
 }
 
 /* Writes report.json (+ latest) and returns the run's exit code: 70 when
@@ -671,9 +840,14 @@ static void s_prune(struct s_runner *r, const char *reports_dir)
 			r->opts->keep_runs, runs, folders);
 }
 
+static const char *s_reports_dir(const struct s_runner *r)
+{
+	return r->opts->reports_dir ? r->opts->reports_dir : "reports";
+}
+
 static int s_write_report(struct s_runner *r)
 {
-	const char *reports_dir = r->opts->reports_dir ? r->opts->reports_dir : "reports";
+	const char *reports_dir = s_reports_dir(r);
 	/* The exit code goes into the report: it follows from the counts, known before the file. */
 	size_t summary[C1_ACCOUNT_STATUS_COUNT], total = 0;
 	c1_report_spool_summary(r->feed.spool, summary, &total);
@@ -691,21 +865,20 @@ static int s_write_report(struct s_runner *r)
 	if (pw && pw->pw_name)
 		c1_report_set_str(&r->report->run.user, pw->pw_name);
 	if (c1_report_spool_write_json(r->feed.spool, r->report, reports_dir) != 0) {
-		fprintf(stderr, "c1onboard: report: %s\n", c1_error_last());
+		c1_log_cli_error("report: %s", c1_error_last());
 		return C1_EXIT_SOFTWARE;
 	}
 	if (c1_report_spool_write_html(r->feed.spool, r->report, reports_dir) != 0) {
-		fprintf(stderr, "c1onboard: report.html: %s\n", c1_error_last());
+		c1_log_cli_error("report.html: %s", c1_error_last());
 		return C1_EXIT_SOFTWARE;
 	}
 	if (s_write_results(r, reports_dir) != 0) {
-		fprintf(stderr, "c1onboard: results.csv: %s\n", c1_error_last());
+		c1_log_cli_error("results.csv: %s", c1_error_last());
 		return C1_EXIT_SOFTWARE;
 	}
 	if (r->opts->keep_runs > 0)
 		s_prune(r, reports_dir);
-	if (r->opts->verbosity >= 0)
-		s_print_summary(r, reports_dir);
+	r->report_written = true;
 	return exit_code;
 }
 
@@ -749,10 +922,9 @@ static void s_runner_dispose(struct s_runner *r)
 int c1_runner_run(const struct c1_runner_input *in)
 {
 	if (in->opts->retry_failed && in->list->status_column < 0) {
-		fprintf(stderr,
-			"c1onboard: --retry-failed needs a results.csv of an earlier run (a file with a "
-			"status column), not %s\n",
-			in->list->path ? in->list->path : "this spreadsheet");
+		c1_log_cli_error("--retry-failed needs a results.csv of an earlier run (a file with a "
+				 "status column), not %s",
+				 in->list->path ? in->list->path : "this spreadsheet");
 		return C1_EXIT_USAGE;
 	}
 	struct s_runner r;
@@ -773,6 +945,7 @@ int c1_runner_run(const struct c1_runner_input *in)
 	s_collect_report(&r);
 	s_finish_state_run(&r);
 	exit_code = s_write_report(&r);
+	s_print_summary(&r, s_reports_dir(&r), r.report_written, exit_code);
 
 cleanup:
 	s_runner_dispose(&r);

@@ -43,3 +43,8 @@ c1_engine_more_test(engine_outage engine_outage.py)
 c1_engine_more_test(engine_credentials_refresh engine_credentials_refresh.py)
 # report.html in headless Chromium: counts, status filter, sort, search, an XSS-named account inert, no console error.
 c1_engine_more_test(report_html_browser report_html_browser.py)
+# What a terminal and a cron mail see: the stdout summary (also with -q), no
+# progress off a terminal, JSON logs with fields, the progress line kept apart
+# from log lines on a pseudo-terminal, NO_COLOR.
+c1_engine_more_test(engine_output engine_output.py)
+set_tests_properties(integration.engine_output PROPERTIES TIMEOUT 240)

@@ -156,11 +156,20 @@ enum c1_call_verdict c1_call_after(struct c1_run_shared *run, struct c1_task_ctx
 		if (spent && tries->outage < run->outage_retries) {
 			int64_t delay = run->outage_delay_ms << tries->outage;
 			tries->outage++;
-			C1_WARN("retry",
-				"%s: %s (HTTP %ld) after %d tries; trying again in %.1f s (outage retry %d "
-				"of %d)",
-				rl_key, err->code[0] ? err->code : "error", err->http_status, tries->attempt,
-				(double)delay / 1000.0, tries->outage, run->outage_retries);
+			struct c1_log_fields lf = C1_LOG_FIELDS_INIT;
+			lf.event = "retry_wait";
+			lf.attempt = tries->attempt;
+			lf.http_status = err->http_status;
+			lf.request_id = err->request_id;
+			c1_log_fields_fill(&lf); /* the account (or tenant) this task works for */
+			c1_log_ev(
+			    C1_LOG_WARN, "retry", &lf,
+			    "%s%s%s%s%s%s%s: %s (HTTP %ld) after %d tries; trying again in %.1f s (outage "
+			    "retry %d of %d)",
+			    lf.account_id ? lf.account_id : "", lf.account_id ? " " : "",
+			    lf.region ? lf.region : "", lf.region ? " " : "", lf.step ? lf.step : "",
+			    lf.step ? " " : "", rl_key, err->code[0] ? err->code : "error", err->http_status,
+			    tries->attempt, (double)delay / 1000.0, tries->outage, run->outage_retries);
 			tries->last_cost = 0;
 			ctx->wake_at_ms = ctx->now_ms + delay;
 			return C1_CALL_RETRY;
@@ -317,9 +326,18 @@ void c1_job_invalid(struct c1_account_job *job, const char *code, const char *ms
 	job->outcome.invalid = true;
 }
 
+static const char *s_job_step_name(const void *who)
+{
+	const struct c1_step_def *d = c1_step_def(((const struct c1_account_job *)who)->step);
+	return d ? d->name : NULL;
+}
+
 static int s_job_run(struct c1_task *t, struct c1_task_ctx *ctx)
 {
 	struct c1_account_job *job = t->data;
+	/* Lines logged while the account runs say which account, region and step. */
+	struct c1_log_scope scope = {job->row->account_id, job->region, s_job_step_name, job};
+	const struct c1_log_scope *prev = c1_log_scope_enter(&scope);
 	if (job->started_ms == 0) {
 		job->started_ms = c1_job_now_wall();
 		struct c1_state_account a = {0};
@@ -337,6 +355,7 @@ static int s_job_run(struct c1_task *t, struct c1_task_ctx *ctx)
 	int r = job->run->strategy->run(job, ctx);
 	if (r == C1_TASK_DONE)
 		job->finished_ms = c1_job_now_wall();
+	c1_log_scope_leave(prev);
 	return r;
 }
 

@@ -177,7 +177,13 @@ static int s_step_fail(struct c1_account_job *job, const struct c1_api_error *er
 	snprintf(msg, sizeof(msg), "%s: %s", what, err && err->message[0] ? err->message : line);
 	c1_job_step_finish(job, job->step, C1_STEP_FAILED, &e, msg);
 	c1_job_reason(job, true, "%s failed: %s", name, msg); /* over any drift note */
-	C1_WARN("account", "%s %s: %s failed: %s", job->row->account_id, job->region, name, msg);
+	struct c1_log_fields lf = C1_LOG_FIELDS_INIT;
+	lf.step = name;
+	lf.event = "step_failed";
+	lf.http_status = e.http_status;
+	lf.request_id = e.request_id;
+	c1_log_ev(C1_LOG_WARN, "account", &lf, "%s %s: %s failed: %s", job->row->account_id, job->region,
+		  name, msg);
 	return s_begin_rollback(job);
 }
 

@@ -175,8 +175,13 @@ static int s_fail(struct c1_account_job *job, const struct c1_api_error *err, co
 	free(msg);
 	s_step_finish(job, C1_STEP_FAILED, &e);
 	c1_job_reason(job, false, "template failed: %s", e.message);
-	C1_WARN("account", "%s %s: template stack %s failed: %s", job->row->account_id, job->region, t->name,
-		e.message);
+	struct c1_log_fields lf = C1_LOG_FIELDS_INIT;
+	lf.step = C1_TEMPLATE_STEP_NAME;
+	lf.event = "step_failed";
+	lf.http_status = e.http_status;
+	lf.request_id = e.request_id;
+	c1_log_ev(C1_LOG_WARN, "account", &lf, "%s %s: template stack %s failed: %s", job->row->account_id,
+		  job->region, t->name, e.message);
 	job->outcome.failed = true;
 	/* CloudFormation rolled the stack back; a failed read in plan or drift rolled back nothing. */
 	job->outcome.rollback_clean = c1_job_policy(job)->acts;

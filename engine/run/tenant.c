@@ -36,6 +36,13 @@ static void s_fail(struct c1_tenant *t, enum c1_step_id step, const struct c1_ap
 		t->visionone = C1_V1_FAILED;
 	if (step == C1_STEP_CLOUDONE_ACCOUNT)
 		t->visionone = C1_V1_SKIPPED;
+	struct c1_log_fields lf = C1_LOG_FIELDS_INIT;
+	lf.region = t->aws_region;
+	lf.step = c1_step_def(step)->name;
+	lf.event = "step_failed";
+	lf.http_status = t->err.http_status;
+	lf.request_id = t->err.request_id;
+	c1_log_ev(C1_LOG_WARN, "tenant", &lf, "Cloud One API key %s: %s", t->key_id, t->error);
 }
 
 static void s_step_begin(struct c1_tenant *t, int i)
@@ -224,10 +231,8 @@ static int s_read_external_id(struct c1_tenant *t, struct c1_task_ctx *ctx)
 	return s_finish(t);
 }
 
-/* The tenant task: one phase per task run (a call, or a wait for one). */
-static int s_run(struct c1_task *task, struct c1_task_ctx *ctx)
+static int s_run_phase(struct c1_tenant *t, struct c1_task_ctx *ctx)
 {
-	struct c1_tenant *t = task->data;
 	if (ctx->cancelled && t->phase != T_DONE)
 		return s_interrupted(t);
 	switch (t->phase) {
@@ -238,6 +243,28 @@ static int s_run(struct c1_task *task, struct c1_task_ctx *ctx)
 	case T_EXTERNAL_ID: return s_read_external_id(t, ctx);
 	default: return s_finish(t);
 	}
+}
+
+static const char *s_phase_step_name(const void *who)
+{
+	int phase = ((const struct c1_tenant *)who)->phase;
+	if (phase == T_APIKEY)
+		return c1_step_def(C1_STEP_CLOUDONE_ACCOUNT)->name;
+	if (phase == T_V1_CHECK || phase == T_V1_TOKEN || phase == T_V1_CONNECT)
+		return c1_step_def(C1_STEP_VISIONONE_LINK)->name;
+	return NULL;
+}
+
+/* The tenant task: one phase per task run (a call, or a wait for one). Lines
+ * logged meanwhile (retries) carry the tenant's region and step. */
+static int s_run(struct c1_task *task, struct c1_task_ctx *ctx)
+{
+	struct c1_tenant *t = task->data;
+	struct c1_log_scope scope = {NULL, t->aws_region, s_phase_step_name, t};
+	const struct c1_log_scope *prev = c1_log_scope_enter(&scope);
+	int r = s_run_phase(t, ctx);
+	c1_log_scope_leave(prev);
+	return r;
 }
 
 /* ---- the cloud-account index ---- */

@@ -1,6 +1,5 @@
-/* Run-level pure parts: exit codes from a summary, progress line. */
+/* Run-level pure parts: exit codes from a summary (the progress line: test_progress.c). */
 #include "batch/exit_codes.h"
-#include "batch/progress.h"
 #include "batch/runner.h"
 #include "tests/unit/harness.h"
 
@@ -28,15 +27,6 @@ C1_TEST(exit_codes_follow_spec)
 	C1_CHECK_INT(c1_runner_exit_code(C1_MODE_PLAN, s, true), ==, C1_EXIT_DRIFT);
 	s[C1_ACCOUNT_INVALID] = 1;
 	C1_CHECK_INT(c1_runner_exit_code(C1_MODE_PLAN, s, false), ==, C1_EXIT_FAILED);
-}
-
-C1_TEST(progress_line)
-{
-	char line[160];
-	c1_progress_format(line, sizeof(line), 200, 50, 2, 8, 10000);
-	C1_CHECK_STR(line, "50/200 done, 2 failed, 8 in flight, 5.0/s, ETA 0m30s");
-	c1_progress_format(line, sizeof(line), 10, 0, 0, 3, 0);
-	C1_CHECK_CONTAINS(line, "ETA -");
 }
 
 /* An orphan (onboarded, no longer in the spreadsheet) is drift a person must settle: 2, never 1. */
