@@ -1,6 +1,7 @@
 /* results.csv from the run's rows and their spooled report entries. */
 #include "batch/results_csv.h"
 
+#include "batch/previous.h"
 #include "engine/core/alloc.h"
 #include "engine/core/error.h"
 #include "reports/report_csv.h"
@@ -20,64 +21,6 @@ bool c1_results_status_retried(const char *status)
 		if (strcmp(status, retried[i]) == 0)
 			return true;
 	return false;
-}
-
-/* Earlier statuses, sorted by "account|region" for bsearch. */
-struct s_pair {
-	char *key;
-	char *status;
-};
-
-struct s_prev {
-	struct s_pair *items;
-	size_t n, cap;
-};
-
-static void s_prev_add(void *payload, const char *account_id, const char *region, const char *status)
-{
-	struct s_prev *p = payload;
-	if (p->n == p->cap) {
-		p->cap = p->cap ? 2 * p->cap : 256;
-		p->items = c1_realloc(p->items, p->cap * sizeof(*p->items));
-	}
-	p->items[p->n++] = (struct s_pair){c1_asprintf("%s|%s", account_id, region), c1_strdup(status)};
-}
-
-static int s_cmp_pair(const void *a, const void *b)
-{
-	return strcmp(((const struct s_pair *)a)->key, ((const struct s_pair *)b)->key);
-}
-
-static const char *s_prev_find(const struct s_prev *p, const char *account_id, const char *region)
-{
-	char *key = c1_asprintf("%s|%s", account_id, region ? region : "");
-	struct s_pair probe = {key, NULL};
-	const struct s_pair *hit =
-	    p->n ? bsearch(&probe, p->items, p->n, sizeof(*p->items), s_cmp_pair) : NULL;
-	free(key);
-	return hit ? hit->status : NULL;
-}
-
-static void s_prev_dispose(struct s_prev *p)
-{
-	for (size_t i = 0; i < p->n; i++) {
-		free(p->items[i].key);
-		free(p->items[i].status);
-	}
-	free(p->items);
-}
-
-/* Onboarded then found in sync is no change for a reviewer; everything else compares as is. */
-static bool s_in_place(const char *status)
-{
-	return strcmp(status, "succeeded") == 0 || strcmp(status, "unchanged") == 0;
-}
-
-static bool s_same_outcome(const char *before, const char *now)
-{
-	if (!now)
-		return false;
-	return strcmp(before, now) == 0 || (s_in_place(before) && s_in_place(now));
 }
 
 static void s_header(struct c1_buf *out, const struct c1_account_list *list)
@@ -103,10 +46,10 @@ static void s_header(struct c1_buf *out, const struct c1_account_list *list)
 /* One row: its cells as read, then its outcome. */
 static void s_row(struct c1_buf *out, const struct c1_account_list *list, const struct c1_account_row *row,
 		  const char *status, const char *reason, const char *region, const char *run_id,
-		  const struct s_prev *prev)
+		  const struct c1_previous *prev)
 {
-	const char *before = s_prev_find(prev, row->account_id, region);
-	const char *changed = !before ? "new" : s_same_outcome(before, status) ? "no" : "yes";
+	const char *before = c1_previous_status(prev, row->account_id, region);
+	const char *changed = c1_previous_changed(before, status);
 	const char *result[C1_RESULT_COLUMN_COUNT] = {status, reason, run_id, changed, before};
 	bool first = true;
 	for (size_t c = 0; c < list->column_count; c++) {
@@ -129,7 +72,7 @@ static void s_row(struct c1_buf *out, const struct c1_account_list *list, const 
 /* A row from its spooled report entry `entry`. */
 static int s_row_from_entry(struct c1_buf *out, const struct c1_account_list *list,
 			    const struct c1_account_row *row, const char *entry, const char *run_id,
-			    const struct s_prev *prev)
+			    const struct c1_previous *prev)
 {
 	json_error_t jerr;
 	json_t *doc = json_loads(entry, 0, &jerr);
@@ -145,14 +88,6 @@ static int s_row_from_entry(struct c1_buf *out, const struct c1_account_list *li
 	return 0;
 }
 
-static int s_prev_load(struct s_prev *prev, struct c1_state *state, const char *run_id)
-{
-	int rc = c1_state_previous_statuses(state, run_id, s_prev_add, prev);
-	if (rc == 0 && prev->n)
-		qsort(prev->items, prev->n, sizeof(*prev->items), s_cmp_pair);
-	return rc;
-}
-
 static int s_write(const char *reports_dir, const char *run_id, const struct c1_buf *out)
 {
 	char *dir = NULL;
@@ -166,9 +101,9 @@ static int s_write(const char *reports_dir, const char *run_id, const struct c1_
 int c1_results_csv_write_report(const char *reports_dir, const struct c1_account_list *list,
 				const struct c1_report *report, struct c1_state *state)
 {
-	struct s_prev prev = {0};
+	struct c1_previous prev = C1_PREVIOUS_INIT;
 	struct c1_buf out = C1_BUF_INIT;
-	int rc = s_prev_load(&prev, state, report->run.id);
+	int rc = c1_previous_load(&prev, state, report->run.id);
 	out.max = SIZE_MAX;
 	s_header(&out, list);
 	for (size_t i = 0; i < report->accounts_len && rc == 0; i++) {
@@ -190,7 +125,7 @@ int c1_results_csv_write_report(const char *reports_dir, const struct c1_account
 	if (rc == 0)
 		rc = s_write(reports_dir, report->run.id, &out);
 	c1_buf_dispose(&out);
-	s_prev_dispose(&prev);
+	c1_previous_dispose(&prev);
 	return rc;
 }
 
@@ -198,9 +133,9 @@ int c1_results_csv_write(const char *reports_dir, const char *run_id, const stru
 			 const struct c1_account_row *const *rows, size_t n, struct c1_report_spool *spool,
 			 struct c1_state *state)
 {
-	struct s_prev prev = {0};
+	struct c1_previous prev = C1_PREVIOUS_INIT;
 	struct c1_buf out = C1_BUF_INIT, entry = C1_BUF_INIT;
-	int rc = s_prev_load(&prev, state, run_id);
+	int rc = c1_previous_load(&prev, state, run_id);
 	out.max = SIZE_MAX;
 	s_header(&out, list);
 	for (size_t i = 0; i < n && rc == 0; i++) {
@@ -213,6 +148,6 @@ int c1_results_csv_write(const char *reports_dir, const char *run_id, const stru
 		rc = s_write(reports_dir, run_id, &out);
 	c1_buf_dispose(&out);
 	c1_buf_dispose(&entry);
-	s_prev_dispose(&prev);
+	c1_previous_dispose(&prev);
 	return rc;
 }

@@ -4,6 +4,7 @@
 
 #include "batch/exit_codes.h"
 #include "batch/results_csv.h"
+#include "batch/previous.h"
 #include "batch/progress.h"
 #include "engine/core/advice.h"
 #include "engine/core/alloc.h"
@@ -116,7 +117,32 @@ struct s_feed {
 	pthread_mutex_t lock;
 	struct c1_report_spool *spool; /* entry i is slot i's report entry (+ plan lines) */
 	atomic_bool spool_failed;      /* the failure was logged */
+	struct c1_previous prev;       /* statuses of earlier runs; read-only once loaded */
+	struct c1_report_since since;  /* under lock; known when prev loaded */
 };
+
+/* The account against its most recent earlier run, for the report's "since the previous run". */
+static void s_note_change(struct s_feed *f, const struct c1_report_account *acct)
+{
+	if (!f->since.known)
+		return;
+	const char *now = c1_account_status_name(acct->status);
+	const char *before = c1_previous_status(&f->prev, acct->account_id, acct->region);
+	const char *changed = c1_previous_changed(before, now);
+	pthread_mutex_lock(&f->lock);
+	if (strcmp(changed, "new") == 0)
+		f->since.new_accounts++;
+	else if (strcmp(changed, "no") == 0)
+		f->since.same++;
+	else {
+		struct c1_report_change *c = c1_report_since_add_change(&f->since);
+		c->account_id = c1_strdup(acct->account_id);
+		c->region = c1_strdup(acct->region ? acct->region : "");
+		c->before = c1_strdup(before);
+		c->now = c1_strdup(now);
+	}
+	pthread_mutex_unlock(&f->lock);
+}
 
 /* What the engine needs of a row (the row keeps the strings for the run). */
 static struct c1_account_spec s_spec_of(const struct c1_account_row *row)
@@ -202,6 +228,7 @@ static void s_job_ended(struct c1_account_job *job)
 	char *plan_text = NULL;
 	memset(&acct, 0, sizeof(acct));
 	c1_account_job_report(job, &acct); /* also the account's state row */
+	s_note_change(f, &acct);
 	s_log_account_finished(job->run->mode, &acct);
 	if (job->run->mode == C1_MODE_PLAN)
 		plan_text = s_plan_text(job, &acct);
@@ -522,6 +549,11 @@ static int s_prepare_feed(struct s_runner *r)
 		return C1_EXIT_SOFTWARE;
 	}
 	r->report = c1_report_new();
+	if (c1_previous_load(&r->feed.prev, r->run.state, r->run.run_id) == 0)
+		r->feed.since.known = true;
+	else
+		C1_WARN("run", "the report will not say what changed since the previous run: %s",
+			c1_error_last());
 	r->run.feed = &r->feed;
 	r->run.job_ended = s_job_ended;
 	if (opts->max_failures < 0)
@@ -864,6 +896,10 @@ static int s_write_report(struct s_runner *r)
 	const struct passwd *pw = getpwuid(geteuid());
 	if (pw && pw->pw_name)
 		c1_report_set_str(&r->report->run.user, pw->pw_name);
+	/* every job has ended: the comparison is complete */
+	c1_report_since_dispose(&r->report->since);
+	r->report->since = r->feed.since;
+	memset(&r->feed.since, 0, sizeof(r->feed.since));
 	if (c1_report_spool_write_json(r->feed.spool, r->report, reports_dir) != 0) {
 		c1_log_cli_error("report: %s", c1_error_last());
 		return C1_EXIT_SOFTWARE;
@@ -894,6 +930,8 @@ static void s_runner_dispose(struct s_runner *r)
 	if (r->sched_ok)
 		c1_scheduler_free(r->run.sched);
 	c1_report_spool_free(r->feed.spool);
+	c1_previous_dispose(&r->feed.prev);
+	c1_report_since_dispose(&r->feed.since);
 	for (size_t k = 0; k < r->norphans; k++) {
 		free(r->orphans[k].account_id);
 		free(r->orphans[k].region);

@@ -880,6 +880,38 @@ static void s_options(struct c1_buf *b, const char *options_json)
 	json_decref(doc);
 }
 
+/* What changed since each account's previous run: the accounts a reviewer looks at first. */
+#define S_SINCE_SHOWN 200
+static void s_since(struct c1_buf *b, const struct c1_report_since *since)
+{
+	if (!since->known)
+		return;
+	c1_buf_printf(
+	    b,
+	    "<h2>Since the previous run</h2><p id=\"since\">%zu changed &middot; %zu new &middot; %zu "
+	    "the same</p>",
+	    since->changed_len, since->new_accounts, since->same);
+	if (since->changed_len == 0)
+		return;
+	s_put(b, "<table class=\"sub since\"><thead><tr><th>Account ID</th><th>Region</th><th>Before</th>"
+		 "<th>Now</th></tr></thead><tbody>");
+	for (size_t i = 0; i < since->changed_len && i < S_SINCE_SHOWN; i++) {
+		const struct c1_report_change *c = &since->changed[i];
+		s_put(b, "<tr>");
+		s_td(b, "mono", c->account_id);
+		s_td(b, NULL, c->region);
+		s_put(b, "<td>");
+		s_badge(b, "st", s_account_status(c->before), s_account_status(c->before));
+		s_put(b, "</td><td>");
+		s_badge(b, "st", s_account_status(c->now), s_account_status(c->now));
+		s_put(b, "</td></tr>");
+	}
+	s_put(b, "</tbody></table>");
+	if (since->changed_len > S_SINCE_SHOWN)
+		c1_buf_printf(b, "<p class=\"muted\">and %zu more (report.json has them all)</p>",
+			      since->changed_len - S_SINCE_SHOWN);
+}
+
 static void s_tenants(struct c1_buf *b, const struct c1_report *r)
 {
 	c1_buf_printf(b, "<h2>Tenants (%zu)</h2>", r->tenants_len);
@@ -961,6 +993,7 @@ static int s_head(struct c1_buf *b, const struct c1_report *r)
 	s_put(b, "</dl><div>");
 	s_chart(b, r);
 	s_put(b, "</div></div>");
+	s_since(b, &r->since);
 	s_options(b, r->run.options_json);
 
 	s_tenants(b, r);

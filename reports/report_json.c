@@ -244,6 +244,25 @@ static json_t *s_account_json(const struct c1_report_account *a)
 	return o;
 }
 
+static json_t *s_since_json(const struct c1_report_since *since)
+{
+	json_t *o = json_object();
+	json_t *changed = json_array();
+	s_set(o, "new", json_integer((json_int_t)since->new_accounts));
+	s_set(o, "same", json_integer((json_int_t)since->same));
+	for (size_t i = 0; i < since->changed_len; i++) {
+		const struct c1_report_change *c = &since->changed[i];
+		json_t *e = json_object();
+		s_set(e, "account_id", s_str(c->account_id ? c->account_id : ""));
+		s_set(e, "region", s_str(c->region ? c->region : ""));
+		s_set(e, "before", s_str(c->before ? c->before : ""));
+		s_set(e, "now", s_str(c->now ? c->now : ""));
+		json_array_append_new(changed, e);
+	}
+	s_set(o, "changed", changed);
+	return o;
+}
+
 /* The document; without the accounts when `with_accounts` is false (streamed apart). */
 static int s_doc(json_t **out, const struct c1_report *r, bool with_accounts)
 {
@@ -299,6 +318,8 @@ static int s_doc(json_t **out, const struct c1_report *r, bool with_accounts)
 		      json_integer((json_int_t)r->summary[s]));
 	s_set(summary, "total", json_integer((json_int_t)r->total));
 	s_set(doc, "summary", summary);
+	if (r->since.known)
+		s_set(doc, "since_previous", s_since_json(&r->since));
 
 	tenants = json_array();
 	for (size_t i = 0; i < r->tenants_len; i++) {
@@ -746,6 +767,38 @@ static int s_run_from(struct c1_report_run *run, const json_t *o)
 	return 0;
 }
 
+/* "since_previous" (absent in merged and re-rendered reports). */
+static int s_since_from(struct c1_report_since *since, const json_t *o)
+{
+	size_t i;
+	const json_t *e;
+	long long n = 0;
+	int rc = 0;
+	char sub[64];
+	if (!o)
+		return 0;
+	if (!json_is_object(o))
+		return s_bad("since_previous", NULL, "is not an object");
+	since->known = true;
+	if ((rc = s_get_int(&n, o, "new", false, "since_previous")) != 0)
+		return rc;
+	since->new_accounts = n > 0 ? (size_t)n : 0;
+	if ((rc = s_get_int(&n, o, "same", false, "since_previous")) != 0)
+		return rc;
+	since->same = n > 0 ? (size_t)n : 0;
+	json_array_foreach(json_object_get(o, "changed"), i, e)
+	{
+		struct c1_report_change *c = c1_report_since_add_change(since);
+		snprintf(sub, sizeof(sub), "since_previous.changed[%zu]", i);
+		if ((rc = s_get_str(&c->account_id, e, "account_id", false, sub)) != 0 ||
+		    (rc = s_get_str(&c->region, e, "region", false, sub)) != 0 ||
+		    (rc = s_get_str(&c->before, e, "before", false, sub)) != 0 ||
+		    (rc = s_get_str(&c->now, e, "now", false, sub)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 int c1_report_from_json(struct c1_report **out, const json_t *doc)
 {
 	int rc = C1_EINVALID;
@@ -788,6 +841,8 @@ int c1_report_from_json(struct c1_report **out, const json_t *doc)
 	if ((rc = s_get_int(&n, summary, "total", false, "summary")) != 0)
 		goto cleanup;
 	r->total = n > 0 ? (size_t)n : 0;
+	if ((rc = s_since_from(&r->since, json_object_get(doc, "since_previous"))) != 0)
+		goto cleanup;
 	if ((rc = s_get_array(&tenants, doc, "tenants", "document")) != 0 ||
 	    (rc = s_get_array(&accounts, doc, "accounts", "document")) != 0)
 		goto cleanup;

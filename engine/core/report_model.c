@@ -136,6 +136,7 @@ void c1_report_free(struct c1_report *r)
 	free(r->run.options_json);
 	free(r->run.host);
 	free(r->run.user);
+	c1_report_since_dispose(&r->since);
 	for (size_t i = 0; i < r->tenants_len; i++) {
 		free(r->tenants[i].c1_account_id);
 		free(r->tenants[i].c1_region);
@@ -176,6 +177,23 @@ struct c1_report_drift *c1_report_account_add_drift(struct c1_report_account *a)
 struct c1_report_stack *c1_report_account_add_stack(struct c1_report_account *a)
 {
 	return s_append((void **)&a->stacks, &a->stacks_len, sizeof(*a->stacks));
+}
+
+struct c1_report_change *c1_report_since_add_change(struct c1_report_since *since)
+{
+	return s_append((void **)&since->changed, &since->changed_len, sizeof(*since->changed));
+}
+
+void c1_report_since_dispose(struct c1_report_since *since)
+{
+	for (size_t i = 0; i < since->changed_len; i++) {
+		free(since->changed[i].account_id);
+		free(since->changed[i].region);
+		free(since->changed[i].before);
+		free(since->changed[i].now);
+	}
+	free(since->changed);
+	memset(since, 0, sizeof(*since));
 }
 
 struct c1_report_drift *c1_report_account_add_repair(struct c1_report_account *a)

@@ -148,8 +148,26 @@ struct c1_report_run {
 	char *user; /* the OS user who ran it; NULL when not known */
 };
 
+/* An account whose status differs from the one it had in its most recent earlier run. */
+struct c1_report_change {
+	char *account_id;
+	char *region;
+	char *before;
+	char *now;
+};
+
+/* What changed since the previous run (a run's own report; merged and re-rendered ones have none). */
+struct c1_report_since {
+	bool known;
+	size_t new_accounts; /* no earlier run had them */
+	size_t same;         /* the same outcome as before (succeeded then unchanged counts as same) */
+	struct c1_report_change *changed;
+	size_t changed_len;
+};
+
 struct c1_report {
 	struct c1_report_run run;
+	struct c1_report_since since;
 	size_t summary[C1_ACCOUNT_STATUS_COUNT]; /* see c1_report_compute_summary */
 	size_t total;
 	struct c1_report_tenant *tenants;
@@ -174,6 +192,9 @@ struct c1_report_step *c1_report_account_add_step(struct c1_report_account *acco
 struct c1_report_rollback *c1_report_account_add_rollback(struct c1_report_account *account);
 struct c1_report_drift *c1_report_account_add_drift(struct c1_report_account *account);
 struct c1_report_stack *c1_report_account_add_stack(struct c1_report_account *account);
+struct c1_report_change *c1_report_since_add_change(struct c1_report_since *since);
+/** Free what `since` owns and zero it. */
+void c1_report_since_dispose(struct c1_report_since *since);
 struct c1_report_drift *c1_report_account_add_repair(struct c1_report_account *account);
 struct c1_report_retry *c1_report_step_add_retry(struct c1_report_step *step);
 struct c1_report_event *c1_report_step_add_event(struct c1_report_step *step);

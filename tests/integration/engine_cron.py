@@ -16,6 +16,7 @@
 
 import csv
 import fcntl
+import json
 import os
 import sqlite3
 import subprocess
@@ -67,6 +68,19 @@ chk.eq((r2[DELETED["account_id"]]["status"], r2[DELETED["account_id"]]["changed_
        "second night: the repaired account changed since the first night")
 chk.eq({a for a, r in r2.items() if r["changed_since_previous"] != "no"}, {DELETED["account_id"]},
        "second night: only the repaired account reads changed (succeeded, then unchanged, is no change)")
+with open(os.path.join(eng.reports_dir, "latest", "report.json")) as f:
+    rep2 = json.load(f)
+chk.eq(el.schema_errors(rep2), [], "second night: report.json matches the schema")
+region = {a["account_id"]: a["region"] for a in rep2["accounts"]}
+chk.eq(rep2.get("since_previous"), {"new": 0, "same": len(u.rows) - 1, "changed": [
+    {"account_id": DELETED["account_id"], "region": region.get(DELETED["account_id"]),
+     "before": "succeeded", "now": "repaired"}]},
+    "second night: report.json's since_previous names the one account that changed")
+with open(os.path.join(eng.reports_dir, "latest", "report.html"), encoding="utf-8") as f:
+    page = f.read()
+chk.check('<p id="since">1 changed &middot; 0 new &middot; %d the same</p>' % (len(u.rows) - 1) in page and
+          DELETED["account_id"] in page.split('<p id="since">', 1)[-1].split("</table>", 1)[0],
+          "second night: report.html's summary says what changed since the first night")
 
 foreign = "arn:aws:iam::%s:role/SomeoneElsesRole" % ROLE["account_id"]
 status, _, body = eng.sim.post("/_sim/drift", {"kind": "cloud_account_role_changed", "account_id": ROLE["account_id"],
