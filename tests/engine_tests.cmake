@@ -35,3 +35,13 @@ c1_engine_test(engine_cloud_index engine_cloud_index.py)
 c1_engine_test(engine_poll_learning engine_poll_learning.py)
 c1_engine_test(engine_report_spool engine_report_spool.py)
 c1_engine_test(engine_state_full engine_state_full.py)
+# Every plausible server (c1sim --variant, one per UNCONFIRMED answer): each
+# value that is not c1sim's default, the defaults once, and seeded mixes.
+foreach(spec v1_list=full v1_list=no_account_id v1_list=minimal v1_list=without_scc v1_list=late
+    c1_connector_get=405 c1_connector_get=200_unknown v1_connect_status=connected v1_connect_status=pending
+    v1_reenroll=refused ws_duplicate=400 ws_duplicate=409 ca_duplicate=400 ca_duplicate=200_existing
+    delete_status=200 ca_page_size=1 ca_page_size=100 retry_after=http_date retry_after=absent
+    error_body=error_message error_body=text random=1 random=2 random=3)
+  string(REPLACE "=" "_" name "${spec}")
+  c1_engine_test(engine_variants_${name} engine_variants.py ${spec})
+endforeach()

@@ -108,6 +108,11 @@ struct c1_tenant {
 	const char *aws_region; /* mapped from c1_region */
 	char *external_id;
 	enum c1_visionone_status visionone;
+	/* the link this run made: the connector it names and registration.status,
+	 * until Vision One's list shows it connected (c1_visionone_link_seen) */
+	char v1_connector_id[64];
+	char v1_reg_status[48];
+	int v1_checks;
 	bool failed;
 	enum c1_step_id failed_step;
 	struct c1_api_error err; /* the failing call */

@@ -11,7 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum { T_APIKEY = 0, T_V1_CHECK, T_V1_TOKEN, T_V1_CONNECT, T_EXTERNAL_ID, T_DONE };
+enum { T_APIKEY = 0, T_V1_CHECK, T_V1_TOKEN, T_V1_CONNECT, T_V1_VERIFY, T_EXTERNAL_ID, T_DONE };
+
+/* Checks of Vision One's list after linking before the link counts as not made:
+ * a new link may take a moment to show as connected. */
+#define S_V1_VERIFY_CHECKS 5
 
 static void s_fail(struct c1_tenant *t, enum c1_step_id step, const struct c1_api_error *err,
 		   const char *what)
@@ -144,23 +148,38 @@ static int s_resolve_apikey(struct c1_tenant *t, struct c1_task_ctx *ctx)
 	return C1_TASK_AGAIN;
 }
 
-/* T_V1_CHECK: is Cloud One linked to Vision One? Only apply links it. */
+/* Vision One's connector list (documented: productId, isConnected) judged for
+ * this tenant's Cloud One account. RETRY/FAIL as c1_call_after says. */
+static enum c1_call_verdict s_v1_seen(struct c1_tenant *t, struct c1_task_ctx *ctx,
+				      enum c1_v1_link_seen *seen, struct c1_api_error *err)
+{
+	struct c1_visionone_connector_list list = C1_VISIONONE_CONNECTOR_LIST_INIT;
+	int rc = c1_visionone_list_connectors(&list, &t->v1, err);
+	enum c1_call_verdict v = s_after(t, ctx, rc, 0, err);
+	if (v == C1_CALL_OK)
+		*seen = c1_visionone_link_seen(&list, t->c1_account_id,
+					       t->v1_connector_id[0] ? t->v1_connector_id : NULL);
+	c1_visionone_connector_list_dispose(&list);
+	return v;
+}
+
+/* T_V1_CHECK: is Cloud One linked to Vision One? Only a connected entry of
+ * Vision One's list tied to this account says so (an undocumented answer
+ * never does); anything else is not linked, which only apply repairs. */
 static int s_check_visionone_link(struct c1_tenant *t, struct c1_task_ctx *ctx)
 {
 	struct c1_api_error err = C1_API_ERROR_INIT;
+	enum c1_v1_link_seen seen = C1_V1_SEEN_NOT_LINKED;
 	GATE();
 	s_step_begin(t, 1);
-	struct c1_cloudone_v1_registration reg = C1_CLOUDONE_V1_REGISTRATION_INIT;
-	int rc = c1_cloudone_get_connector_registration(&reg, &t->c1, &err);
-	c1_cloudone_v1_registration_dispose(&reg);
-	switch (s_after(t, ctx, rc, C1_ENOTFOUND, &err)) {
+	switch (s_v1_seen(t, ctx, &seen, &err)) {
 	case C1_CALL_RETRY: return C1_TASK_WAIT;
 	case C1_CALL_FAIL:
 		s_fail(t, C1_STEP_VISIONONE_LINK, &err, "the Vision One link could not be checked");
 		return s_finish(t);
 	default: break;
 	}
-	if (rc == 0) {
+	if (seen == C1_V1_SEEN_LINKED) {
 		t->visionone = C1_V1_ALREADY_LINKED;
 		s_step_done(t, 1);
 		t->phase = T_EXTERNAL_ID;
@@ -190,6 +209,14 @@ static int s_link_visionone(struct c1_tenant *t, struct c1_task_ctx *ctx)
 		err = (struct c1_api_error)C1_API_ERROR_INIT;
 		rc = c1_cloudone_visionone_connect(&reg, &t->c1, &en.token, &err);
 		v = s_after(t, ctx, rc, 0, &err);
+		if (v == C1_CALL_OK) {
+			/* A re-link may answer with the existing registration's connector. */
+			const char *id =
+			    reg.connector_id && *reg.connector_id ? reg.connector_id : en.connector_id;
+			snprintf(t->v1_connector_id, sizeof(t->v1_connector_id), "%s", id ? id : "");
+			snprintf(t->v1_reg_status, sizeof(t->v1_reg_status), "%s",
+				 reg.status ? reg.status : "");
+		}
 		c1_cloudone_v1_registration_dispose(&reg);
 	}
 	c1_visionone_enrollment_dispose(&en);
@@ -199,10 +226,43 @@ static int s_link_visionone(struct c1_tenant *t, struct c1_task_ctx *ctx)
 		s_fail(t, C1_STEP_VISIONONE_LINK, &err, "linking Cloud One to Vision One failed");
 		return s_finish(t);
 	}
-	t->visionone = C1_V1_LINKED;
-	s_step_done(t, 1);
-	t->phase = T_EXTERNAL_ID;
+	/* The reply's status is not documented beyond its name: the list decides. */
+	t->v1_checks = 0;
+	t->phase = T_V1_VERIFY;
 	return C1_TASK_AGAIN;
+}
+
+/* T_V1_VERIFY: the link counts once Vision One lists it connected. */
+static int s_verify_visionone_link(struct c1_tenant *t, struct c1_task_ctx *ctx)
+{
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	enum c1_v1_link_seen seen = C1_V1_SEEN_NOT_LINKED;
+	GATE();
+	switch (s_v1_seen(t, ctx, &seen, &err)) {
+	case C1_CALL_RETRY: return C1_TASK_WAIT;
+	case C1_CALL_FAIL:
+		s_fail(t, C1_STEP_VISIONONE_LINK, &err, "the new Vision One link could not be checked");
+		return s_finish(t);
+	default: break;
+	}
+	if (seen == C1_V1_SEEN_LINKED) {
+		t->visionone = C1_V1_LINKED;
+		s_step_done(t, 1);
+		t->phase = T_EXTERNAL_ID;
+		return C1_TASK_AGAIN;
+	}
+	if (++t->v1_checks < S_V1_VERIFY_CHECKS)
+		return c1_task_wait_for(ctx, t->run->poll_min_ms << (t->v1_checks - 1));
+	struct c1_api_error e = C1_API_ERROR_INIT;
+	snprintf(e.code, sizeof(e.code), "VisionOneLinkUnconfirmed");
+	snprintf(e.message, sizeof(e.message),
+		 "Cloud One accepted the link (registration.status \"%.40s\"), but after %d checks Vision "
+		 "One's connector list shows %s for Cloud One account %s, so the link is not confirmed; "
+		 "check Vision One (Product Connector) and run apply again",
+		 t->v1_reg_status[0] ? t->v1_reg_status : "?", t->v1_checks, c1_v1_link_seen_name(seen),
+		 t->c1_account_id);
+	s_fail(t, C1_STEP_VISIONONE_LINK, &e, "the Vision One link is not confirmed");
+	return s_finish(t);
 }
 
 /* T_EXTERNAL_ID: Workload Security's external id (its role trusts it); the
@@ -240,6 +300,7 @@ static int s_run_phase(struct c1_tenant *t, struct c1_task_ctx *ctx)
 	case T_V1_CHECK: return s_check_visionone_link(t, ctx);
 	case T_V1_TOKEN:
 	case T_V1_CONNECT: return s_link_visionone(t, ctx);
+	case T_V1_VERIFY: return s_verify_visionone_link(t, ctx);
 	case T_EXTERNAL_ID: return s_read_external_id(t, ctx);
 	default: return s_finish(t);
 	}
@@ -250,7 +311,7 @@ static const char *s_phase_step_name(const void *who)
 	int phase = ((const struct c1_tenant *)who)->phase;
 	if (phase == T_APIKEY)
 		return c1_step_def(C1_STEP_CLOUDONE_ACCOUNT)->name;
-	if (phase == T_V1_CHECK || phase == T_V1_TOKEN || phase == T_V1_CONNECT)
+	if (phase == T_V1_CHECK || phase == T_V1_TOKEN || phase == T_V1_CONNECT || phase == T_V1_VERIFY)
 		return c1_step_def(C1_STEP_VISIONONE_LINK)->name;
 	return NULL;
 }

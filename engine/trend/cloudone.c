@@ -311,23 +311,6 @@ cleanup:
 	return rc;
 }
 
-int c1_cloudone_get_connector_registration(struct c1_cloudone_v1_registration *out,
-					   const struct c1_cloudone_client *client, struct c1_api_error *err)
-{
-	struct c1_trend_response resp = C1_TREND_RESPONSE_INIT;
-	*out = (struct c1_cloudone_v1_registration)C1_CLOUDONE_V1_REGISTRATION_INIT;
-	int rc = s_call(&resp, client, "GET", "visionone-connect", "/api/connectors", "/api/connectors", NULL,
-			err);
-	if (rc == C1_ENOTFOUND)
-		c1_error_set("the Cloud One account is not linked to Vision One");
-	if (rc == 0)
-		rc = s_registration(out, &resp, err, "Cloud One GET visionone-connect /api/connectors");
-	if (rc)
-		c1_cloudone_v1_registration_dispose(out);
-	c1_trend_response_dispose(&resp);
-	return rc;
-}
-
 /* ---- Workload Security ---- */
 
 int c1_cloudone_ws_external_id(char **out, const struct c1_cloudone_client *client, struct c1_api_error *err)

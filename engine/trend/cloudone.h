@@ -109,10 +109,6 @@ void c1_cloudone_v1_registration_dispose(struct c1_cloudone_v1_registration *reg
 int c1_cloudone_visionone_connect(struct c1_cloudone_v1_registration *out,
 				  const struct c1_cloudone_client *client,
 				  const struct c1_secret *enrollment_token, struct c1_api_error *err);
-/** GET /api/connectors (a guessed read-only check): C1_ENOTFOUND when not linked. */
-int c1_cloudone_get_connector_registration(struct c1_cloudone_v1_registration *out,
-					   const struct c1_cloudone_client *client, struct c1_api_error *err);
-
 /** GET workload /api/awsconnectorsettings → the tenant's external id (caller frees). */
 int c1_cloudone_ws_external_id(char **out, const struct c1_cloudone_client *client, struct c1_api_error *err);
 

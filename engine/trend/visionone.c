@@ -170,6 +170,45 @@ cleanup:
 	return rc;
 }
 
+static bool s_eq(const char *a, const char *b)
+{
+	return a && b && *a && strcmp(a, b) == 0;
+}
+
+enum c1_v1_link_seen c1_visionone_link_seen(const struct c1_visionone_connector_list *list,
+					    const char *c1_account_id, const char *connector_id)
+{
+	bool mine_pending = false, names_accounts = false, cloud_one_entries = false;
+	for (size_t i = 0; list && i < list->count; i++) {
+		const struct c1_visionone_connector *c = &list->items[i];
+		/* Cloud One's products: scc (the enrollment the ABI makes), sws (Workload Security). */
+		if (!s_eq(c->product_id, "scc") && !s_eq(c->product_id, "sws"))
+			continue;
+		cloud_one_entries = true;
+		names_accounts = names_accounts || (c->cloudone_account_id && *c->cloudone_account_id);
+		bool mine = s_eq(c->cloudone_account_id, c1_account_id) ||
+			    (!c->cloudone_account_id && s_eq(c->connector_id, connector_id));
+		if (mine && c->is_connected)
+			return C1_V1_SEEN_LINKED;
+		mine_pending = mine_pending || mine;
+	}
+	if (mine_pending)
+		return C1_V1_SEEN_PENDING;
+	if (!cloud_one_entries || names_accounts)
+		return C1_V1_SEEN_NOT_LINKED;
+	return C1_V1_SEEN_UNATTRIBUTED;
+}
+
+const char *c1_v1_link_seen_name(enum c1_v1_link_seen seen)
+{
+	switch (seen) {
+	case C1_V1_SEEN_LINKED: return "connected";
+	case C1_V1_SEEN_PENDING: return "listed but not connected";
+	case C1_V1_SEEN_UNATTRIBUTED: return "listed entries that name no Cloud One account";
+	default: return "not listed";
+	}
+}
+
 int c1_visionone_delete_connector(const struct c1_visionone_client *client, const char *connector_id,
 				  struct c1_api_error *err)
 {

@@ -87,6 +87,25 @@ void c1_visionone_connector_list_dispose(struct c1_visionone_connector_list *lis
 /** GET /v2.0/xdr/portal/connectors → `data[]` (a missing `data` is an empty list). */
 int c1_visionone_list_connectors(struct c1_visionone_connector_list *out,
 				 const struct c1_visionone_client *client, struct c1_api_error *err);
+/* What Vision One's connector list says about one Cloud One account's link. */
+enum c1_v1_link_seen {
+	C1_V1_SEEN_NOT_LINKED = 0, /* no Cloud One entry, or entries that name other accounts */
+	C1_V1_SEEN_LINKED,         /* an entry of this account (or connector) with isConnected true */
+	C1_V1_SEEN_PENDING,        /* an entry of this account, not connected (yet) */
+	C1_V1_SEEN_UNATTRIBUTED,   /* Cloud One entries that name no account: cannot tell whose */
+};
+
+/**
+ * Judge the link of Cloud One account `c1_account_id` from `list` by its
+ * documented fields (productId "scc"/"sws", isConnected) and what ties an
+ * entry to the account: its cloudOneAccountId, or `connector_id` (the one
+ * linking returned; NULL when unknown). Only a tied, connected entry is a
+ * link: an entry nobody can attribute never is.
+ */
+enum c1_v1_link_seen c1_visionone_link_seen(const struct c1_visionone_connector_list *list,
+					    const char *c1_account_id, const char *connector_id);
+const char *c1_v1_link_seen_name(enum c1_v1_link_seen seen);
+
 /** DELETE /v2.0/xdr/portal/connectors/onpremise/{id}; 404 (already gone) is success. */
 int c1_visionone_delete_connector(const struct c1_visionone_client *client, const char *connector_id,
 				  struct c1_api_error *err);

@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct sim_request {
 	const char *method;
@@ -134,6 +135,8 @@ void sim_respond_s3_error(struct sim_response *resp, const struct sim_request *r
 void sim_respond_aws_json_error(struct sim_response *resp, int status, const char *code, const char *message);
 /** The Query-protocol xmlns of an AWS service ("sts", "cloudformation"); static. */
 const char *sim_aws_xmlns(const char *service);
+/** A Cloud One error: {"message"} (default), {"error": {"message"}} or plain text (variant error_body). */
+void sim_respond_cloudone_error(struct sim_response *resp, int status, const char *code, const char *msg);
 /**
  * An error in the wire shape of req->service: Query XML (sts,
  * cloudformation), S3 XML, JSON 1.1 (cloudtrail), Cloud One {"message"},
@@ -193,6 +196,20 @@ bool sim_faults_lost_reply(const struct sim_request *req, int *status);
  */
 bool sim_faults_targeted(const char *effect, const char *service, const char *route, const char *account_id,
 			 const char *stack);
+
+/* ---- variants (sim_variants.c): behaviours public material leaves open ---- */
+/** Set variant `name` to `value` (c1sim --variant NAME=VALUE). -1 with `err` when either is unknown. */
+int sim_variant_set(const char *name, const char *value, char *err, size_t err_len);
+/** Set every variant to a value drawn from `seed` (c1sim --variant random=SEED). */
+void sim_variants_randomize(uint64_t seed);
+/** Is variant `name` set to `value`? (Unknown names are a programming error: false.) */
+bool sim_variant_is(const char *name, const char *value);
+/** The variant's current value (its first value by default). */
+const char *sim_variant(const char *name);
+/** Every variant, its values (default first) and what it stands for (c1sim variants). */
+void sim_variants_print(FILE *out);
+/** Add "variants": {name: value} to the state dump. */
+void sim_variants_dump(json_t *state);
 
 /* ---- calls between service modules ---- */
 

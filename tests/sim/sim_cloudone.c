@@ -154,7 +154,7 @@ static int64_t s_now(const struct sim_request *req)
 	return req->now_ms > 0 ? req->now_ms : sim_now_ms();
 }
 
-/* Cloud One's error body: {"message": "..."} (api-reference 1.1). */
+/* Cloud One's error body: {"message": "..."} (api-reference 1.1), or as the error_body variant says. */
 static void s_fail(struct sim_response *resp, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void s_fail(struct sim_response *resp, int status, const char *fmt, ...)
@@ -164,11 +164,16 @@ static void s_fail(struct sim_response *resp, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	sim_respond_json(resp, status, json_pack("{s:s}", "message", msg));
+	sim_respond_cloudone_error(resp, status, NULL, msg);
 }
 
+/* A DELETE's success: 204 without a body, or 200 with {} (variant delete_status). */
 static void s_no_content(struct sim_response *resp)
 {
+	if (sim_variant_is("delete_status", "200")) {
+		sim_respond_json(resp, 200, json_object());
+		return;
+	}
 	resp->status = 204;
 	c1_buf_clear(&resp->body);
 }
@@ -398,8 +403,8 @@ static json_t *s_registration_json(const struct sim_v1_link *link)
 {
 	char created[32];
 	sim_format_time(created, sizeof(created), link->created_ms);
-	return json_pack("{s:{s:s,s:s,s:s}}", "registration", "status", "registered", "connectorId",
-			 link->connector_id, "created", created);
+	return json_pack("{s:{s:s,s:s,s:s}}", "registration", "status", sim_variant("v1_connect_status"),
+			 "connectorId", link->connector_id, "created", created);
 }
 
 /* ---- identity ---- */
@@ -444,6 +449,10 @@ static void s_v1_connect(struct c1_call *call)
 		s_fail(call->resp, 400, "enrollmentToken is required: request one from Vision One first");
 		goto cleanup;
 	}
+	if (sim_variant_is("v1_reenroll", "refused") && sim_visionone_link_get(&link, call->account)) {
+		s_fail(call->resp, 400, "This Cloud One account is already registered with Vision One");
+		goto cleanup;
+	}
 	int rc = sim_visionone_redeem(&link, token, call->now_ms, call->account, call->region);
 	if (rc == C1_ENOTFOUND)
 		s_fail(call->resp, 400, "Invalid enrollment token");
@@ -461,6 +470,15 @@ cleanup:
 static void s_v1_status(struct c1_call *call)
 {
 	struct sim_v1_link link;
+	if (sim_variant_is("c1_connector_get", "405")) {
+		s_fail(call->resp, 405, "Method not allowed");
+		return;
+	}
+	if (sim_variant_is("c1_connector_get", "200_unknown")) {
+		sim_respond_json(call->resp, 200,
+				 json_pack("{s:{s:s}}", "registration", "status", "unknown"));
+		return;
+	}
 	if (!sim_visionone_link_get(&link, call->account)) {
 		s_fail(call->resp, 404, "This Cloud One account is not registered with Vision One");
 		return;
@@ -480,6 +498,16 @@ static void s_ws_settings(struct c1_call *call)
 static bool s_ws_principal_ok(const char *principal)
 {
 	return strcmp(principal, WS_TRUSTED_PRINCIPAL) == 0 || strcmp(principal, WS_TRUSTED_ACCOUNT) == 0;
+}
+
+/* A connector of this tenant for AWS account `account_id` (lock held). */
+static bool s_conn_of_account_locked(const char *c1_account, const char *account_id)
+{
+	for (size_t i = 0; i < s_c1.n_conns; i++)
+		if (strcmp(s_c1.conns[i].c1_account_id, c1_account) == 0 &&
+		    strcmp(s_c1.conns[i].account_id, account_id) == 0)
+			return true;
+	return false;
 }
 
 static void s_ws_create(struct c1_call *call)
@@ -525,8 +553,15 @@ static void s_ws_create(struct c1_call *call)
 		goto cleanup;
 	}
 	pthread_mutex_lock(&s_c1.lock);
-	/* A second connector for the same account is created: the real answer is
-	 * unknown, and the worst case makes client duplicates visible. */
+	if (!sim_variant_is("ws_duplicate", "second") &&
+	    s_conn_of_account_locked(call->account, role_account)) {
+		pthread_mutex_unlock(&s_c1.lock);
+		s_fail(call->resp, sim_variant_is("ws_duplicate", "409") ? 409 : 400,
+		       "An AWS connector for account %s already exists", role_account);
+		goto cleanup;
+	}
+	/* By default a second connector for the same account is created: the real
+	 * answer is unknown, and the worst case makes client duplicates visible. */
 	struct ws_connector *c =
 	    s_conn_add_locked(call->account, call->region, role_account,
 			      display && *display ? display : role_account, role, call->now_ms, false);
@@ -940,14 +975,19 @@ static void s_ca_create(struct c1_call *call)
 		goto cleanup;
 	}
 	pthread_mutex_lock(&s_c1.lock);
-	if (!s_acct_find_locked(call->account, role_account, NULL))
+	const struct cloud_account *existing = s_acct_find_locked(call->account, role_account, NULL);
+	bool take_existing = existing && sim_variant_is("ca_duplicate", "200_existing");
+	if (!existing)
 		out = s_account_json(s_acct_add_locked(call->account, call->region, role_account, role, alias,
 						       description, call->now_ms, false));
+	else if (take_existing)
+		out = s_account_json(existing);
 	pthread_mutex_unlock(&s_c1.lock);
 	if (!out)
-		s_fail(call->resp, 409, "AWS account %s already exists", role_account);
+		s_fail(call->resp, sim_variant_is("ca_duplicate", "400") ? 400 : 409,
+		       "AWS account %s already exists", role_account);
 	else
-		sim_respond_json(call->resp, 201, out);
+		sim_respond_json(call->resp, take_existing ? 200 : 201, out);
 cleanup:
 	json_decref(body);
 }
@@ -965,7 +1005,11 @@ static void s_ca_list(struct c1_call *call)
 	char *cursor = s_query_get(call->req->raw_query, "cursor");
 	const struct cloud_account **page = NULL;
 	const char *after = "";
-	int64_t limit = CA_DEFAULT_LIMIT;
+	/* The variant's size is the default page; a size other than c1sim's own
+	 * default is also the cap, so a client must follow `next`. */
+	int64_t page_size = atoll(sim_variant("ca_page_size"));
+	int64_t cap = page_size == CA_DEFAULT_LIMIT ? CA_MAX_LIMIT : page_size;
+	int64_t limit = page_size;
 	if (limit_text && *limit_text) {
 		char *end = NULL;
 		errno = 0;
@@ -978,7 +1022,7 @@ static void s_ca_list(struct c1_call *call)
 			s_fail(call->resp, 400, "limit must not be negative");
 			goto cleanup;
 		}
-		limit = v == 0 ? CA_DEFAULT_LIMIT : v > CA_MAX_LIMIT ? CA_MAX_LIMIT : v;
+		limit = v == 0 ? page_size : v > cap ? cap : v;
 	}
 	if (cursor && *cursor) {
 		size_t plen = strlen(CA_CURSOR_PREFIX);

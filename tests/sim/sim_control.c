@@ -53,6 +53,7 @@ static void s_state(struct sim_response *resp)
 			json_object_set_new(state, s_state_arrays[i], json_array());
 	sim_counters_dump(state);
 	sim_faults_dump(state);
+	sim_variants_dump(state);
 	sim_respond_json(resp, 200, state);
 }
 

@@ -26,9 +26,10 @@
 static const char s_usage[] =
     "usage: c1sim [--port N] [--port-file FILE] [--seed N] [--time-scale F] [--faults FILE.json]\n"
     "             [--latency-ms MS] [--rate-limit SERVICE=RATE[:BURST]]... [--threads N]\n"
-    "             [--skip-role-verification] [-v]\n"
+    "             [--skip-role-verification] [--variant NAME=VALUE]... [-v]\n"
     "       c1sim gen N DIR [--tenants T] [--seed S] [--endpoint URL]\n"
     "       c1sim durations   (simulated seconds a create of each c1onboard stack takes, JSON)\n"
+    "       c1sim variants    (the server behaviours public material leaves open, and their values)\n"
     "Serves AWS (STS, CloudFormation, S3, CloudTrail), Cloud One and Vision One on 127.0.0.1\n"
     "until SIGTERM. --port 0 picks a free port; --port-file receives it once listening.\n"
     "--latency-ms and --rate-limit set the fault plan's latency_ms and rate_limits (over the\n"
@@ -37,7 +38,37 @@ static const char s_usage[] =
     "--threads N: N epoll worker threads (default 4); a request's injected latency parks its\n"
     "connection, not a thread. --threads 0: one thread per connection (it sleeps the latency).\n"
     "--skip-role-verification: Cloud One accepts any IAM role ARN of the right account (for\n"
-    "tests where another server, e.g. moto, plays AWS and c1sim only Cloud One/Vision One).\n";
+    "tests where another server, e.g. moto, plays AWS and c1sim only Cloud One/Vision One).\n"
+    "--variant NAME=VALUE: answer as that plausible server would (c1sim variants lists them);\n"
+    "--variant random=SEED: every variant drawn from SEED.\n";
+
+/* --variant NAME=VALUE, or random=SEED. */
+static int s_set_variant(const char *spec)
+{
+	char name[64], err[256];
+	const char *eq = spec ? strchr(spec, '=') : NULL;
+	long seed;
+	if (!eq || eq == spec || (size_t)(eq - spec) >= sizeof(name)) {
+		fprintf(stderr, "c1sim: --variant needs NAME=VALUE (c1sim variants lists them), not '%s'\n",
+			spec ? spec : "");
+		return -1;
+	}
+	memcpy(name, spec, (size_t)(eq - spec));
+	name[eq - spec] = '\0';
+	if (strcmp(name, "random") == 0) {
+		if (c1_parse_long(&seed, eq + 1, 0, LONG_MAX) != 0) {
+			fprintf(stderr, "c1sim: --variant random=SEED needs a number, not '%s'\n", eq + 1);
+			return -1;
+		}
+		sim_variants_randomize((uint64_t)seed);
+		return 0;
+	}
+	if (sim_variant_set(name, eq + 1, err, sizeof(err)) != 0) {
+		fprintf(stderr, "c1sim: --variant: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
 
 static int s_write_port_file(const char *path, int port)
 {
@@ -183,6 +214,10 @@ static int s_serve(int argc, char **argv)
 		} else if (strcmp(a, "--latency-ms") == 0 && c1_parse_long(&v, next, 0, 60000) == 0) {
 			json_object_set_new(overrides, "latency_ms", json_integer(v));
 			i++;
+		} else if (strcmp(a, "--variant") == 0) {
+			if (s_set_variant(next) < 0)
+				goto cleanup;
+			i++;
 		} else if (strcmp(a, "--rate-limit") == 0) {
 			if (s_add_rate_limit(overrides, next) < 0)
 				goto cleanup;
@@ -293,5 +328,9 @@ int main(int argc, char **argv)
 		return sim_gen_main(argc - 1, argv + 1);
 	if (argc == 2 && strcmp(argv[1], "durations") == 0)
 		return s_durations();
+	if (argc == 2 && strcmp(argv[1], "variants") == 0) {
+		sim_variants_print(stdout);
+		return 0;
+	}
 	return s_serve(argc, argv);
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void sim_respond_text(struct sim_response *resp, int status, const char *content_type, const char *body)
 {
@@ -128,6 +129,41 @@ static const char *s_default_message(int status)
 	}
 }
 
+void sim_respond_cloudone_error(struct sim_response *resp, int status, const char *code, const char *msg)
+{
+	if (sim_variant_is("error_body", "text")) {
+		sim_respond_text(resp, status, "text/plain; charset=utf-8", msg);
+		return;
+	}
+	json_t *doc = json_object();
+	json_t *where = doc;
+	if (sim_variant_is("error_body", "error_message")) {
+		where = json_object();
+		json_object_set_new(doc, "error", where);
+	}
+	json_object_set_new(where, "message", json_string(msg));
+	if (code)
+		json_object_set_new(where, "code", json_string(code));
+	sim_respond_json(resp, status, doc);
+}
+
+/* Retry-After of a throttled Trend answer, as the retry_after variant says. */
+static void s_retry_after(struct sim_response *resp)
+{
+	if (sim_variant_is("retry_after", "absent"))
+		return;
+	if (sim_variant_is("retry_after", "http_date")) {
+		char date[64];
+		time_t at = time(NULL) + 1;
+		struct tm tm;
+		gmtime_r(&at, &tm);
+		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		c1_headers_set(&resp->headers, "Retry-After", date);
+		return;
+	}
+	c1_headers_set(&resp->headers, "Retry-After", "1");
+}
+
 void sim_respond_service_error(struct sim_response *resp, const struct sim_request *req, int status,
 			       const char *code, const char *message)
 {
@@ -145,11 +181,7 @@ void sim_respond_service_error(struct sim_response *resp, const struct sim_reque
 					       : "InvalidParameterException";
 		sim_respond_aws_json_error(resp, status, code, msg);
 	} else if (s_is(req, "cloudone")) {
-		json_t *doc = json_object();
-		json_object_set_new(doc, "message", json_string(msg));
-		if (code)
-			json_object_set_new(doc, "code", json_string(code));
-		sim_respond_json(resp, status, doc);
+		sim_respond_cloudone_error(resp, status, code, msg);
 	} else if (s_is(req, "visionone")) {
 		if (!code)
 			code = status == 401   ? "InvalidCredentials"
@@ -179,13 +211,13 @@ void sim_respond_throttle(struct sim_response *resp, const struct sim_request *r
 	} else if (s_is(req, "cloudtrail")) {
 		sim_respond_aws_json_error(resp, 400, "ThrottlingException", "Rate exceeded");
 	} else if (s_is(req, "cloudone")) {
-		sim_respond_json(resp, 429, json_pack("{s:s}", "message", "Too many API requests"));
-		c1_headers_set(&resp->headers, "Retry-After", "1");
+		sim_respond_cloudone_error(resp, 429, NULL, "Too many API requests");
+		s_retry_after(resp);
 	} else if (s_is(req, "visionone")) {
 		sim_respond_json(resp, 429,
 				 json_pack("{s:{s:s, s:s}}", "error", "code", "TooManyRequests", "message",
 					   "Too many API requests"));
-		c1_headers_set(&resp->headers, "Retry-After", "1");
+		s_retry_after(resp);
 	} else {
 		sim_respond_aws_query_error(resp, 400, sim_aws_xmlns(req ? req->service : NULL), "Sender",
 					    "Throttling", "Rate exceeded");

@@ -19,6 +19,7 @@ struct sim_v1_link {
 	char connector_id[48];
 	char product_id[16];
 	int64_t created_ms;
+	int listed; /* times GET connectors showed it (variant v1_list=late) */
 };
 
 /**

@@ -202,15 +202,26 @@ static void s_list(struct sim_response *resp, const char *tenant)
 	char created[32];
 	pthread_mutex_lock(&s_v1.lock);
 	for (size_t i = 0; i < s_v1.n_links; i++) {
-		const struct sim_v1_link *l = &s_v1.links[i];
+		struct sim_v1_link *l = &s_v1.links[i];
 		if (strcmp(l->v1_tenant, tenant) != 0)
 			continue;
+		if (sim_variant_is("v1_list", "without_scc") && strcmp(l->product_id, "scc") == 0)
+			continue;
+		/* A link that takes a while to show as connected (variant late). */
+		bool connected = !sim_variant_is("v1_list", "late") || l->listed >= 2;
+		l->listed++;
 		sim_format_time(created, sizeof(created), l->created_ms);
-		json_array_append_new(data,
-				      json_pack("{s:s,s:s,s:b,s:i,s:s,s:s,s:s}", "productId", l->product_id,
-						"connectorId", l->connector_id, "isConnected", 1, "status", 1,
-						"cloudOneAccountId", l->c1_account_id, "cloudOneRegion",
-						l->c1_region, "createdTime", created));
+		json_t *e = sim_variant_is("v1_list", "minimal")
+				? json_pack("{s:s,s:b,s:i}", "productId", l->product_id, "isConnected",
+					    connected, "status", connected ? 1 : 0)
+				: json_pack("{s:s,s:s,s:b,s:i,s:s}", "productId", l->product_id,
+					    "connectorId", l->connector_id, "isConnected", connected,
+					    "status", connected ? 1 : 0, "createdTime", created);
+		if (sim_variant_is("v1_list", "full")) {
+			json_object_set_new(e, "cloudOneAccountId", json_string(l->c1_account_id));
+			json_object_set_new(e, "cloudOneRegion", json_string(l->c1_region));
+		}
+		json_array_append_new(data, e);
 	}
 	pthread_mutex_unlock(&s_v1.lock);
 	sim_respond_json(resp, 200, json_pack("{s:s,s:o}", "code", "Success", "data", data));

@@ -165,3 +165,34 @@ C1_TEST(list_and_delete_connectors)
 	C1_CHECK_INT(c1_visionone_delete_connector(&f.client, "", &err), ==, C1_EINVALID);
 	s_teardown(&f);
 }
+
+/* The link is judged only from entries tied to the account: by its
+ * cloudOneAccountId, or by the connector the link returned. */
+C1_TEST(link_seen_needs_a_connected_entry_tied_to_the_account)
+{
+	struct c1_visionone_connector items[3];
+	struct c1_visionone_connector_list list = {items, 0};
+	memset(items, 0, sizeof(items));
+	C1_CHECK_INT(c1_visionone_link_seen(&list, "111122223333", NULL), ==, C1_V1_SEEN_NOT_LINKED);
+
+	items[0] = (struct c1_visionone_connector){"scc", "c-1", true, 1, "999988887777"};
+	list.count = 1;
+	C1_CHECK_INT(c1_visionone_link_seen(&list, "111122223333", NULL), ==, C1_V1_SEEN_NOT_LINKED);
+	C1_CHECK_INT(c1_visionone_link_seen(&list, "999988887777", NULL), ==, C1_V1_SEEN_LINKED);
+	items[0].is_connected = false;
+	C1_CHECK_INT(c1_visionone_link_seen(&list, "999988887777", NULL), ==, C1_V1_SEEN_PENDING);
+
+	/* no account named: only the connector this run's link returned ties an entry */
+	items[0] = (struct c1_visionone_connector){"sws", "c-2", true, 1, NULL};
+	C1_CHECK_INT(c1_visionone_link_seen(&list, "111122223333", NULL), ==, C1_V1_SEEN_UNATTRIBUTED);
+	C1_CHECK_INT(c1_visionone_link_seen(&list, "111122223333", "c-3"), ==, C1_V1_SEEN_UNATTRIBUTED);
+	C1_CHECK_INT(c1_visionone_link_seen(&list, "111122223333", "c-2"), ==, C1_V1_SEEN_LINKED);
+	items[0].connector_id = NULL; /* the documented fields only: nothing can be tied */
+	C1_CHECK_INT(c1_visionone_link_seen(&list, "111122223333", "c-2"), ==, C1_V1_SEEN_UNATTRIBUTED);
+
+	/* other products are not Cloud One's */
+	items[0] = (struct c1_visionone_connector){"xes", "c-4", true, 1, "111122223333"};
+	C1_CHECK_INT(c1_visionone_link_seen(&list, "111122223333", NULL), ==, C1_V1_SEEN_NOT_LINKED);
+	C1_CHECK_STR(c1_v1_link_seen_name(C1_V1_SEEN_UNATTRIBUTED),
+		     "listed entries that name no Cloud One account");
+}
