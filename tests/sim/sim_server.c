@@ -918,11 +918,10 @@ int sim_server_start(struct sim_server **out, const struct sim_server_options *o
 	    MHD_start_daemon(flags, 0, NULL, NULL, s_access, srv, MHD_OPTION_ARRAY, options, MHD_OPTION_END);
 	if (!srv->daemon) {
 		if (srv->tls)
-			c1_error_set(
-			    "c1sim could not start HTTPS on 127.0.0.1:%d: either the port is taken "
-			    "(use --port 0) or the --tls-cert/--tls-key PEM files are not a matching "
-			    "certificate and private key (the log above names which)",
-			    opts->port);
+			c1_error_set("could not start HTTPS on 127.0.0.1:%d: %sthe --tls-cert/--tls-key PEM "
+				     "files are not a matching certificate and private key (the lines above "
+				     "name the problem)",
+				     opts->port, opts->port ? "the port is taken (use --port 0) or " : "");
 		else
 			c1_error_set("c1sim could not listen on 127.0.0.1:%d; pick another --port or use "
 				     "--port 0",
