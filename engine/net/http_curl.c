@@ -350,10 +350,10 @@ static int s_finished(struct s_xfer *x, CURLcode cc)
 	/* A refused certificate or an unusable CA file is the same on every try:
 	 * C1_ECONFIG keeps it from being retried, and the message says the fix. */
 	if (cc == CURLE_PEER_FAILED_VERIFICATION) {
-		c1_error_set("%s %s: TLS certificate refused (%s); make sure the endpoint's host name is one "
-			     "the certificate names, and if a private CA issued it (a test server, a TLS "
-			     "proxy) trust that CA with --ca-bundle FILE.pem; verification cannot be "
-			     "turned off",
+		/* The fix first: callers prefix their context and reports cap the length. */
+		c1_error_set("%s %s: TLS certificate refused: if a private CA issued it (a test server, "
+			     "a TLS proxy) trust that CA with --ca-bundle FILE.pem, and check that the "
+			     "host name is one the certificate names (%s)",
 			     x->method, x->host, detail);
 		return C1_ECONFIG;
 	}

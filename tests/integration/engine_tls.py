@@ -85,6 +85,11 @@ el.log("  says: %s" % next((ln for ln in run.err.splitlines() if "certificate" i
 chk.check("certificate" in text.lower(), "apply without --ca-bundle names the certificate problem",
           run.err[-2000:])
 chk.check("--ca-bundle" in text, "apply without --ca-bundle says to give --ca-bundle", run.err[-2000:])
+for a in (run.report or {}).get("accounts", []):
+    msgs = [(s.get("error") or {}).get("message") or "" for s in a.get("steps", [])]
+    chk.check(any("certificate" in m and "--ca-bundle" in m for m in msgs),
+              "apply without --ca-bundle: the report says why %s failed and how to fix it" % a.get("account_id"),
+              msgs)
 after = eng.state()
 chk.eq(resources(after), nothing, "apply without --ca-bundle created nothing in c1sim")
 chk.eq(requests_total(after) - requests_total(before), 0,
