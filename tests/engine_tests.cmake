@@ -45,3 +45,4 @@ foreach(spec v1_list=full v1_list=no_account_id v1_list=minimal v1_list=without_
   string(REPLACE "=" "_" name "${spec}")
   c1_engine_test(engine_variants_${name} engine_variants.py ${spec})
 endforeach()
+c1_engine_test(engine_tls engine_tls.py)

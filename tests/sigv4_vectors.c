@@ -3,6 +3,8 @@
  * request, string to sign and signature/Authorization stage by stage.
  * Two layouts: the classic suite (<case>.req/.creq/.sts/.authz) and the
  * aws-c-auth suite (context.json + request.txt + header-* / query-* files).
+ * A session token is signed or added after signing as the case's own
+ * expected canonical request says (post-sts-token/readme.txt has both kinds).
  * Every case is also fed back through the verifier. Exit 0 only when every
  * case matched; 77 when nothing failed but some case was unsupported. */
 #include "engine/aws/sigv4.h"
@@ -25,13 +27,12 @@
 #define S_UNSUPPORTED 77
 
 /* Fixed inputs of the classic suite, from its README. */
-#define S_AKID               "AKIDEXAMPLE"
-#define S_SECRET             "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
-#define S_REGION             "us-east-1"
-#define S_SERVICE            "service"
-#define S_CLASSIC_TIME       1440938160 /* 2015-08-30T12:36:00Z */
-#define S_VANILLA_TOKEN      "6e86291e8372ff2a2260956d9b8aae1d763fbf315fa00fa31553b73ebf194267"
-#define S_VANILLA_TOKEN_CASE "get-vanilla-with-session-token"
+#define S_AKID         "AKIDEXAMPLE"
+#define S_SECRET       "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+#define S_REGION       "us-east-1"
+#define S_SERVICE      "service"
+#define S_CLASSIC_TIME 1440938160 /* 2015-08-30T12:36:00Z */
+#define S_TOKEN_HEADER "x-amz-security-token"
 
 struct s_raw_request {
 	char *method;
@@ -222,6 +223,47 @@ cleanup:
 	return result;
 }
 
+/* The value of the first "name:value" line of text whose name matches
+ * (case-insensitively), or NULL. Works on raw requests and canonical
+ * requests alike: both put one header per line. */
+static char *s_line_value(const char *text, const char *name)
+{
+	size_t nlen = strlen(name);
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncasecmp(p, name, nlen) == 0 && p[nlen] == ':')
+			return c1_strndup(p + nlen + 1, strcspn(p + nlen + 1, "\r\n"));
+	}
+	return NULL;
+}
+
+/* The suite's post-sts-token/readme.txt describes two kinds of token case:
+ * "before" (the token is part of the canonical request) and "after" (added
+ * once the signature is computed). Which one a case is follows from its own
+ * expected canonical request, not from its folder, so one folder can hold
+ * both. The token's value comes from the request, the expected signed
+ * request or the canonical request, whichever carries it. Returns S_PASS
+ * with *token NULL for a case without a token. */
+static int s_classic_token(char **token, bool *signed_out, const char *name, const char *req_text,
+			   const char *exp_creq, const char *exp_sreq)
+{
+	char *in_creq = exp_creq ? s_line_value(exp_creq, S_TOKEN_HEADER) : NULL;
+	*token = s_line_value(req_text, S_TOKEN_HEADER);
+	if (!*token && exp_sreq)
+		*token = s_line_value(exp_sreq, S_TOKEN_HEADER);
+	if (!*token && in_creq)
+		*token = c1_strdup(in_creq);
+	*signed_out = in_creq != NULL;
+	if (in_creq && strcmp(in_creq, *token) != 0) {
+		printf("FAIL %s: the request's session token differs from the one in the expected canonical "
+		       "request\n",
+		       name);
+		free(in_creq);
+		return S_FAIL;
+	}
+	free(in_creq);
+	return S_PASS;
+}
+
 static int s_digits(const char *s, int n)
 {
 	int v = 0;
@@ -265,8 +307,9 @@ static int s_run_classic(const char *dir)
 	struct c1_sigv4_trace trace = C1_SIGV4_TRACE_INIT;
 	char *req_path = c1_asprintf("%s/%s.req", dir, name);
 	char *creq_name = c1_asprintf("%s.creq", name), *sts_name = c1_asprintf("%s.sts", name);
-	char *authz_name = c1_asprintf("%s.authz", name);
+	char *authz_name = c1_asprintf("%s.authz", name), *sreq_name = c1_asprintf("%s.sreq", name);
 	char *text = NULL, *url = NULL, *token = NULL, *exp_creq = NULL, *exp_sts = NULL, *exp_authz = NULL;
+	char *exp_sreq = NULL;
 	size_t len = 0;
 	int result = S_PASS;
 
@@ -284,25 +327,17 @@ static int s_run_classic(const char *dir)
 		result = S_FAIL;
 		goto cleanup;
 	}
-	/* Tokens per the suite README: this case signs its token; the
-	 * post-sts-token group adds its token after signing. */
-	if (strcmp(name, S_VANILLA_TOKEN_CASE) == 0) {
-		token = c1_strdup(S_VANILLA_TOKEN);
-	} else if (strstr(dir, "/post-sts-token/")) {
-		char *readme = c1_asprintf("%s/../readme.txt", dir);
-		char *rtext = s_read_file(readme, NULL);
-		const char *t = rtext ? strstr(rtext, "AQoD") : NULL;
-		if (t)
-			token = c1_strndup(t, strcspn(t, " \r\n"));
-		free(readme);
-		free(rtext);
-		if (!token) {
-			printf("FAIL %s: session token not found in post-sts-token/readme.txt\n", name);
-			result = S_FAIL;
-			goto cleanup;
-		}
-		params.omit_session_token = true;
-	}
+	exp_creq = s_expected(dir, creq_name);
+	exp_sts = s_expected(dir, sts_name);
+	exp_authz = s_expected(dir, authz_name);
+	exp_sreq = s_expected(dir, sreq_name);
+	bool token_signed = false;
+	result = s_classic_token(&token, &token_signed, name, text, exp_creq, exp_sreq);
+	if (result != S_PASS)
+		goto cleanup;
+	params.omit_session_token = token && !token_signed;
+	/* The signer places the token itself, signed or not. */
+	c1_headers_remove(&raw.headers, "X-Amz-Security-Token");
 	url = s_url_of(&raw);
 	req.method = raw.method;
 	req.url = url;
@@ -315,9 +350,6 @@ static int s_run_classic(const char *dir)
 		result = S_FAIL;
 		goto cleanup;
 	}
-	exp_creq = s_expected(dir, creq_name);
-	exp_sts = s_expected(dir, sts_name);
-	exp_authz = s_expected(dir, authz_name);
 	result |= s_check_stage(name, "canonical request", exp_creq, c1_buf_cstr(&trace.canonical_request));
 	result |= s_check_stage(name, "string to sign", exp_sts, c1_buf_cstr(&trace.string_to_sign));
 	const char *authz = c1_headers_get(&req.headers, "Authorization");
@@ -336,6 +368,8 @@ cleanup:
 	free(creq_name);
 	free(sts_name);
 	free(authz_name);
+	free(sreq_name);
+	free(exp_sreq);
 	free(text);
 	free(url);
 	free(token);
@@ -568,13 +602,26 @@ static int s_run_v4suite(const char *dir)
 		result = S_FAIL;
 		goto cleanup;
 	}
+	e_hcreq = s_expected(dir, "header-canonical-request.txt");
+	/* As in the classic suite, the expected canonical request says whether
+	 * the token is signed; context.json's omit_session_token must agree. */
+	char *creq_token = e_hcreq ? s_line_value(e_hcreq, S_TOKEN_HEADER) : NULL;
+	bool token_signed = creq_token != NULL;
+	free(creq_token);
+	if (ctx.token && ctx.omit_token == token_signed) {
+		printf("FAIL %s: context.json omit_session_token is %s but header-canonical-request.txt %s "
+		       "the token\n",
+		       name, ctx.omit_token ? "true" : "false", token_signed ? "signs" : "does not sign");
+		result = S_FAIL;
+		goto cleanup;
+	}
 	enum c1_sigv4_path_mode mode = ctx.normalize ? C1_SIGV4_PATH_NORMALIZE : C1_SIGV4_PATH_ENCODE_ONLY;
 	struct c1_sigv4_credentials creds = {ctx.akid, ctx.secret, ctx.token};
 	struct c1_sigv4_params params = {.region = ctx.region,
 					 .service = ctx.service,
 					 .time_s = ctx.time_s,
 					 .add_content_sha256 = ctx.sign_body,
-					 .omit_session_token = ctx.omit_token,
+					 .omit_session_token = ctx.token && !token_signed,
 					 .path_mode = mode,
 					 .trace = &trace};
 
@@ -590,7 +637,6 @@ static int s_run_v4suite(const char *dir)
 		result = S_FAIL;
 		goto cleanup;
 	}
-	e_hcreq = s_expected(dir, "header-canonical-request.txt");
 	e_hsts = s_expected(dir, "header-string-to-sign.txt");
 	e_hsig = s_expected(dir, "header-signature.txt");
 	e_hsreq = s_expected(dir, "header-signed-request.txt");

@@ -532,6 +532,7 @@ void c1_api_error_from_transport(struct c1_api_error *out, int rc, const char *m
 	case C1_ETOOBIG: code = "ResponseTooLarge"; break;
 	case C1_EINVALID: code = "InvalidRequest"; break;
 	case C1_ECANCELLED: code = "Cancelled"; break;
+	case C1_ECONFIG: code = "ConfigurationError"; break; /* e.g. a refused TLS certificate */
 	default: code = "ClientError"; break;
 	}
 	snprintf(out->code, sizeof(out->code), "%s", code);

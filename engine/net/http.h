@@ -42,7 +42,8 @@ void c1_http_response_dispose(struct c1_http_response *resp);
 /**
  * A transport sends one request and fills `out` (status, headers, body).
  * Returns 0 when any HTTP response arrived (whatever its status), or
- * C1_ETIMEOUT / C1_ETRANSPORT / C1_ETOOBIG / C1_EINVALID with c1_error_set().
+ * C1_ETIMEOUT / C1_ETRANSPORT / C1_ETOOBIG / C1_EINVALID / C1_ECONFIG (a
+ * refused TLS certificate) with c1_error_set().
  * Implementations must be thread-safe: workers share one transport.
  */
 /**

@@ -347,6 +347,22 @@ static int s_finished(struct s_xfer *x, CURLcode cc)
 		c1_error_set("%s %s: timed out (%s)", x->method, x->host, detail);
 		return C1_ETIMEOUT;
 	}
+	/* A refused certificate or an unusable CA file is the same on every try:
+	 * C1_ECONFIG keeps it from being retried, and the message says the fix. */
+	if (cc == CURLE_PEER_FAILED_VERIFICATION) {
+		/* The fix first: callers prefix their context and reports cap the length. */
+		c1_error_set("%s %s: TLS certificate refused: if a private CA issued it (a test server, "
+			     "a TLS proxy) trust that CA with --ca-bundle FILE.pem, and check that the "
+			     "host name is one the certificate names (%s)",
+			     x->method, x->host, detail);
+		return C1_ECONFIG;
+	}
+	if (cc == CURLE_SSL_CACERT_BADFILE) {
+		c1_error_set("%s %s: the CA bundle cannot be used (%s); --ca-bundle needs a readable PEM "
+			     "file of CA certificates",
+			     x->method, x->host, detail);
+		return C1_ECONFIG;
+	}
 	c1_error_set("%s %s: %s (curl %d)", x->method, x->host, detail, (int)cc);
 	return C1_ETRANSPORT;
 }

@@ -31,6 +31,8 @@ struct c1_http_curl_options {
  * send() returns 0 for any HTTP response; C1_EINVALID for a URL or header
  * it refuses (plain http to a non-loopback host: nothing is sent);
  * C1_ETIMEOUT; C1_ETOOBIG when the body passes the cap (transfer aborted);
+ * C1_ECONFIG when the server's TLS certificate is refused or the CA bundle
+ * cannot be used (the same on every try: not worth retrying);
  * C1_ETRANSPORT for other failures. Messages name the method and host,
  * never the query string (presigned URLs carry signatures) nor headers.
  * The body cap is the smaller of max_body_bytes and out->body.max (if set).

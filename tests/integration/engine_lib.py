@@ -180,7 +180,7 @@ class Run:
 class Engine:
     """A c1sim serving one universe, and c1onboard runs against it."""
 
-    def __init__(self, universe, time_scale="0.005", seed="1", faults=None, extra_args=()):
+    def __init__(self, universe, time_scale="0.005", seed="1", faults=None, extra_args=(), tls=None):
         self.u = universe
         args = ["--time-scale", str(time_scale), "--seed", str(seed)] + list(extra_args)
         if faults is not None:
@@ -189,7 +189,7 @@ class Engine:
                 json.dump(faults, f)
             args += ["--faults", path]
         # The universe dir holds c1sim.port, so env.sh finds this server and starts none.
-        self.sim = Sim(universe.dir, *args)
+        self.sim = Sim(universe.dir, *args, tls=tls)
         self.home = os.path.join(universe.root, "home")
         os.makedirs(self.home, exist_ok=True)
         self.state_dir = os.path.join(universe.root, "state")
@@ -203,6 +203,8 @@ class Engine:
         for k in list(base):
             if k.startswith(("C1_", "V1_", "XDG_")) and k not in ("C1SIM", "C1ONBOARD"):
                 del base[k]
+        if self.sim.url.startswith("https:"):
+            base["C1SIM_USE_URL"] = self.sim.url  # env.sh's liveness probe speaks http
         p = subprocess.run(["bash", "-c", 'source "$1" >/dev/null && env -0', "bash",
                             os.path.join(self.u.dir, "env.sh")], env=base, stdout=subprocess.PIPE, check=True)
         env = {}

@@ -18,6 +18,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -104,26 +105,27 @@ def free_port():
         return s.getsockname()[1]
 
 
-def http(method, url, headers=None, body=None, timeout=10):
-    """(status, headers, body bytes) without raising on 4xx/5xx."""
+def http(method, url, headers=None, body=None, timeout=10, context=None):
+    """(status, headers, body bytes) without raising on 4xx/5xx; `context`
+    is the ssl.SSLContext for an https URL (a c1sim with --tls-cert)."""
     data = None
     if body is not None:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
     req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
+        with urllib.request.urlopen(req, timeout=timeout, context=context) as resp:
             return resp.status, dict(resp.headers), resp.read()
     except urllib.error.HTTPError as e:
         return e.code, dict(e.headers), e.read()
 
 
-def _wait_http(url, proc, what, logpath, deadline_s):
+def _wait_http(url, proc, what, logpath, deadline_s, context=None):
     end = time.time() + deadline_s
     while time.time() < end:
         if proc.poll() is not None:
             break
         try:
-            http("GET", url, timeout=1)
+            http("GET", url, timeout=1, context=context)
             return
         except (OSError, urllib.error.URLError):
             time.sleep(0.05)
@@ -136,10 +138,15 @@ def _wait_http(url, proc, what, logpath, deadline_s):
 
 
 class Sim:
-    """A running c1sim; `url` is http://127.0.0.1:<port>."""
+    """A running c1sim; `url` is http://127.0.0.1:<port>, or https:// when
+    `tls` = (cert.pem, key.pem, ca.pem) makes it serve HTTPS (checked against ca.pem)."""
 
-    def __init__(self, workdir, *args):
+    def __init__(self, workdir, *args, tls=None):
         self.dir = workdir
+        self.ssl_context = None
+        if tls:
+            args = tuple(args) + ("--tls-cert", tls[0], "--tls-key", tls[1])
+            self.ssl_context = ssl.create_default_context(cafile=tls[2])
         self.port_file = os.path.join(workdir, "c1sim.port")
         self.log_path = os.path.join(workdir, "c1sim.log")
         if os.path.exists(self.port_file):
@@ -162,8 +169,8 @@ class Sim:
             log("FAIL: c1sim wrote no port to %s (exit %s)\n%s" % (self.port_file, self.proc.poll(), self.log_tail()))
             sys.exit(1)
         self.port = int(port)
-        self.url = "http://127.0.0.1:%d" % self.port
-        _wait_http(self.url + "/_sim/state", self.proc, "c1sim", self.log_path, 10)
+        self.url = "%s://127.0.0.1:%d" % ("https" if tls else "http", self.port)
+        _wait_http(self.url + "/_sim/state", self.proc, "c1sim", self.log_path, 10, self.ssl_context)
 
     def check_alive(self, after=None):
         """Exit the test (failed) with the server's log when it died."""
@@ -175,14 +182,15 @@ class Sim:
 
     def state(self):
         self.check_alive()
-        status, _, body = http("GET", self.url + "/_sim/state")
+        status, _, body = http("GET", self.url + "/_sim/state", context=self.ssl_context)
         if status != 200:
             raise AssertionError("GET /_sim/state answered %d: %r" % (status, body[:300]))
         return json.loads(body)
 
     def post(self, path, doc):
         self.check_alive()
-        return http("POST", self.url + path, {"Content-Type": "application/json"}, doc)
+        return http("POST", self.url + path, {"Content-Type": "application/json"}, doc,
+                    context=self.ssl_context)
 
     def log_tail(self, n=3000):
         if not self._log.closed:

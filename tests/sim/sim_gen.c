@@ -235,7 +235,12 @@ static int s_write_env(const struct s_gen *g)
 		s_shell_quote(&sh, exe);
 		c1_buf_printf(
 		    &sh,
-		    "\n# Reuse the server named by c1sim.port when it answers; otherwise start one.\n"
+		    "\n# C1SIM_USE_URL names a server you run yourself (e.g. c1sim --tls-cert on\n"
+		    "# https://127.0.0.1:PORT): use it and start nothing.\n"
+		    "if [ -n \"${C1SIM_USE_URL:-}\" ]; then\n"
+		    "C1SIM_URL=\"$C1SIM_USE_URL\"\n"
+		    "else\n"
+		    "# Reuse the server named by c1sim.port when it answers; otherwise start one.\n"
 		    "c1sim_alive() {\n"
 		    "  [ -s \"$C1SIM_DIR/c1sim.port\" ] || return 1\n"
 		    "  if command -v curl >/dev/null 2>&1; then\n"
@@ -258,7 +263,8 @@ static int s_write_env(const struct s_gen *g)
 		    "  unset c1sim_i\n"
 		    "fi\n"
 		    "unset -f c1sim_alive\n"
-		    "C1SIM_URL=\"http://127.0.0.1:$(cat \"$C1SIM_DIR/c1sim.port\" 2>/dev/null)\"\n",
+		    "C1SIM_URL=\"http://127.0.0.1:$(cat \"$C1SIM_DIR/c1sim.port\" 2>/dev/null)\"\n"
+		    "fi\n",
 		    (unsigned long long)g->seed);
 	}
 	c1_buf_puts(&sh, "export AWS_ENDPOINT_URL=\"$C1SIM_URL\" C1_ENDPOINT_URL=\"$C1SIM_URL\" "

@@ -10,6 +10,7 @@
 #include "engine/core/log.h"
 
 #include <errno.h>
+#include <microhttpd.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -26,7 +27,8 @@
 static const char s_usage[] =
     "usage: c1sim [--port N] [--port-file FILE] [--seed N] [--time-scale F] [--faults FILE.json]\n"
     "             [--latency-ms MS] [--rate-limit SERVICE=RATE[:BURST]]... [--threads N]\n"
-    "             [--skip-role-verification] [--variant NAME=VALUE]... [-v]\n"
+    "             [--tls-cert CERT.pem --tls-key KEY.pem] [--skip-role-verification]\n"
+    "             [--variant NAME=VALUE]... [-v]\n"
     "       c1sim gen N DIR [--tenants T] [--seed S] [--endpoint URL]\n"
     "       c1sim durations   (simulated seconds a create of each c1onboard stack takes, JSON)\n"
     "       c1sim variants    (the server behaviours public material leaves open, and their values)\n"
@@ -37,6 +39,9 @@ static const char s_usage[] =
     "cloudtrail), per Cloud One API key (cloudone), per Vision One tenant (visionone).\n"
     "--threads N: N epoll worker threads (default 4); a request's injected latency parks its\n"
     "connection, not a thread. --threads 0: one thread per connection (it sleeps the latency).\n"
+    "--tls-cert/--tls-key: serve HTTPS only (control plane too) with this PEM certificate\n"
+    "(chain) and private key; point clients at https://127.0.0.1:PORT (or localhost, as the\n"
+    "certificate names) and give them the issuing CA (c1onboard --ca-bundle CA.pem).\n"
     "--skip-role-verification: Cloud One accepts any IAM role ARN of the right account (for\n"
     "tests where another server, e.g. moto, plays AWS and c1sim only Cloud One/Vision One).\n"
     "--variant NAME=VALUE: answer as that plausible server would (c1sim variants lists them);\n"
@@ -124,6 +129,35 @@ cleanup:
 	return rc;
 }
 
+/* A --tls-cert / --tls-key PEM file into *out (caller frees; the key with
+ * c1_free_secure_str). PEM files are a few KB; 1 MB means a wrong file. */
+static int s_read_pem(char **out, const char *option, const char *path, const char *marker)
+{
+	struct c1_buf text = C1_BUF_INIT;
+	char chunk[4096];
+	int rc = -1;
+	size_t n;
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "c1sim: %s %s: cannot open: %s\n", option, path, strerror(errno));
+		goto cleanup;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && text.len < 1024 * 1024)
+		if (c1_buf_put(&text, chunk, n) < 0)
+			goto cleanup;
+	if (text.len >= 1024 * 1024 || !strstr(c1_buf_cstr(&text), marker)) {
+		fprintf(stderr, "c1sim: %s %s: not a PEM file with a \"%s\" block\n", option, path, marker);
+		goto cleanup;
+	}
+	*out = c1_buf_detach(&text);
+	rc = 0;
+cleanup:
+	if (f)
+		fclose(f);
+	c1_buf_dispose_secure(&text);
+	return rc;
+}
+
 /* `--rate-limit SERVICE=RATE[:BURST]` into the plan's rate_limits (the service
  * name is checked with the rest of the plan). */
 static int s_add_rate_limit(json_t *plan, const char *spec)
@@ -170,6 +204,8 @@ static int s_serve(int argc, char **argv)
 	struct sim_server *srv = NULL;
 	const char *port_file = NULL;
 	const char *faults = NULL;
+	const char *tls_cert = NULL, *tls_key = NULL;
+	char *cert_pem = NULL, *key_pem = NULL;
 	json_t *overrides = json_object(); /* --latency-ms and --rate-limit, over the file's plan */
 	json_t *plan = NULL;
 	char err[256];
@@ -208,6 +244,12 @@ static int s_serve(int argc, char **argv)
 		} else if (strcmp(a, "--port-file") == 0 && next) {
 			port_file = next;
 			i++;
+		} else if (strcmp(a, "--tls-cert") == 0 && next) {
+			tls_cert = next;
+			i++;
+		} else if (strcmp(a, "--tls-key") == 0 && next) {
+			tls_key = next;
+			i++;
 		} else if (strcmp(a, "--faults") == 0 && next) {
 			faults = next;
 			i++;
@@ -226,6 +268,30 @@ static int s_serve(int argc, char **argv)
 			fprintf(stderr, "c1sim: bad or incomplete option '%s'\n%s", a, s_usage);
 			goto cleanup;
 		}
+	}
+
+	if (!tls_cert != !tls_key) {
+		fprintf(stderr,
+			"c1sim: --tls-cert and --tls-key go together (a PEM certificate and its "
+			"private key)\n%s",
+			s_usage);
+		goto cleanup;
+	}
+	if (tls_cert) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			fprintf(stderr, "c1sim: this libmicrohttpd was built without TLS (MHD_FEATURE_TLS), "
+					"so --tls-cert cannot be served; install a libmicrohttpd built with "
+					"GnuTLS (Debian's libmicrohttpd12 is)\n");
+			rc = 69;
+			goto cleanup;
+		}
+		if (s_read_pem(&cert_pem, "--tls-cert", tls_cert, "CERTIFICATE") < 0 ||
+		    s_read_pem(&key_pem, "--tls-key", tls_key, "PRIVATE KEY") < 0) {
+			rc = 78;
+			goto cleanup;
+		}
+		opts.tls_cert_pem = cert_pem;
+		opts.tls_key_pem = key_pem;
 	}
 
 	c1_log_configure(opts.verbose ? C1_LOG_INFO : C1_LOG_WARN, C1_LOG_TEXT, stderr);
@@ -270,8 +336,9 @@ static int s_serve(int argc, char **argv)
 		goto cleanup;
 	}
 	if (opts.verbose)
-		C1_INFO("c1sim", "listening on http://127.0.0.1:%d (seed %llu, time scale %g)",
-			sim_server_port(srv), (unsigned long long)cfg.seed, cfg.time_scale);
+		C1_INFO("c1sim", "listening on %s://127.0.0.1:%d (seed %llu, time scale %g)",
+			sim_server_scheme(srv), sim_server_port(srv), (unsigned long long)cfg.seed,
+			cfg.time_scale);
 	int sig = 0;
 	sigwait(&stop, &sig);
 	rc = 0;
@@ -279,6 +346,8 @@ cleanup:
 	json_decref(overrides);
 	json_decref(plan);
 	sim_server_free(srv);
+	free(cert_pem);
+	c1_free_secure_str(key_pem);
 	sim_reset_all();
 	return rc;
 }

@@ -30,6 +30,10 @@ struct sim_server {
 	_Atomic long delayed_open; /* delayed exchanges not yet completed (sent or closed) */
 	int port;
 	size_t max_body;
+	bool tls;
+	/* MHD reads the PEM texts while the daemon runs: keep our own copies. */
+	char *tls_cert_pem;
+	char *tls_key_pem;
 };
 
 /* One HTTP exchange while MHD feeds it to us. */
@@ -841,14 +845,38 @@ static void s_resume(void *item)
 	MHD_resume_connection(x->conn);
 }
 
+static void s_server_release(struct sim_server *srv)
+{
+	sim_delay_free(srv->delay);
+	c1_free_secure_str(srv->tls_key_pem);
+	free(srv->tls_cert_pem);
+	free(srv);
+}
+
 int sim_server_start(struct sim_server **out, const struct sim_server_options *opts)
 {
 	struct sim_server_options defaults = SIM_SERVER_OPTIONS_INIT;
 	if (!opts)
 		opts = &defaults;
+	if (!opts->tls_cert_pem != !opts->tls_key_pem) {
+		c1_error_set(
+		    "c1sim needs both --tls-cert and --tls-key to serve HTTPS (or neither for http)");
+		return C1_EINVALID;
+	}
+	if (opts->tls_cert_pem && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		c1_error_set("this libmicrohttpd was built without TLS (MHD_FEATURE_TLS), so c1sim cannot "
+			     "serve HTTPS; install a libmicrohttpd built with GnuTLS (Debian's "
+			     "libmicrohttpd12 is) or run without --tls-cert/--tls-key");
+		return C1_ERROR;
+	}
 	struct sim_server *srv = c1_calloc(1, sizeof(*srv));
 	srv->max_body = opts->max_body ? opts->max_body : SIM_MAX_BODY_BYTES;
 	s_verbose = opts->verbose;
+	if (opts->tls_cert_pem) {
+		srv->tls = true;
+		srv->tls_cert_pem = c1_strdup(opts->tls_cert_pem);
+		srv->tls_key_pem = c1_strdup(opts->tls_key_pem);
+	}
 
 	struct sockaddr_in addr;
 	memset(&addr, 0, sizeof(addr));
@@ -862,29 +890,43 @@ int sim_server_start(struct sim_server **out, const struct sim_server_options *o
 		 * thread wakes the worker's epoll. */
 		flags |= MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
 		if (sim_delay_new(&srv->delay, s_resume) != 0) {
-			free(srv);
+			s_server_release(srv);
 			return C1_ERROR;
 		}
 	} else {
 		flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
 	}
-	struct MHD_OptionItem options[] = {
+	if (srv->tls)
+		flags |= MHD_USE_TLS;
+	struct MHD_OptionItem options[10] = {
 	    {MHD_OPTION_SOCK_ADDR, 0, &addr},
 	    {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)s_uri_log, srv},
 	    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)s_completed, srv},
 	    {MHD_OPTION_CONNECTION_TIMEOUT, 120, NULL},
 	    {MHD_OPTION_CONNECTION_LIMIT, 8192, NULL},
 	    {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
-	    {opts->threads > 0 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END, opts->threads, NULL},
-	    {MHD_OPTION_END, 0, NULL},
 	};
+	size_t nopt = 6;
+	if (opts->threads > 0)
+		options[nopt++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, opts->threads, NULL};
+	if (srv->tls) {
+		options[nopt++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert_pem};
+		options[nopt++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key_pem};
+	}
+	options[nopt] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 	srv->daemon =
 	    MHD_start_daemon(flags, 0, NULL, NULL, s_access, srv, MHD_OPTION_ARRAY, options, MHD_OPTION_END);
 	if (!srv->daemon) {
-		c1_error_set("c1sim could not listen on 127.0.0.1:%d; pick another --port or use --port 0",
-			     opts->port);
-		sim_delay_free(srv->delay);
-		free(srv);
+		if (srv->tls)
+			c1_error_set("could not start HTTPS on 127.0.0.1:%d: %sthe --tls-cert/--tls-key PEM "
+				     "files are not a matching certificate and private key (the lines above "
+				     "name the problem)",
+				     opts->port, opts->port ? "the port is taken (use --port 0) or " : "");
+		else
+			c1_error_set("c1sim could not listen on 127.0.0.1:%d; pick another --port or use "
+				     "--port 0",
+				     opts->port);
+		s_server_release(srv);
 		return C1_ERROR;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -896,6 +938,11 @@ int sim_server_start(struct sim_server **out, const struct sim_server_options *o
 int sim_server_port(const struct sim_server *srv)
 {
 	return srv ? srv->port : 0;
+}
+
+const char *sim_server_scheme(const struct sim_server *srv)
+{
+	return srv && srv->tls ? "https" : "http";
 }
 
 size_t sim_server_delayed(const struct sim_server *srv)
@@ -917,6 +964,5 @@ void sim_server_free(struct sim_server *srv)
 	}
 	if (srv->daemon)
 		MHD_stop_daemon(srv->daemon);
-	sim_delay_free(srv->delay);
-	free(srv);
+	s_server_release(srv);
 }

@@ -18,13 +18,17 @@ struct sim_server_options {
 			    0: one thread per connection, which sleeps through the delay */
 	bool verbose;    /* one log line per request */
 	size_t max_body; /* 0: SIM_MAX_BODY_BYTES; bigger bodies get 413 */
+	/* PEM text of a certificate (chain) and its private key: both set, the
+	 * server speaks only HTTPS (control plane included); both NULL, plain http. */
+	const char *tls_cert_pem;
+	const char *tls_key_pem;
 };
 
 #define SIM_SERVER_DEFAULT_THREADS 4
 
-#define SIM_SERVER_OPTIONS_INIT                         \
-	{                                               \
-		0, SIM_SERVER_DEFAULT_THREADS, false, 0 \
+#define SIM_SERVER_OPTIONS_INIT                                     \
+	{                                                           \
+		0, SIM_SERVER_DEFAULT_THREADS, false, 0, NULL, NULL \
 	}
 
 struct sim_server;
@@ -32,11 +36,15 @@ struct sim_server;
 /**
  * Listen on 127.0.0.1:`opts->port` and serve until sim_server_free().
  * Returns 0, or C1_ERROR with c1_error_set() when the socket cannot be
- * bound. sim_world_init() must have run.
+ * bound, when only one of the TLS cert and key is given, when this
+ * libmicrohttpd lacks TLS, or when it refuses the certificate or key.
+ * sim_world_init() must have run.
  */
 int sim_server_start(struct sim_server **out, const struct sim_server_options *opts);
 /** The bound TCP port. */
 int sim_server_port(const struct sim_server *srv);
+/** "https" when serving TLS, else "http". */
+const char *sim_server_scheme(const struct sim_server *srv);
 /** Answers waiting out their latency right now (0 for a thread-per-connection server). */
 size_t sim_server_delayed(const struct sim_server *srv);
 /** Stop listening, wait for connection threads, free. NULL is fine. */

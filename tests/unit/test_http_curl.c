@@ -701,9 +701,11 @@ C1_TEST(tls_verification_is_on_and_ca_bundle_works)
 
 	/* System trust store: the self-signed certificate is refused. */
 	struct c1_http_transport *t = s_transport(NULL);
-	C1_CHECK_INT(s_do(t, "GET", url, NULL, &r), ==, C1_ETRANSPORT);
+	/* Not a transport hiccup: the same on every try, so not retried. */
+	C1_CHECK_INT(s_do(t, "GET", url, NULL, &r), ==, C1_ECONFIG);
 	C1_CHECK_CONTAINS(c1_error_last(), "GET 127.0.0.1");
 	C1_CHECK_CONTAINS(c1_error_last(), "certificate");
+	C1_CHECK_CONTAINS(c1_error_last(), "--ca-bundle");
 	C1_CHECK_INT(atomic_load(&s.handshakes_ok), ==, 0);
 	c1_http_response_dispose(&r);
 	t->destroy(t);
@@ -719,7 +721,19 @@ C1_TEST(tls_verification_is_on_and_ca_bundle_works)
 
 	/* Name mismatch is refused too: the cert is for 127.0.0.1, not localhost. */
 	snprintf(url, sizeof(url), "https://localhost:%d/x", s.port);
-	C1_CHECK_INT(s_do(t, "GET", url, NULL, &r), ==, C1_ETRANSPORT);
+	C1_CHECK_INT(s_do(t, "GET", url, NULL, &r), ==, C1_ECONFIG);
+	C1_CHECK_CONTAINS(c1_error_last(), "host name");
+	c1_http_response_dispose(&r);
+	t->destroy(t);
+
+	/* A CA bundle that cannot be read says so. */
+	char missing[600];
+	snprintf(missing, sizeof(missing), "%s/no-such-ca.pem", c1_test_tmpdir());
+	o.ca_bundle = missing;
+	t = s_transport(&o);
+	snprintf(url, sizeof(url), "https://127.0.0.1:%d/x", s.port);
+	C1_CHECK_INT(s_do(t, "GET", url, NULL, &r), ==, C1_ECONFIG);
+	C1_CHECK_CONTAINS(c1_error_last(), "CA bundle");
 	c1_http_response_dispose(&r);
 	t->destroy(t);
 

@@ -7,6 +7,7 @@
 
 #include "engine/aws/sigv4.h"
 #include "engine/core/alloc.h"
+#include "engine/core/error.h"
 #include "engine/net/http_curl.h"
 
 #include <arpa/inet.h>
@@ -508,6 +509,22 @@ C1_TEST(serves_over_a_real_socket)
 	http->destroy(http);
 	sim_server_free(srv);
 	sim_reset_all();
+}
+
+C1_TEST(tls_needs_a_matching_cert_and_key)
+{
+	struct sim_server *srv = NULL;
+	struct sim_server_options opts = SIM_SERVER_OPTIONS_INIT;
+	/* Half a pair would silently serve plain http: refused. */
+	opts.tls_cert_pem = "-----BEGIN CERTIFICATE-----\n";
+	C1_CHECK_INT(sim_server_start(&srv, &opts), ==, C1_EINVALID);
+	C1_CHECK(srv == NULL);
+	C1_CHECK_CONTAINS(c1_error_last(), "--tls-key");
+	/* Text that is no certificate: the daemon does not start, and says why. */
+	opts.tls_key_pem = "-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n";
+	C1_CHECK_INT(sim_server_start(&srv, &opts), ==, C1_ERROR);
+	C1_CHECK(srv == NULL);
+	C1_CHECK_CONTAINS(c1_error_last(), "tls");
 }
 
 C1_TEST(presigned_s3_url_is_verified)
