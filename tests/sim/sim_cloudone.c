@@ -8,6 +8,7 @@
 #include "engine/core/alloc.h"
 #include "engine/core/error.h"
 #include "engine/core/json.h"
+#include "engine/core/parse.h"
 #include "engine/net/url.h"
 
 #include <openssl/evp.h>
@@ -1007,7 +1008,9 @@ static void s_ca_list(struct c1_call *call)
 	const char *after = "";
 	/* The variant's size is the default page; a size other than c1sim's own
 	 * default is also the cap, so a client must follow `next`. */
-	int64_t page_size = atoll(sim_variant("ca_page_size"));
+	long page_variant = CA_DEFAULT_LIMIT;
+	(void)c1_parse_long(&page_variant, sim_variant("ca_page_size"), 1, CA_MAX_LIMIT);
+	int64_t page_size = page_variant;
 	int64_t cap = page_size == CA_DEFAULT_LIMIT ? CA_MAX_LIMIT : page_size;
 	int64_t limit = page_size;
 	if (limit_text && *limit_text) {
