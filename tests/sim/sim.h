@@ -84,6 +84,11 @@ void sim_new_request_id(char *out, size_t out_len);
 
 #define SIM_MASTER_KEY  "c1sim-universe-v1"
 #define SIM_MSP_ACCOUNT "999900000000"
+/* Every secret c1sim hands out (AWS secret keys, session tokens, Cloud One key secrets, Vision One
+ * tokens) carries this substring, so a test can grep anything the suite wrote for a leak, even of a
+ * secret the test never saw (a session token c1onboard got from AssumeRole). */
+#define SIM_SECRET_MARK     "sEcReTmArK"
+#define SIM_SECRET_MARK_LEN 10
 
 /** Secret of an AWS access key id (AKIA/ASIA form); 0, or -1 if the id is not a sim key. */
 int sim_creds_aws_secret(char *out, size_t out_len, const char *access_key_id, char account_out[13]);
