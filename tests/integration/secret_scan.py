@@ -21,7 +21,11 @@ c1sim keeps no state file and its log must stay clean, so nothing of the
 server is excluded.
 
 As a program (the suite's last test, tests/CMakeLists.txt):
-  secret_scan.py DIR_OR_FILE...   exit 0 clean, 1 with each finding listed.
+  secret_scan.py [--self-test] DIR_OR_FILE...   exit 0 clean, 1 with each finding listed.
+--self-test first plants a marked secret and a forged one in a scratch folder
+and fails unless the scan finds both (so a scan that finds nothing is not
+mistaken for a clean suite). Test folders that still exist (C1_KEEP_TMP, a
+killed test) are scanned too; the gen inputs in them are allowed as above.
 """
 
 import os
@@ -118,9 +122,34 @@ def scan_tree(roots, secrets=None, holders=()):
     return findings
 
 
+def _self_test():
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="c1scan-self-") as d:
+        os.makedirs(os.path.join(d, "u", "aws"))
+        with open(os.path.join(d, "u", "secrets.env"), "w") as f:
+            f.write("C1_API_KEY_T1=c1simus1000000000001:%s0\n" % SECRET_MARK)
+        with open(os.path.join(d, "u", "aws", "credentials"), "w") as f:
+            f.write("aws_secret_access_key = %s0\n" % SECRET_MARK)
+        with open(os.path.join(d, "report.json"), "wb") as f:
+            f.write(b"x" * (_CHUNK - 3) + ("%s0" % SECRET_MARK).encode())
+        with open(os.path.join(d, "run.err"), "w") as f:
+            f.write("error: key FORGED-0123456789 refused\n")
+        got = scan_tree([d], {"FORGED-0123456789": "a forged key"})
+        want = ["%s at offset %d: the secret mark" % (os.path.join(d, "report.json"), _CHUNK - 3),
+                "%s at offset 11: a forged key" % os.path.join(d, "run.err")]
+        if sorted(g.split(" (after")[0] for g in got) != sorted(want):
+            print("secret_scan: self-test failed: found %r, want %r" % (got, want))
+            return False
+    return True
+
+
 def main(argv):
+    if argv[:1] == ["--self-test"]:
+        argv = argv[1:]
+        if not _self_test():
+            return 1
     if not argv:
-        print("usage: secret_scan.py DIR_OR_FILE...", file=sys.stderr)
+        print("usage: secret_scan.py [--self-test] DIR_OR_FILE...", file=sys.stderr)
         return 64
     findings = scan_tree(argv)
     for f in findings:
