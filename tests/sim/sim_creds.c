@@ -297,8 +297,9 @@ int sim_creds_visionone_check(const char *token, char *tenant_out, size_t tenant
 	unsigned char mac[S_MAC_LEN];
 	char mac_hex[2 * S_MAC_LEN + 1];
 	char tenant[9];
-	if (!token || strncmp(token, "v1sim.", 6) != 0 || strlen(token) != 6 + 8 + 1 + SIM_SECRET_MARK_LEN + 32 ||
-	    token[14] != '.' || strncmp(token + 15, SIM_SECRET_MARK, SIM_SECRET_MARK_LEN) != 0)
+	if (!token || strncmp(token, "v1sim.", 6) != 0 ||
+	    strlen(token) != 6 + 8 + 1 + SIM_SECRET_MARK_LEN + 32 || token[14] != '.' ||
+	    strncmp(token + 15, SIM_SECRET_MARK, SIM_SECRET_MARK_LEN) != 0)
 		return -1;
 	for (int i = 0; i < 8; i++)
 		if (!isxdigit((unsigned char)token[6 + i]))
