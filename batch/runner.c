@@ -900,12 +900,19 @@ static int s_write_report(struct s_runner *r)
 	c1_report_since_dispose(&r->report->since);
 	r->report->since = r->feed.since;
 	memset(&r->feed.since, 0, sizeof(r->feed.since));
+	/* A full disk or a read-only folder loses no outcome (they are in the state store); say how
+	 * to get the report once the folder is fixed. */
 	if (c1_report_spool_write_json(r->feed.spool, r->report, reports_dir) != 0) {
-		c1_log_cli_error("report: %s", c1_error_last());
+		c1_log_cli_error("report: %s; every account's outcome is in the state store: make room in %s "
+				 "and run `c1onboard report --run %s` (same --state-dir)",
+				 c1_error_last(), reports_dir, r->run.run_id);
 		return C1_EXIT_SOFTWARE;
 	}
 	if (c1_report_spool_write_html(r->feed.spool, r->report, reports_dir) != 0) {
-		c1_log_cli_error("report.html: %s", c1_error_last());
+		c1_log_cli_error(
+		    "report.html: %s; every account's outcome is in the state store: make room in "
+		    "%s and run `c1onboard report --run %s` (same --state-dir)",
+		    c1_error_last(), reports_dir, r->run.run_id);
 		return C1_EXIT_SOFTWARE;
 	}
 	if (s_write_results(r, reports_dir) != 0) {

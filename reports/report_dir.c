@@ -97,10 +97,19 @@ int c1_report_file_open(struct c1_report_file **out, const char *dir, const char
 	struct c1_report_file *f = c1_calloc(1, sizeof(*f));
 	f->path = c1_asprintf("%s/%s", dir, name);
 	f->tmp = c1_asprintf("%s/.%s.tmp.%ld", dir, name, (long)getpid());
-	f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
+	/* Whatever sits at the temp name (a stale file of an earlier run with this pid, or a symlink
+	 * or hard link someone planted) is removed, not written through: the report always goes into
+	 * a file this call created. */
+	if (unlink(f->tmp) != 0 && errno != ENOENT) {
+		c1_error_set("cannot remove %s left in the reports folder: %s", f->tmp, strerror(errno));
+		f->fd = -1;
+	} else {
+		f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
+		if (f->fd < 0)
+			c1_error_set("cannot create %s: %s", f->tmp, strerror(errno));
+	}
 	*out = NULL;
 	if (f->fd < 0) {
-		c1_error_set("cannot create %s: %s", f->tmp, strerror(errno));
 		free(f->tmp);
 		free(f->path);
 		free(f);

@@ -46,3 +46,8 @@ foreach(spec v1_list=full v1_list=no_account_id v1_list=minimal v1_list=without_
   c1_engine_test(engine_variants_${name} engine_variants.py ${spec})
 endforeach()
 c1_engine_test(engine_tls engine_tls.py)
+c1_engine_test(engine_huge_body engine_huge_body.py)
+c1_engine_test(engine_report_full engine_report_full.py)
+c1_engine_test(engine_state_enospc engine_state_enospc.py)
+c1_engine_test(engine_csv_limits engine_csv_limits.py)
+set_tests_properties(integration.engine_csv_limits PROPERTIES TIMEOUT 300)

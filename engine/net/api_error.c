@@ -546,7 +546,13 @@ void c1_api_error_classify(struct c1_api_error *err)
 	err->throttling = S_IN(err->code, s_throttling_codes) || err->http_status == 429;
 	err->retryable = err->throttling || S_IN(err->code, s_transient_codes);
 	switch (err->http_status) {
-	case 0: err->retryable = err->retryable || strcmp(err->code, "TransportError") == 0; break;
+	case 0:
+		/* An answer too large to read is a lost answer: the request may have been carried out,
+		 * so the caller must try again (a create looks first) rather than fail, or a rollback
+		 * would not know about what the create made. */
+		err->retryable = err->retryable || strcmp(err->code, "TransportError") == 0 ||
+				 strcmp(err->code, "ResponseTooLarge") == 0;
+		break;
 	case 500:
 	case 502:
 	case 503:

@@ -178,7 +178,13 @@ const char *c1_resource_state_name(enum c1_resource_state state)
 
 static int s_fail(struct c1_state *st, const char *what)
 {
-	c1_error_set("state store %s: %s failed: %s", st->db_path, what, sqlite3_errmsg(st->db));
+	/* A full disk shows as SQLITE_FULL, or as an I/O error caused by ENOSPC (creating the WAL or
+	 * its index): say so and how to go on, since SQLite's "disk I/O error" does not. */
+	bool full = sqlite3_errcode(st->db) == SQLITE_FULL || sqlite3_system_errno(st->db) == ENOSPC;
+	c1_error_set("state store %s: %s failed: %s%s", st->db_path, what, sqlite3_errmsg(st->db),
+		     full ? " (no space left on the disk holding it: make room there and run again; what "
+			    "the store recorded so far is kept)"
+			  : "");
 	return C1_ERROR;
 }
 

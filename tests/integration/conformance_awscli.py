@@ -406,7 +406,7 @@ def main():
     t.check(v1tok.startswith("v1sim."), "secrets.env has V1_TOKEN_T1")
     v1 = env.get("V1_ENDPOINT_URL", sim.url)
     code, doc = curl("POST", v1 + "/v1.0/preview/uic/instances/enrollment",
-                     ["Authorization: Bearer v1sim.00000000." + "0" * 32, "Content-Type: application/json"])
+                     ["Authorization: Bearer v1sim.00000000.sEcReTmArK" + "0" * 32, "Content-Type: application/json"])
     t.eq(code, 401, "Vision One enrollment with a bad token", doc)
 
     # ---- the "done when": the `aws` executable lists the stacks ----

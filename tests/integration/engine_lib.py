@@ -22,7 +22,9 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import secret_scan  # noqa: E402
 import simtest  # noqa: E402
+from secret_scan import SECRET_MARK  # noqa: E402,F401
 from simtest import Checks, Sim, http, log, skip, tmpdir  # noqa: E402,F401
 
 LIVE = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
@@ -103,6 +105,14 @@ class Universe:
                 t = k[len("C1_API_KEY_"):]
                 self.tenants[t] = Tenant(t, v, self.secrets.get("V1_TOKEN_" + t, ""))
         self.extra_env = {}
+        _universes.append(self)
+        if _scan_when_finished not in simtest.finish_hooks:
+            simtest.finish_hooks.append(_scan_when_finished)
+
+    def holds_secret(self, path):
+        """`path` (a secret file a test wrote for a `file:` reference) may hold a secret."""
+        with open(os.path.join(self.root, secret_scan.HOLDERS_FILE), "a") as f:
+            f.write(os.path.relpath(path, self.root) + "\n")
 
     def write_csv(self, rows=None, path=None):
         path = path or self.csv_path
@@ -130,20 +140,46 @@ class Universe:
     def secret_values(self):
         """Every secret the universe holds: API keys and their secret halves,
         Vision One tokens, AWS secret keys."""
-        out = set()
-        for k, v in list(self.secrets.items()) + list(self.extra_env.items()):
+        return set(self.secret_labels())
+
+    def secret_labels(self, env=None):
+        """{secret: what it is} for the universe's secrets and those a test
+        added (extra_env, an Engine's env); the label never quotes the value."""
+        out = {}
+        items = list(self.secrets.items()) + list(self.extra_env.items()) + list((env or {}).items())
+        for k, v in items:
             if k.startswith(("C1_API_KEY", "V1_TOKEN")) and v:
-                out.add(v)
+                out[v] = "the value of %s" % k
                 if ":" in v:
-                    out.add(v.split(":", 1)[1])
+                    out.setdefault(v.split(":", 1)[1], "the secret half of %s" % k)
                 if v.startswith("v1sim."):
-                    out.add(v.rsplit(".", 1)[1])
-        cred = simtest.parse_aws_config(os.path.join(self.dir, "aws", "credentials"))
-        for sec in cred.values():
-            for key in ("aws_secret_access_key", "aws_session_token"):
-                if sec.get(key):
-                    out.add(sec[key])
-        return {s for s in out if len(s) >= 8}
+                    out.setdefault(v.rsplit(".", 1)[1], "the secret part of %s" % k)
+        for path in (os.path.join(self.dir, "aws", "credentials"), os.path.join(self.root, "home", ".aws", "credentials")):
+            if not os.path.exists(path):
+                continue
+            for name, sec in simtest.parse_aws_config(path).items():
+                for key in ("aws_secret_access_key", "aws_session_token"):
+                    if sec.get(key):
+                        out.setdefault(sec[key], "%s of [%s] in %s" % (key, name, os.path.relpath(path, self.root)))
+        return {s: what for s, what in out.items() if len(s) >= 8}
+
+
+_universes = []
+_engines = []
+
+
+def _scan_when_finished(chk):
+    """Every file a test wrote under its universes' temp roots (reports, the
+    state DB with its WAL, logs, c1sim's log, results.csv, spool files, each
+    run's captured stdout and stderr) holds no secret; see secret_scan.py for
+    what may (the inputs c1sim gen wrote)."""
+    for u in _universes:
+        labels = u.secret_labels()
+        for eng in _engines:
+            if eng.u is u:
+                labels.update({k: v for k, v in u.secret_labels(eng.env).items() if k not in labels})
+        findings = secret_scan.scan_tree([u.root], labels)
+        chk.check(not findings, "no secret in any file the test wrote under %s" % u.root, "\n".join(findings[:20]))
 
 
 def expected_stacks(row):
@@ -197,6 +233,7 @@ class Engine:
         self.env = self._env()
         self.runs = []
         self._lock = threading.Lock()
+        _engines.append(self)
 
     def _env(self):
         base = simtest.clean_env(self.home)

@@ -39,7 +39,7 @@ elsewhere = "ap-south-1" if region != "ap-south-1" else "eu-west-1"
 other_region["bucket"] = "c1sim-ct-%s-%s" % (other_region["account_id"], elsewhere)
 no_bucket["bucket"] = "c1sim-no-such-bucket-%s" % no_bucket["account_id"]
 t = u.tenant_of(bad_key)
-u.extra_env["C1_API_KEY_FORGED"] = t.key.split(":", 1)[0] + ":" + "0123456789abcdef" * 2
+u.extra_env["C1_API_KEY_FORGED"] = t.key.split(":", 1)[0] + ":" + el.SECRET_MARK + "0123456789abcdef" * 2
 bad_key["cloudone_api_key"] = "env:C1_API_KEY_FORGED"
 u.write_csv()
 eng = el.Engine(u, time_scale="0.005")

@@ -32,11 +32,16 @@ struct sim_request {
 	int64_t now_ms;  /* real monotonic-free wall ms at arrival */
 };
 
+/* A body fault: the answer's body grows past any sane size (huge: 64 MiB with a Content-Length;
+ * endless: chunked, never ends), as a broken proxy or server would send. */
+enum sim_body_fault { SIM_BODY_NONE = 0, SIM_BODY_HUGE, SIM_BODY_ENDLESS };
+
 struct sim_response {
 	int status;
 	struct c1_headers headers;
 	struct c1_buf body;
 	int delay_ms; /* send the answer this much later (the fault plan's latency); 0 = at once */
+	enum sim_body_fault body_fault; /* send `body` followed by what this asks for */
 };
 
 /** A service module: routes one request family and owns its state. */
@@ -83,8 +88,13 @@ void sim_new_request_id(char *out, size_t out_len);
 
 /* ---- credentials (sim_creds.c), see docs/simulator.md ---- */
 
-#define SIM_MASTER_KEY  "c1sim-universe-v1"
-#define SIM_MSP_ACCOUNT "999900000000"
+#define SIM_MASTER_KEY      "c1sim-universe-v1"
+#define SIM_MSP_ACCOUNT     "999900000000"
+/* Every secret c1sim hands out (AWS secret keys, session tokens, Cloud One key secrets, Vision One
+ * tokens) carries this substring, so a test can grep anything the suite wrote for a leak, even of a
+ * secret the test never saw (a session token c1onboard got from AssumeRole). */
+#define SIM_SECRET_MARK     "sEcReTmArK"
+#define SIM_SECRET_MARK_LEN 10
 
 /** Secret of an AWS access key id (AKIA/ASIA form); 0, or -1 if the id is not a sim key. */
 int sim_creds_aws_secret(char *out, size_t out_len, const char *access_key_id, char account_out[13]);
@@ -189,6 +199,12 @@ enum sim_fault_effect sim_faults_check_message(const struct sim_request *req, in
  * when a gateway or a dropped connection loses a reply the backend had sent.
  */
 bool sim_faults_lost_reply(const struct sim_request *req, int *status);
+/**
+ * A "huge_body" or "endless_body" rule matching `req` fired: the request was
+ * carried out and its answer's body is followed by 64 MiB of filler or by an
+ * endless stream (sim_server.c sends it). SIM_BODY_NONE otherwise.
+ */
+enum sim_body_fault sim_faults_body(const struct sim_request *req);
 /**
  * Targeted effects a service applies itself: "stack_fail" (CreateStack of a
  * matching stack fails during creation), "delete_fail" (DeleteStack or a

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #define S_MAC_LEN      32
-#define S_TOKEN_PREFIX "c1sim1."
+#define S_TOKEN_PREFIX "c1sim1." SIM_SECRET_MARK "."
 
 static void s_mac(unsigned char out[S_MAC_LEN], const char *domain, const char *data, size_t data_len)
 {
@@ -69,7 +69,9 @@ int sim_creds_aws_secret(char *out, size_t out_len, const char *access_key_id, c
 		return -1;
 	s_mac(mac, "aws:", access_key_id, strlen(access_key_id));
 	EVP_EncodeBlock(b64, mac, S_MAC_LEN);
-	for (int i = 0; i < 40; i++)
+	/* 40 characters like a real secret key: the mark, then the MAC's base64 */
+	memcpy(out, SIM_SECRET_MARK, SIM_SECRET_MARK_LEN);
+	for (int i = SIM_SECRET_MARK_LEN; i < 40; i++)
 		out[i] = b64[i] == '+' ? 'A' : b64[i] == '/' ? 'b' : (char)b64[i];
 	out[40] = '\0';
 	if (account_out) {
@@ -226,7 +228,7 @@ char *sim_creds_cloudone_key(const char *c1_region, const char *c1_account_id)
 	char *id = c1_asprintf("c1sim%s%.12s", compact, c1_account_id);
 	s_mac(mac, "c1:", id, strlen(id));
 	s_hex(mac_hex, mac, S_MAC_LEN);
-	char *key = c1_asprintf("%s:%.32s", id, mac_hex);
+	char *key = c1_asprintf("%s:" SIM_SECRET_MARK "%.32s", id, mac_hex);
 	c1_wipe(mac_hex, sizeof(mac_hex));
 	free(id);
 	return key;
@@ -243,7 +245,8 @@ int sim_creds_cloudone_check(const char *full_key, char *region_out, size_t regi
 		return -1;
 	const char *colon = strchr(full_key, ':');
 	if (!colon || colon == full_key || (size_t)(colon - full_key) >= sizeof(id) ||
-	    strlen(colon + 1) != 32)
+	    strlen(colon + 1) != SIM_SECRET_MARK_LEN + 32 ||
+	    strncmp(colon + 1, SIM_SECRET_MARK, SIM_SECRET_MARK_LEN) != 0)
 		return -1;
 	size_t id_n = (size_t)(colon - full_key);
 	memcpy(id, full_key, id_n);
@@ -265,7 +268,7 @@ int sim_creds_cloudone_check(const char *full_key, char *region_out, size_t regi
 		return -1;
 	s_mac(mac, "c1:", id, id_n);
 	s_hex(mac_hex, mac, S_MAC_LEN);
-	int ok = CRYPTO_memcmp(mac_hex, colon + 1, 32) == 0;
+	int ok = CRYPTO_memcmp(mac_hex, colon + 1 + SIM_SECRET_MARK_LEN, 32) == 0;
 	c1_wipe(mac_hex, sizeof(mac_hex));
 	if (!ok)
 		return -1;
@@ -284,7 +287,7 @@ char *sim_creds_visionone_token(const char *v1_tenant)
 	char mac_hex[2 * S_MAC_LEN + 1];
 	s_mac(mac, "v1:", v1_tenant, strlen(v1_tenant));
 	s_hex(mac_hex, mac, S_MAC_LEN);
-	char *token = c1_asprintf("v1sim.%s.%.32s", v1_tenant, mac_hex);
+	char *token = c1_asprintf("v1sim.%s." SIM_SECRET_MARK "%.32s", v1_tenant, mac_hex);
 	c1_wipe(mac_hex, sizeof(mac_hex));
 	return token;
 }
@@ -294,7 +297,9 @@ int sim_creds_visionone_check(const char *token, char *tenant_out, size_t tenant
 	unsigned char mac[S_MAC_LEN];
 	char mac_hex[2 * S_MAC_LEN + 1];
 	char tenant[9];
-	if (!token || strncmp(token, "v1sim.", 6) != 0 || strlen(token) != 6 + 8 + 1 + 32 || token[14] != '.')
+	if (!token || strncmp(token, "v1sim.", 6) != 0 ||
+	    strlen(token) != 6 + 8 + 1 + SIM_SECRET_MARK_LEN + 32 || token[14] != '.' ||
+	    strncmp(token + 15, SIM_SECRET_MARK, SIM_SECRET_MARK_LEN) != 0)
 		return -1;
 	for (int i = 0; i < 8; i++)
 		if (!isxdigit((unsigned char)token[6 + i]))
@@ -303,7 +308,7 @@ int sim_creds_visionone_check(const char *token, char *tenant_out, size_t tenant
 	tenant[8] = '\0';
 	s_mac(mac, "v1:", tenant, 8);
 	s_hex(mac_hex, mac, S_MAC_LEN);
-	int ok = CRYPTO_memcmp(mac_hex, token + 15, 32) == 0;
+	int ok = CRYPTO_memcmp(mac_hex, token + 15 + SIM_SECRET_MARK_LEN, 32) == 0;
 	c1_wipe(mac_hex, sizeof(mac_hex));
 	if (!ok)
 		return -1;

@@ -56,7 +56,8 @@ static struct s_token_bucket *s_buckets[S_BUCKET_SLOTS];
 static const char *const s_rate_services[] = {"cloudone",       "visionone", "sts",
 					      "cloudformation", "s3",        "cloudtrail"};
 static const char *const s_effects[] = {
-    "error", "throttle", "stack_fail", "delete_fail", "update_rollback_fail", "lost_reply"};
+    "error",      "throttle",  "stack_fail",  "delete_fail", "update_rollback_fail",
+    "lost_reply", "huge_body", "endless_body"};
 
 static void s_plan_dispose(struct s_plan *plan)
 {
@@ -122,7 +123,7 @@ static int s_parse_rule(struct s_rule *rule, const json_t *obj, size_t index, ch
 	if (!rule->effect || !s_in(rule->effect, s_effects, sizeof(s_effects) / sizeof(s_effects[0]))) {
 		snprintf(err, err_len,
 			 "rules[%zu].effect must be one of error, throttle, stack_fail, delete_fail, "
-			 "update_rollback_fail, lost_reply",
+			 "update_rollback_fail, lost_reply, huge_body, endless_body",
 			 index);
 		return -1;
 	}
@@ -469,6 +470,24 @@ bool sim_faults_lost_reply(const struct sim_request *req, int *status)
 	}
 	pthread_mutex_unlock(&s_lock);
 	return hit;
+}
+
+enum sim_body_fault sim_faults_body(const struct sim_request *req)
+{
+	enum sim_body_fault out = SIM_BODY_NONE;
+	const char *service = req->service ? req->service : "";
+	pthread_mutex_lock(&s_lock);
+	for (size_t i = 0; i < s_current.rule_count && out == SIM_BODY_NONE; i++) {
+		struct s_rule *rule = &s_current.rules[i];
+		bool huge = strcmp(rule->effect, "huge_body") == 0;
+		if ((!huge && strcmp(rule->effect, "endless_body") != 0) || !s_glob(rule->service, service) ||
+		    !s_glob(rule->route, req->route) || !s_account_matches(req, rule->account_id))
+			continue;
+		if (s_fire(rule))
+			out = huge ? SIM_BODY_HUGE : SIM_BODY_ENDLESS;
+	}
+	pthread_mutex_unlock(&s_lock);
+	return out;
 }
 
 bool sim_faults_targeted(const char *effect, const char *service, const char *route, const char *account_id,

@@ -691,6 +691,8 @@ void sim_server_dispatch(struct sim_request *req, struct sim_response *resp)
 			    resp, req, lost, NULL,
 			    "the answer was lost on its way back (the request was carried out)");
 		}
+		if (resp->status < 400)
+			resp->body_fault = sim_faults_body(req);
 	}
 	s_ensure_request_id_header(req, resp);
 	sim_count(req->service, req->route, throttled, !throttled && resp->status >= 400);
@@ -727,6 +729,48 @@ static void s_ensure_request_id_header(const struct sim_request *req, struct sim
 }
 
 /* ---- libmicrohttpd glue ---- */
+
+/* A body fault's stream: the handler's real body, then filler until `total` (or for ever), so the
+ * client sees a plausible start and must stop on its size cap or timeout, not on a parse error. */
+struct s_body_stream {
+	char *head;
+	size_t head_len;
+	uint64_t total; /* UINT64_MAX: endless */
+};
+
+static ssize_t s_body_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct s_body_stream *b = cls;
+	if (pos >= b->total)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	size_t n = 0;
+	if (b->total - pos < max)
+		max = (size_t)(b->total - pos);
+	for (; n < max && pos + n < b->head_len; n++)
+		buf[n] = b->head[pos + n];
+	for (; n < max; n++)
+		buf[n] = (pos + n) % 64 == 63 ? '\n' : ' ';
+	return (ssize_t)n;
+}
+
+static void s_body_stream_free(void *cls)
+{
+	struct s_body_stream *b = cls;
+	free(b->head);
+	free(b);
+}
+
+static struct MHD_Response *s_body_fault_response(const struct sim_response *resp)
+{
+	struct s_body_stream *b = c1_calloc(1, sizeof(*b));
+	b->head_len = resp->body.len;
+	b->head = c1_malloc(b->head_len + 1);
+	memcpy(b->head, resp->body.ptr ? resp->body.ptr : "", b->head_len);
+	b->total = resp->body_fault == SIM_BODY_HUGE ? (uint64_t)64 << 20 : UINT64_MAX;
+	return MHD_create_response_from_callback(resp->body_fault == SIM_BODY_HUGE ? b->total
+										   : MHD_SIZE_UNKNOWN,
+						 64 * 1024, s_body_stream_read, b, s_body_stream_free);
+}
 
 static void *s_uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
 {
@@ -811,8 +855,11 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const ch
 		x->body = (struct c1_buf)C1_BUF_INIT;
 		sim_server_dispatch(&req, &resp);
 	}
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-	    resp.body.len, resp.body.ptr ? resp.body.ptr : "", MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response *r =
+	    resp.body_fault != SIM_BODY_NONE
+		? s_body_fault_response(&resp)
+		: MHD_create_response_from_buffer(resp.body.len, resp.body.ptr ? resp.body.ptr : "",
+						  MHD_RESPMEM_MUST_COPY);
 	for (size_t i = 0; i < resp.headers.count; i++)
 		MHD_add_response_header(r, resp.headers.items[i].name, resp.headers.items[i].value);
 	enum MHD_Result rc = MHD_YES;

@@ -1,10 +1,12 @@
 /* JSON helpers: bounded parsing, dotted-path lookups, building. */
 #include "harness.h"
 
+#include "engine/core/alloc.h"
 #include "engine/core/error.h"
 #include "engine/core/json.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 C1_TEST(parse_and_get_by_path)
 {
@@ -66,4 +68,33 @@ C1_TEST(build_and_dump)
 	C1_CHECK_STR(s, "{\"name\":\"acct \\\"1\\\"\",\"n\":42,\"on\":true,\"none\":null}");
 	free(s);
 	json_decref(o);
+}
+
+/* A response nested 10,000 deep (a hostile or broken server) is refused with a message, before
+ * Jansson's recursive parser could exhaust a worker thread's stack. */
+C1_TEST(nesting_10000_deep_is_refused)
+{
+	const size_t depth = 10000;
+	char *text = c1_malloc(2 * depth * 6 + 16);
+	json_t *v = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < depth; i++)
+		text[n++] = '[';
+	for (size_t i = 0; i < depth; i++)
+		text[n++] = ']';
+	C1_CHECK_INT(c1_json_parse(&v, (struct c1_str){text, n}, 0, 0), ==, C1_EINVALID);
+	C1_CHECK_CONTAINS(c1_error_last(), "nested deeper than 64 levels");
+	C1_CHECK(v == NULL);
+	n = 0;
+	for (size_t i = 0; i < depth; i++) {
+		memcpy(text + n, "{\"a\":", 5);
+		n += 5;
+	}
+	text[n++] = '1';
+	for (size_t i = 0; i < depth; i++)
+		text[n++] = '}';
+	C1_CHECK_INT(c1_json_parse(&v, (struct c1_str){text, n}, 0, 0), ==, C1_EINVALID);
+	C1_CHECK_CONTAINS(c1_error_last(), "deeper");
+	C1_CHECK(v == NULL);
+	free(text);
 }

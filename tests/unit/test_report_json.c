@@ -5,6 +5,7 @@
 #include "engine/core/json.h"
 #include "engine/core/report_model.h"
 #include "reports/report_dir.h"
+#include "reports/report_html.h"
 #include "reports/report_json.h"
 
 #include <dirent.h>
@@ -657,5 +658,60 @@ C1_TEST(streamed_write_reads_back_at_any_size)
 		c1_report_free(back);
 		c1_report_free(r);
 	}
+	free(dir);
+}
+
+/* Someone who can write in the reports folder plants links where a report goes: at the final name
+ * and at the temp name it is written under first. The report lands in a new file of its own and
+ * the file the links point at is never written. */
+C1_TEST(planted_links_are_not_followed)
+{
+	char *dir = s_reports_dir();
+	struct c1_report *r = s_full_model("run-links");
+	char *run_dir = c1_asprintf("%s/run-links", dir);
+	char *victim = c1_asprintf("%s/victim", c1_test_tmpdir());
+	char *victim2 = c1_asprintf("%s/victim2", c1_test_tmpdir());
+	char *final = c1_asprintf("%s/report.json", run_dir);
+	char *tmp = c1_asprintf("%s/.report.json.tmp.%ld", run_dir, (long)getpid());
+	char *tmp_html = c1_asprintf("%s/.report.html.tmp.%ld", run_dir, (long)getpid());
+	char buf[64] = "";
+	struct stat st;
+	FILE *f = NULL;
+
+	C1_CHECK(mkdir(dir, 0755) == 0 && mkdir(run_dir, 0755) == 0);
+	f = fopen(victim, "w");
+	C1_CHECK(f != NULL);
+	fputs("precious", f);
+	fclose(f);
+	f = fopen(victim2, "w");
+	C1_CHECK(f != NULL);
+	fputs("precious too", f);
+	fclose(f);
+	C1_CHECK(symlink(victim, final) == 0);
+	C1_CHECK(symlink(victim, tmp) == 0);
+	C1_CHECK(link(victim2, tmp_html) == 0); /* a hard link: O_NOFOLLOW alone would truncate it */
+
+	C1_CHECK_INT(c1_report_write_json(r, dir), ==, 0);
+	C1_CHECK(lstat(final, &st) == 0 && S_ISREG(st.st_mode));
+	C1_CHECK_INT(st.st_mode & 0777, ==, 0640);
+	f = fopen(victim, "r");
+	C1_CHECK(f != NULL && fgets(buf, sizeof(buf), f) != NULL);
+	fclose(f);
+	C1_CHECK_STR(buf, "precious");
+	C1_CHECK(stat(victim, &st) == 0 && st.st_nlink == 1);
+	C1_CHECK_INT(c1_report_write_html(r, dir), ==, 0);
+	f = fopen(victim2, "r");
+	C1_CHECK(f != NULL && fgets(buf, sizeof(buf), f) != NULL);
+	fclose(f);
+	C1_CHECK_STR(buf, "precious too");
+	C1_CHECK(lstat(tmp, &st) != 0 && lstat(tmp_html, &st) != 0); /* the planted names are gone */
+
+	c1_report_free(r);
+	free(tmp_html);
+	free(tmp);
+	free(final);
+	free(victim2);
+	free(victim);
+	free(run_dir);
 	free(dir);
 }

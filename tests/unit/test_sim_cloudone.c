@@ -877,7 +877,8 @@ C1_TEST(template_onboard_validates_then_creates_and_removes)
 	char reason[256] = "";
 	char *key = sim_creds_cloudone_key("us-1", C1_ACCT);
 	char *v1 = sim_creds_visionone_token("0a0b0c0d");
-	char *forged = c1_asprintf("%.*s:ffffffffffffffffffffffffffffffff", (int)strcspn(key, ":"), key);
+	char *forged = c1_asprintf("%.*s:" SIM_SECRET_MARK "ffffffffffffffffffffffffffffffff",
+				   (int)strcspn(key, ":"), key);
 
 	C1_CHECK_INT(
 	    sim_cloudone_template_onboard(forged, v1, AWS_A, "us-east-1", true, reason, sizeof(reason)), ==,

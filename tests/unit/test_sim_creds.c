@@ -123,3 +123,28 @@ C1_TEST(visionone_token_round_trip)
 	C1_CHECK_INT(sim_creds_visionone_check("v1sim.0a1b2c3d.short", NULL, 0), ==, -1);
 	free(token);
 }
+
+/* The suite greps everything it wrote for SIM_SECRET_MARK (tests/integration/engine_lib.py), which
+ * finds a leak only if every secret c1sim hands out carries it, also the ones minted at run time. */
+C1_TEST(every_secret_carries_the_mark)
+{
+	char key_id[21], secret[64], akid[32], session_secret[64];
+	char *token = NULL;
+	sim_creds_aws_key_id(key_id, "111122223333", "AB12");
+	C1_CHECK_INT(sim_creds_aws_secret(secret, sizeof(secret), key_id, NULL), ==, 0);
+	C1_CHECK(strstr(secret, SIM_SECRET_MARK) != NULL);
+	sim_creds_mint_session(akid, sizeof(akid), session_secret, sizeof(session_secret), &token,
+			       "111122223333", s_arn, 2000000000);
+	C1_CHECK(strstr(session_secret, SIM_SECRET_MARK) != NULL);
+	C1_CHECK(strstr(token, SIM_SECRET_MARK) != NULL);
+	char *key = sim_creds_cloudone_key("us-1", "123456789012");
+	C1_CHECK(strstr(strchr(key, ':'), SIM_SECRET_MARK) != NULL);
+	C1_CHECK(strstr(key, SIM_SECRET_MARK) > strchr(key, ':')); /* the key id part is not secret */
+	char *v1 = sim_creds_visionone_token("0a1b2c3d");
+	C1_CHECK(strstr(v1, SIM_SECRET_MARK) != NULL);
+	/* nothing public carries it: key ids stay mark-free */
+	C1_CHECK(strstr(akid, SIM_SECRET_MARK) == NULL && strstr(key_id, SIM_SECRET_MARK) == NULL);
+	free(v1);
+	free(key);
+	free(token);
+}

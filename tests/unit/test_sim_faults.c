@@ -236,6 +236,26 @@ C1_TEST(targeted_stack_fail_and_delete_fail)
 	sim_faults_set(NULL, NULL, 0);
 }
 
+C1_TEST(body_faults_match_route_account_and_times)
+{
+	struct sim_request req;
+	sim_reset_all();
+	s_plan("{\"rules\":[{\"service\":\"cloudone\",\"route\":\"POST /api/stacks\",\"account_id\":"
+	       "\"111122223333\",\"effect\":\"endless_body\",\"times\":1},"
+	       "{\"service\":\"cloudformation\",\"route\":\"DescribeStacks\",\"effect\":\"huge_body\"}]}");
+	s_req(&req, "cloudone", "POST /api/stacks", "444455556666", "us-1", 1);
+	C1_CHECK_INT(sim_faults_body(&req), ==, SIM_BODY_NONE); /* another account */
+	snprintf(req.account_id, sizeof(req.account_id), "111122223333");
+	C1_CHECK_INT(sim_faults_body(&req), ==, SIM_BODY_ENDLESS);
+	C1_CHECK_INT(sim_faults_body(&req), ==, SIM_BODY_NONE); /* times: 1 */
+	sim_request_dispose(&req);
+	s_req(&req, "cloudformation", "DescribeStacks", "444455556666", "us-east-1", 1);
+	C1_CHECK_INT(sim_faults_body(&req), ==, SIM_BODY_HUGE);
+	C1_CHECK_INT(sim_faults_body(&req), ==, SIM_BODY_HUGE); /* times: 0 = always */
+	sim_request_dispose(&req);
+	sim_faults_set(NULL, NULL, 0);
+}
+
 C1_TEST(bad_plans_are_refused_and_keep_the_old_plan)
 {
 	char err[256] = "";

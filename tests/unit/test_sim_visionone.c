@@ -68,7 +68,8 @@ C1_TEST(bad_bearer_is_401_invalid_credentials)
 {
 	sim_fixture_reset();
 	char *token = sim_creds_visionone_token(TENANT);
-	char *forged = c1_asprintf("Bearer v1sim.%s.00000000000000000000000000000000", TENANT);
+	char *forged =
+	    c1_asprintf("Bearer v1sim.%s." SIM_SECRET_MARK "00000000000000000000000000000000", TENANT);
 	char *apikey = c1_asprintf("ApiKey %s", token);
 	const char *auths[] = {NULL, forged, apikey, "Bearer "};
 	for (size_t i = 0; i < 4; i++) {

@@ -7,6 +7,7 @@
 #include "engine/core/xml.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static const char s_stacks[] =
     "<?xml version=\"1.0\"?>\n"
@@ -119,4 +120,26 @@ C1_TEST(take_secret_wipes_document_copy)
 	C1_CHECK_INT(c1_xml_take_secret(&secret, root, "Credentials/Missing"), ==, C1_ENOTFOUND);
 	c1_secret_dispose(&secret);
 	c1_xml_free(doc);
+}
+
+/* An AWS answer nested 10,000 deep is refused with a message (libxml2's depth limit, kept by not
+ * passing XML_PARSE_HUGE), never a crash. */
+C1_TEST(nesting_10000_deep_is_refused)
+{
+	const size_t depth = 10000;
+	char *text = c1_malloc(depth * 7 + 16);
+	xmlDoc *doc = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < depth; i++) {
+		memcpy(text + n, "<a>", 3);
+		n += 3;
+	}
+	for (size_t i = 0; i < depth; i++) {
+		memcpy(text + n, "</a>", 4);
+		n += 4;
+	}
+	C1_CHECK_INT(c1_xml_parse(&doc, (struct c1_str){text, n}, 0), ==, C1_EINVALID);
+	C1_CHECK_CONTAINS(c1_error_last(), "not well-formed XML");
+	C1_CHECK(doc == NULL);
+	free(text);
 }
