@@ -634,6 +634,21 @@ bad:
 	return C1_EINVALID;
 }
 
+/* RFC 9110 tchar. SignedHeaders joins names with ';', so a name holding ';' (or anything else
+ * outside a token) would sign one header and tell the verifier it was two: the request could
+ * never verify. Such a name is not valid HTTP anyway. */
+static bool s_is_token(const char *name)
+{
+	if (!*name)
+		return false;
+	for (const unsigned char *s = (const unsigned char *)name; *s; s++) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      (*s && strchr("!#$%&'*+-.^_`|~", *s))))
+			return false;
+	}
+	return true;
+}
+
 static int s_check_inputs(const struct c1_http_request *req, const struct c1_sigv4_credentials *creds,
 			  const struct c1_sigv4_params *params)
 {
@@ -656,6 +671,12 @@ static int s_check_inputs(const struct c1_http_request *req, const struct c1_sig
 		c1_error_set(
 		    "cannot sign request: signing region and service must be set and contain no '/'");
 		return C1_EINVALID;
+	}
+	for (size_t i = 0; i < req->headers.count; i++) {
+		if (!s_is_token(req->headers.items[i].name)) {
+			c1_error_set("cannot sign request: a header name is not an HTTP token (RFC 9110)");
+			return C1_EINVALID;
+		}
 	}
 	return 0;
 }
