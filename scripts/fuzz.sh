@@ -35,6 +35,7 @@ for t in "${targets[@]}"; do
 	seeds=tests/fuzz/corpus/$t
 	work=$build/fuzz/$t
 	mkdir -p "$work/corpus" "$work/artifacts" "$seeds"
+	rm -f "$work"/artifacts/* # only what this run finds
 	log=$work/run.log
 	"$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" \
 		-print_final_stats=1 -artifact_prefix="$work/artifacts/" "$work/corpus" "$seeds" >"$log" 2>&1

@@ -720,7 +720,9 @@ int c1_sigv4_sign_request(struct c1_http_request *req, const struct c1_sigv4_cre
 		memcpy(payload_hash, C1_SIGV4_UNSIGNED, sizeof(C1_SIGV4_UNSIGNED));
 	else
 		c1_sigv4_sha256_hex(payload_hash, (struct c1_str){req->body, req->body ? req->body_len : 0});
-	if (params->add_content_sha256)
+	/* A receiver takes the payload hash from this header when it is there (S3, botocore, c1sim),
+	 * so one left from an earlier signing must say what this signature covers. */
+	if (params->add_content_sha256 || c1_headers_get(&req->headers, "x-amz-content-sha256"))
 		c1_headers_set(&req->headers, "x-amz-content-sha256", payload_hash);
 	c1_headers_remove(&req->headers, "X-Amz-Security-Token");
 	if (s_has_token(creds) && !params->omit_session_token)

@@ -375,6 +375,29 @@ C1_TEST(signing_refuses_header_names_that_are_not_tokens)
 	c1_http_request_dispose(&ok);
 }
 
+/* Found by tests/fuzz/sigv4_fuzz.c: a stale x-amz-content-sha256 header stayed on a request
+ * signed without it, and the verifier (like S3) took the payload hash from that header. */
+C1_TEST(signing_rewrites_a_stale_content_sha256_header)
+{
+	struct c1_http_request req = C1_HTTP_REQUEST_INIT;
+	struct c1_sigv4_params p = {.region = "us-east-1", .service = "sts", .time_s = T2015};
+	struct c1_sigv4_verify_input in;
+	struct c1_sigv4_authorization authz = C1_SIGV4_AUTHORIZATION_INIT;
+	char hash[C1_SIGV4_HEX_LEN + 1];
+	req.method = "POST";
+	req.url = "https://sts.amazonaws.com/";
+	req.body = "Action=GetCallerIdentity&Version=2011-06-15";
+	req.body_len = strlen(req.body);
+	c1_headers_add(&req.headers, "x-amz-content-sha256", "old");
+	C1_CHECK_INT(c1_sigv4_sign_request(&req, &s_token_creds, &p), ==, 0);
+	c1_sigv4_sha256_hex(hash, (struct c1_str){req.body, req.body_len});
+	C1_CHECK_STR(c1_headers_get(&req.headers, "x-amz-content-sha256"), hash);
+	s_verify_input(&in, &authz, &req, "/", NULL);
+	C1_CHECK_INT(c1_sigv4_verify(&in, SECRET, authz.signature), ==, 0);
+	c1_sigv4_authorization_dispose(&authz);
+	c1_http_request_dispose(&req);
+}
+
 C1_TEST(stage_functions_match_known_answer)
 {
 	/* get-vanilla from the AWS suite, through the exposed stages. */
