@@ -53,7 +53,8 @@ for t in "${targets[@]}"; do
 		done
 	fi
 	# Keep only inputs that add coverage over what the corpus already has.
-	"$bin" -merge=1 -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 "$seeds" "$work/corpus" \
+	"$bin" -merge=1 -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$work/merge-" \
+		"$seeds" "$work/corpus" \
 		>"$work/merge.log" 2>&1 || true
 	count=$(find "$seeds" -type f | wc -l)
 	printf '%-16s %14s %10s %8s %s\n' "$t" "${execs:-?}" "${rate:-?}" "$count" "$result"
