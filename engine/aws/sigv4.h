@@ -58,7 +58,7 @@ struct c1_sigv4_params {
 
 /**
  * Sign `req` in place: adds Host (from the URL, when absent), X-Amz-Date,
- * x-amz-content-sha256 (when asked), X-Amz-Security-Token (when a session
+ * x-amz-content-sha256 (when asked, or when `req` already has one), X-Amz-Security-Token (when a session
  * token is given) and Authorization, replacing earlier values of those.
  * Every other header in `req` is signed except hop-by-hop ones and
  * User-Agent, so the transport must send them unchanged.
