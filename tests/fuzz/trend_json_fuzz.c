@@ -28,10 +28,7 @@ static void s_cloudone(unsigned which, const struct c1_cloudone_client *c, struc
 		struct c1_cloudone_v1_registration reg = C1_CLOUDONE_V1_REGISTRATION_INIT;
 		struct c1_secret token = C1_SECRET_INIT;
 		c1_secret_set(&token, "enroll-token", 12);
-		if (which == 1)
-			c1_cloudone_visionone_connect(&reg, c, &token, err);
-		else
-			c1_cloudone_get_connector_registration(&reg, c, err);
+		c1_cloudone_visionone_connect(&reg, c, &token, err);
 		c1_secret_dispose(&token);
 		c1_cloudone_v1_registration_dispose(&reg);
 		break;
