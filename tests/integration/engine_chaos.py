@@ -49,7 +49,8 @@ SEED = int(os.environ.get("C1_CHAOS_SEED", "1"))
 PARALLEL = int(os.environ.get("C1_CHAOS_PARALLEL", "1"))
 JOBS = os.environ.get("C1_CHAOS_JOBS", "16")
 UNLISTED = 3  # accounts in the universe that no row lists: nothing may appear for them
-SETTLED = ("succeeded", "unchanged", "rolled_back")
+SETTLED = ("succeeded", "unchanged", "repaired", "rolled_back")
+ONBOARDED = ("succeeded", "unchanged", "repaired")
 
 
 def chaos_plan():
@@ -86,7 +87,7 @@ def judge(chk, u, eng, final, listed, what):
     want_stacks = want_connectors = 0
     for row in listed:
         s = st.get(row["account_id"])
-        if s in ("succeeded", "unchanged"):
+        if s in ONBOARDED:
             el.check_onboarded(chk, state, u, row, what, deep=False)
             want_stacks += len(el.expected_stacks(row))
             want_connectors += 1
