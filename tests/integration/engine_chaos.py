@@ -22,7 +22,8 @@ rollback that could not finish) is a bug to fix, not a case to clean up after.
 
 Shape (environment): C1_CHAOS_ACCOUNTS (60), C1_CHAOS_TENANTS (12), C1_KILL9_TRIALS (1),
 C1_CHAOS_KILLS (2), C1_CHAOS_RERUNS (3), C1_CHAOS_SEED (first trial's seed, 1),
-C1_CHAOS_PARALLEL (trials at once, 1), C1_CHAOS_JOBS (apply -j, 16). It prints a tally
+C1_CHAOS_PARALLEL (trials at once, 1), C1_CHAOS_JOBS (apply -j, 16), C1_CHAOS_KILL_WINDOW (the
+first kill comes within that many seconds, the k-th within 1/k of it; 6). It prints a tally
 (trials, passes, failures with their seeds); a failed trial is replayed with
 C1_CHAOS_SEED=<seed> C1_KILL9_TRIALS=1 (kill times are wall-clock, so a replay is close,
 not identical)."""
@@ -48,6 +49,7 @@ RERUNS = int(os.environ.get("C1_CHAOS_RERUNS", "3"))
 SEED = int(os.environ.get("C1_CHAOS_SEED", "1"))
 PARALLEL = int(os.environ.get("C1_CHAOS_PARALLEL", "1"))
 JOBS = os.environ.get("C1_CHAOS_JOBS", "16")
+KILL_WINDOW = float(os.environ.get("C1_CHAOS_KILL_WINDOW", "6"))
 UNLISTED = 3  # accounts in the universe that no row lists: nothing may appear for them
 SETTLED = ("succeeded", "unchanged", "repaired", "rolled_back")
 ONBOARDED = ("succeeded", "unchanged", "repaired")
@@ -66,6 +68,12 @@ def chaos_plan():
         {"service": "*", "route": "*", "effect": "truncated", "probability": 0.02},
         {"service": "*", "route": "*", "effect": "malformed", "probability": 0.01},
         {"service": "*", "route": "*", "effect": "lost_reply", "status": 502, "probability": 0.01},
+        # Refusals no retry cures, so that some accounts roll back (and the rollback
+        # itself runs through the same chaos).
+        {"service": "cloudformation", "route": "CreateStack", "effect": "error", "status": 400,
+         "code": "ValidationError", "message": "c1sim chaos: refused", "probability": 0.01},
+        {"service": "cloudone", "route": "POST /api/cloudaccounts/aws", "effect": "error", "status": 400,
+         "message": "c1sim chaos: refused", "probability": 0.03},
     ]
     # Storms: a few requests per second per account and region, and per tenant key,
     # is far below what -j 16 asks for.
@@ -124,7 +132,7 @@ def trial(seed):
     try:
         # The first kill comes early enough to land in a live run even on a loaded
         # machine; later kills hit resumed runs, which have less left to do.
-        delays = [rng.uniform(0.5, 6.0 / (k + 1)) for k in range(KILLS)]
+        delays = [rng.uniform(0.5, KILL_WINDOW / (k + 1)) for k in range(KILLS)]
         for delay in delays:
             proc = eng.start("apply", "-j", JOBS)
             time.sleep(delay)
