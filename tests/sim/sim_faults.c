@@ -115,8 +115,8 @@ static int s_parse_chaos_rule(struct s_rule *rule, const json_t *obj, size_t ind
 		return -1;
 	}
 	if (!json_is_integer(delay) || json_integer_value(delay) < 1 || json_integer_value(delay) > 60000) {
-		snprintf(err, err_len, "rules[%zu].delay_ms must be an integer 1..60000 (the spike's extra delay)",
-			 index);
+		snprintf(err, err_len,
+			 "rules[%zu].delay_ms must be an integer 1..60000 (the spike's extra delay)", index);
 		return -1;
 	}
 	rule->delay_ms = (int)json_integer_value(delay);
@@ -142,9 +142,9 @@ static int s_parse_rule(struct s_rule *rule, const json_t *obj, size_t index, ch
 	rule->account_id = s_opt_string(obj, "account_id");
 	rule->stack = s_opt_string(obj, "stack");
 	rule->effect = s_opt_string(obj, "effect");
-	if (!rule->effect || (!s_in(rule->effect, s_effects, sizeof(s_effects) / sizeof(s_effects[0])) &&
-			      !s_in(rule->effect, s_chaos_effects,
-				    sizeof(s_chaos_effects) / sizeof(s_chaos_effects[0])))) {
+	if (!rule->effect ||
+	    (!s_in(rule->effect, s_effects, sizeof(s_effects) / sizeof(s_effects[0])) &&
+	     !s_in(rule->effect, s_chaos_effects, sizeof(s_chaos_effects) / sizeof(s_chaos_effects[0])))) {
 		snprintf(err, err_len,
 			 "rules[%zu].effect must be one of error, throttle, stack_fail, delete_fail, "
 			 "update_rollback_fail, lost_reply, latency_spike, reset, truncated, malformed",

@@ -473,7 +473,8 @@ C1_TEST(assume_role_request_cache_and_refresh)
 	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, C1_ETHROTTLED);
 	c1_http_script_push(script, 503, "Content-Type: text/xml", "");
 	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, C1_ETRANSPORT);
-	c1_http_script_push(script, 200, "Content-Type: text/xml", "<AssumeRoleResponse><AssumeRoleResult><Cred");
+	c1_http_script_push(script, 200, "Content-Type: text/xml",
+			    "<AssumeRoleResponse><AssumeRoleResult><Cred");
 	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, C1_ETRANSPORT);
 	C1_CHECK_CONTAINS(c1_error_last(), "OnboardA");
 
