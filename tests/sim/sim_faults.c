@@ -27,6 +27,8 @@ struct s_rule {
 	double probability;
 	long hits;
 	int delay_ms; /* latency_spike: the extra delay */
+	long after;   /* let this many matching requests pass before the rule may fire */
+	long seen;
 };
 
 struct s_rate {
@@ -106,6 +108,13 @@ static char *s_opt_string(const json_t *obj, const char *key)
 /* A latency spike without its size would be a silent no-op in a chaos plan. */
 static int s_parse_chaos_rule(struct s_rule *rule, const json_t *obj, size_t index, char *err, size_t err_len)
 {
+	json_t *after = json_object_get(obj, "after");
+	if (after && (!json_is_integer(after) || json_integer_value(after) < 0)) {
+		snprintf(err, err_len,
+			 "rules[%zu].after must be an integer >= 0 (matching requests let pass)", index);
+		return -1;
+	}
+	rule->after = after ? (long)json_integer_value(after) : 0;
 	json_t *delay = json_object_get(obj, "delay_ms");
 	bool spike = strcmp(rule->effect, "latency_spike") == 0;
 	if (!delay && !spike)
@@ -343,6 +352,11 @@ static bool s_account_matches(const struct sim_request *req, const char *account
 /* Count and draw for a rule whose filters matched; caller holds s_lock. */
 static bool s_fire(struct s_rule *rule)
 {
+	/* "after" orders faults on one route: a later try can fail differently. */
+	if (rule->seen < rule->after) {
+		rule->seen++;
+		return false;
+	}
 	if (rule->times > 0 && rule->hits >= rule->times)
 		return false;
 	if (rule->probability < 1.0 && sim_random() >= rule->probability)
@@ -483,6 +497,16 @@ cleanup:
 	return effect;
 }
 
+/* The rule's `stack` filter for the post-handler effects; caller holds s_lock. */
+static bool s_rule_stack_matches(const struct s_rule *rule, const struct sim_request *req)
+{
+	if (!rule->stack)
+		return true;
+	char stack[256];
+	s_stack_of(req, stack, sizeof(stack));
+	return stack[0] && s_glob(rule->stack, stack);
+}
+
 bool sim_faults_lost_reply(const struct sim_request *req, int *status)
 {
 	bool hit = false;
@@ -491,7 +515,8 @@ bool sim_faults_lost_reply(const struct sim_request *req, int *status)
 	for (size_t i = 0; i < s_current.rule_count && !hit; i++) {
 		struct s_rule *rule = &s_current.rules[i];
 		if (strcmp(rule->effect, "lost_reply") != 0 || !s_glob(rule->service, service) ||
-		    !s_glob(rule->route, req->route) || !s_account_matches(req, rule->account_id))
+		    !s_glob(rule->route, req->route) || !s_account_matches(req, rule->account_id) ||
+		    !s_rule_stack_matches(rule, req))
 			continue;
 		hit = s_fire(rule);
 		if (hit)
@@ -529,7 +554,8 @@ static struct s_rule *s_chaos_rule(const struct sim_request *req, const char *ef
 	for (size_t i = 0; i < s_current.rule_count; i++) {
 		struct s_rule *rule = &s_current.rules[i];
 		if (strcmp(rule->effect, effect) != 0 || !s_glob(rule->service, service) ||
-		    !s_glob(rule->route, req->route) || !s_account_matches(req, rule->account_id))
+		    !s_glob(rule->route, req->route) || !s_account_matches(req, rule->account_id) ||
+		    !s_rule_stack_matches(rule, req))
 			continue;
 		if (s_fire(rule))
 			return rule;
