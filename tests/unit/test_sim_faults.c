@@ -313,3 +313,32 @@ C1_TEST(chaos_effects_spike_reset_truncated_malformed)
 	json_decref(bad);
 	sim_faults_set(NULL, NULL, 0);
 }
+
+/* "after" lets the first matching requests pass, so one route's faults come
+ * in order; requests the filters do not match do not count. */
+C1_TEST(after_lets_matching_requests_pass_first)
+{
+	int status = 0;
+	char code[64] = "";
+	sim_reset_all();
+	s_plan("{\"rules\":[{\"service\":\"cloudformation\",\"route\":\"CreateStack\",\"account_id\":"
+	       "\"111122223333\",\"effect\":\"error\",\"status\":400,\"after\":2,\"times\":1}]}");
+	C1_CHECK_INT(s_check("cloudformation", "CreateStack", "444455556666", 1, &status, code), ==,
+		     SIM_FAULT_NONE);
+	C1_CHECK_INT(s_check("cloudformation", "CreateStack", "111122223333", 1, &status, code), ==,
+		     SIM_FAULT_NONE);
+	C1_CHECK_INT(s_check("cloudformation", "CreateStack", "111122223333", 1, &status, code), ==,
+		     SIM_FAULT_NONE);
+	C1_CHECK_INT(s_check("cloudformation", "CreateStack", "111122223333", 1, &status, code), ==,
+		     SIM_FAULT_ERROR);
+	C1_CHECK_INT(status, ==, 400);
+	C1_CHECK_INT(s_check("cloudformation", "CreateStack", "111122223333", 1, &status, code), ==,
+		     SIM_FAULT_NONE);
+	json_t *bad =
+	    json_loads("{\"rules\":[{\"route\":\"*\",\"effect\":\"error\",\"after\":-1}]}", 0, NULL);
+	char err[256] = "";
+	C1_CHECK_INT(sim_faults_set(bad, err, sizeof(err)), ==, -1);
+	C1_CHECK_CONTAINS(err, "after");
+	json_decref(bad);
+	sim_faults_set(NULL, NULL, 0);
+}
