@@ -7,7 +7,9 @@ throttles), latency spikes, connections reset mid-response, truncated bodies and
 2xx bodies (docs/simulator.md). apply is SIGKILLed at random moments C1_CHAOS_KILLS times,
 then run again under the same chaos until every account is settled (at most
 C1_CHAOS_RERUNS runs). Then, per trial:
-- every account of the last report is succeeded, unchanged or rolled_back;
+- every account of the last report is succeeded, unchanged, repaired (all three: onboarded) or
+  rolled_back (an account rolled back in one run and onboarded again by the next reads
+  `repaired`: what it found missing it created);
 - c1sim's state matches the report exactly: each succeeded account is onboarded once (its
   live stacks, one connector, one cloud account, an active CloudTrail integration), each
   rolled_back account has nothing left, and the state's totals are exactly those;
