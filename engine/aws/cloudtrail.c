@@ -62,12 +62,14 @@ static int s_call(json_t **out, const struct c1_aws_target *target, const struct
 			rc = C1_ENOTFOUND;
 		goto cleanup;
 	}
-	if (c1_json_parse(out, c1_buf_view(&resp.body), 0, 0) != 0 || !json_is_object(*out)) {
+	int parsed = c1_json_parse(out, c1_buf_view(&resp.body), 0, 0);
+	if (parsed != 0 || !json_is_object(*out)) {
 		json_decref(*out);
 		*out = NULL;
 		err->http_status = resp.status;
 		snprintf(err->code, sizeof(err->code), "InvalidResponse");
 		snprintf(err->message, sizeof(err->message), "%s reply is not a JSON object", op);
+		err->retryable = parsed != 0; /* damaged on the way (api_error.h) */
 		const char *rid = c1_headers_get(&resp.headers, "x-amzn-RequestId");
 		snprintf(err->request_id, sizeof(err->request_id), "%s", rid ? rid : "");
 		c1_error_set("cloudtrail %s answered HTTP %ld with a body that is not a JSON object", op,

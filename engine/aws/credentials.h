@@ -139,7 +139,9 @@ struct c1_aws_assume_role_options {
 /**
  * Calls STS AssumeRole with the source provider's credentials on first get(), caches the result
  * and calls again only when it expires within the margin (one call for concurrent callers).
- * Errors: the STS/transport code with a message naming the role.
+ * Errors: the STS/transport code with a message naming the role; an STS answer that may pass
+ * when sent again comes back as C1_ETHROTTLED (throttled) or C1_ETRANSPORT (5xx, unreadable
+ * reply), so that a caller without the api_error can still tell it from a refusal.
  */
 int c1_aws_credentials_provider_new_assume_role(struct c1_aws_credentials_provider **out,
 						const struct c1_aws_assume_role_options *opts);

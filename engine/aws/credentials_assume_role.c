@@ -67,6 +67,10 @@ static int s_assume_fetch(void *ctx, struct c1_aws_credentials **out)
 		else
 			snprintf(detail, sizeof(detail), "%s", c1_error_last());
 		c1_error_set("AssumeRole %s at %s failed: %s", a->role_arn, a->endpoint, detail);
+		if (rc == C1_EAPI && err.throttling)
+			rc = C1_ETHROTTLED;
+		else if (rc == C1_EAPI && err.retryable)
+			rc = C1_ETRANSPORT;
 		goto cleanup;
 	}
 	if (!sts.access_key_id || !c1_secret_is_set(&sts.secret_access_key)) {

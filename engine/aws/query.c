@@ -198,6 +198,7 @@ int c1_query_call(struct c1_query_response *out, const struct c1_aws_target *tar
 		const char *rid = c1_headers_get(&resp.headers, "x-amzn-RequestId");
 		s_copy(err->request_id, sizeof(err->request_id), rid);
 		c1_api_error_classify(err);
+		err->retryable = true; /* cut or garbled on the way (api_error.h) */
 		c1_error_set("%s %s answered HTTP %ld with an unreadable body: %s", req->service, req->action,
 			     resp.status, saved);
 		rc = C1_EAPI;

@@ -174,13 +174,15 @@ int c1_s3_get_bucket_location(char out[32], const struct c1_aws_target *target,
 		goto cleanup;
 	}
 	xmlNode *root = NULL;
-	if (c1_xml_parse(&doc, c1_buf_view(&resp.body), 64 * 1024) == 0)
+	bool parsed = c1_xml_parse(&doc, c1_buf_view(&resp.body), 64 * 1024) == 0;
+	if (parsed)
 		root = c1_xml_root(doc);
 	if (!root || strcmp(c1_xml_name(root), "LocationConstraint") != 0) {
 		err->http_status = resp.status;
 		snprintf(err->code, sizeof(err->code), "InvalidResponse");
 		snprintf(err->message, sizeof(err->message),
 			 "GetBucketLocation reply has no LocationConstraint");
+		err->retryable = !parsed; /* damaged on the way (api_error.h) */
 		c1_error_set("s3 GetBucketLocation of %s: reply has no LocationConstraint element", bucket);
 		rc = C1_EAPI;
 		goto cleanup;

@@ -50,6 +50,14 @@ void c1_api_error_from_response(struct c1_api_error *out, enum c1_api_body_kind 
 				const struct c1_headers *headers, struct c1_str body);
 /** Fill `out` for a failure with no HTTP response (rc from the transport). */
 void c1_api_error_from_transport(struct c1_api_error *out, int rc, const char *message);
+/*
+ * A success (2xx) whose body does not parse at all is "InvalidResponse" and
+ * retryable, unlike a body that parses but lacks what we need: a body that
+ * is not JSON or XML was cut or garbled on its way (a proxy, a reset the
+ * transport did not notice), so sending again may succeed, and the request
+ * may have been carried out, so callers treat it as a lost reply. The
+ * clients (query.c, s3.c, cloudtrail.c, trend_http.c) set it where they parse.
+ */
 /** Set retryable/throttling from code and status (SDK standard lists). */
 void c1_api_error_classify(struct c1_api_error *err);
 /** Parse a Retry-After value (delta-seconds or any RFC 9110 HTTP-date form) relative to now; -1 if invalid.

@@ -226,6 +226,19 @@ enum c1_check_verdict c1_job_check_identity(struct c1_account_job *job, struct c
 		ctx->wake_at_ms = ctx->now_ms;
 		return C1_CHECK_WAIT;
 	}
+	if (crc == C1_ETHROTTLED || crc == C1_ETRANSPORT || crc == C1_ETIMEOUT) {
+		/* A throttled or failed AssumeRole is retried like any call: at scale the
+		 * hub's STS throttles, and one lost answer must not judge the row invalid. */
+		struct c1_api_error cerr = C1_API_ERROR_INIT;
+		c1_api_error_from_transport(&cerr, crc == C1_ETIMEOUT ? C1_ETIMEOUT : C1_ETRANSPORT,
+					    c1_error_last());
+		if (crc == C1_ETHROTTLED) {
+			snprintf(cerr.code, sizeof(cerr.code), "Throttling");
+			cerr.throttling = cerr.retryable = true;
+		}
+		if (c1_job_call_after(job, ctx, job->aws.rl_sts, crc, 0, &cerr, true) == C1_CALL_RETRY)
+			return C1_CHECK_WAIT;
+	}
 	if (crc != 0) {
 		snprintf(code, code_len, "Credentials");
 		snprintf(msg, msg_len, "credentials of profile \"%s\": %s", job->row->profile,

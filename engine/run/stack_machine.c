@@ -151,6 +151,10 @@ static enum c1_stack_event s_create_or_update(struct c1_stack_machine *m, struct
 		/* A retried create that went through the first time: follow that stack. */
 		if (rc == C1_EAPI && strcmp(err.code, "AlreadyExistsException") == 0 && job->call.attempt > 0)
 			rc = 0;
+		/* A 5xx, a reset or an unreadable reply may hide a stack CloudFormation
+		 * made: if the create then fails for good, the rollback must look. */
+		if (rc != 0 && rc != C1_EINPROGRESS && err.retryable && !err.throttling)
+			m->maybe_created = true;
 	}
 	switch (AFTER(rc, 0, &err)) {
 	case C1_CALL_RETRY: free(stack_id); return s_pending(m, C1_TASK_WAIT);
@@ -158,8 +162,10 @@ static enum c1_stack_event s_create_or_update(struct c1_stack_machine *m, struct
 		free(stack_id);
 		/* CloudFormation refused the create (4xx): it made nothing, so the
 		 * intent is settled now; a stack of that name that exists (someone
-		 * else's AlreadyExists) must not read as ours to a later run. */
-		if (!update && rc == C1_EAPI && err.http_status >= 400 && err.http_status < 500)
+		 * else's AlreadyExists) must not read as ours to a later run. Not when
+		 * an earlier try may have gone through: its refusal says nothing of that. */
+		if (!update && !m->maybe_created && rc == C1_EAPI && err.http_status >= 400 &&
+		    err.http_status < 500)
 			c1_job_state_written(
 			    job->run, c1_state_resource_deleted(job->run->state, &key, job->run->run_id));
 		return s_fail(m, C1_STACK_CALL_FAILED, update ? "UpdateStack" : "CreateStack", &err);

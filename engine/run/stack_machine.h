@@ -53,6 +53,7 @@ struct c1_stack_machine {
 	bool found;                /* cur is a stack that is not DELETE_COMPLETE */
 	bool updating;             /* the operation in POLL/EVENTS is an update */
 	bool created;              /* this machine's CreateStack went through (the ledger has it) */
+	bool maybe_created;        /* a CreateStack try failed in a way that may have gone through */
 	bool wrote;                /* a write call went through */
 	bool no_updates;           /* UpdateStack found nothing to change: in sync */
 	char *stack_id;            /* from CreateStack */

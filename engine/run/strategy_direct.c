@@ -683,7 +683,9 @@ static int s_stack_event(struct c1_account_job *job, struct c1_task_ctx *ctx, en
 	struct c1_stack_machine *m = &D(job)->sm;
 	struct c1_step_rec *rec = &job->steps[job->step];
 	rec->wrote = rec->wrote || m->wrote;
-	if (m->created && !rec->owned) {
+	/* A create that may have gone through is ours to undo: the undo looks first
+	 * and deletes only a stack that exists and carries our tag. */
+	if ((m->created || m->maybe_created) && !rec->owned) {
 		rec->owned = true;
 		s_set_resource(job, s->name);
 	}

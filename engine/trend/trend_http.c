@@ -188,12 +188,17 @@ int c1_trend_call(struct c1_trend_response *out, struct c1_http_transport *trans
 	if (c1_str_trim(c1_buf_view(&resp.body)).len == 0)
 		goto cleanup;
 	rc = c1_json_parse(&out->json, c1_buf_view(&resp.body), C1_TREND_MAX_RESPONSE_BYTES, 0);
+	bool unreadable = rc != 0;
 	if (rc == 0 && !json_is_object(out->json))
 		rc = C1_EINVALID;
 	if (rc) {
 		json_decref(out->json);
 		out->json = NULL;
 		rc = c1_trend_bad_reply(err, resp.status, req->what, "a body that is not a JSON object");
+		/* Valid JSON of another shape is the server's answer; JSON that does not
+		 * parse was damaged on the way (api_error.h). */
+		if (err && unreadable)
+			err->retryable = true;
 		goto cleanup;
 	}
 

@@ -42,6 +42,7 @@ struct sim_response {
 	struct c1_buf body;
 	int delay_ms; /* send the answer this much later (the fault plan's latency); 0 = at once */
 	enum sim_body_fault body_fault; /* send `body` followed by what this asks for */
+	int damage; /* enum sim_answer_damage: how the server breaks the answer on the wire */
 };
 
 /** A service module: routes one request family and owns its state. */
@@ -226,6 +227,19 @@ const char *sim_variant(const char *name);
 void sim_variants_print(FILE *out);
 /** Add "variants": {name: value} to the state dump. */
 void sim_variants_dump(json_t *state);
+/* Chaos (docs/simulator.md): what happens to an answer the handler made. */
+enum sim_answer_damage {
+	SIM_DAMAGE_NONE = 0,
+	SIM_DAMAGE_RESET,     /* headers and half the body, then a TCP reset */
+	SIM_DAMAGE_TRUNCATED, /* headers announce the whole body; half is sent, then the connection closes */
+	SIM_DAMAGE_MALFORMED, /* a complete 2xx whose body does not parse */
+};
+/** The extra delay of a "latency_spike" rule that fired for `req`, ms (0 = none). */
+int sim_faults_spike_ms(const struct sim_request *req);
+/** A "reset", "truncated" or "malformed" rule that fired for `req`, whose answer has `status`. */
+enum sim_answer_damage sim_faults_damage(const struct sim_request *req, int status);
+/** Garble a success's body so that it no longer parses as JSON or XML (same status and headers). */
+void sim_respond_malform(struct sim_response *resp);
 
 /* ---- calls between service modules ---- */
 

@@ -26,6 +26,9 @@ struct s_rule {
 	long times;
 	double probability;
 	long hits;
+	int delay_ms; /* latency_spike: the extra delay */
+	long after;   /* let this many matching requests pass before the rule may fire */
+	long seen;
 };
 
 struct s_rate {
@@ -58,6 +61,8 @@ static const char *const s_rate_services[] = {"cloudone",       "visionone", "st
 static const char *const s_effects[] = {
     "error",      "throttle",  "stack_fail",  "delete_fail", "update_rollback_fail",
     "lost_reply", "huge_body", "endless_body"};
+/* Chaos effects damage the answer on its way out (sim_faults_spike_ms, sim_faults_damage). */
+static const char *const s_chaos_effects[] = {"latency_spike", "reset", "truncated", "malformed"};
 
 static void s_plan_dispose(struct s_plan *plan)
 {
@@ -101,6 +106,33 @@ static char *s_opt_string(const json_t *obj, const char *key)
 	return v ? c1_strdup(v) : NULL;
 }
 
+/* A latency spike without its size would be a silent no-op in a chaos plan. */
+static int s_parse_chaos_rule(struct s_rule *rule, const json_t *obj, size_t index, char *err, size_t err_len)
+{
+	json_t *after = json_object_get(obj, "after");
+	if (after && (!json_is_integer(after) || json_integer_value(after) < 0)) {
+		snprintf(err, err_len,
+			 "rules[%zu].after must be an integer >= 0 (matching requests let pass)", index);
+		return -1;
+	}
+	rule->after = after ? (long)json_integer_value(after) : 0;
+	json_t *delay = json_object_get(obj, "delay_ms");
+	bool spike = strcmp(rule->effect, "latency_spike") == 0;
+	if (!delay && !spike)
+		return 0;
+	if (!spike) {
+		snprintf(err, err_len, "rules[%zu].delay_ms belongs to a latency_spike rule", index);
+		return -1;
+	}
+	if (!json_is_integer(delay) || json_integer_value(delay) < 1 || json_integer_value(delay) > 60000) {
+		snprintf(err, err_len,
+			 "rules[%zu].delay_ms must be an integer 1..60000 (the spike's extra delay)", index);
+		return -1;
+	}
+	rule->delay_ms = (int)json_integer_value(delay);
+	return 0;
+}
+
 static int s_parse_rule(struct s_rule *rule, const json_t *obj, size_t index, char *err, size_t err_len)
 {
 	if (!json_is_object(obj)) {
@@ -120,13 +152,18 @@ static int s_parse_rule(struct s_rule *rule, const json_t *obj, size_t index, ch
 	rule->account_id = s_opt_string(obj, "account_id");
 	rule->stack = s_opt_string(obj, "stack");
 	rule->effect = s_opt_string(obj, "effect");
-	if (!rule->effect || !s_in(rule->effect, s_effects, sizeof(s_effects) / sizeof(s_effects[0]))) {
+	if (!rule->effect ||
+	    (!s_in(rule->effect, s_effects, sizeof(s_effects) / sizeof(s_effects[0])) &&
+	     !s_in(rule->effect, s_chaos_effects, sizeof(s_chaos_effects) / sizeof(s_chaos_effects[0])))) {
 		snprintf(err, err_len,
 			 "rules[%zu].effect must be one of error, throttle, stack_fail, delete_fail, "
-			 "update_rollback_fail, lost_reply, huge_body, endless_body",
+			 "update_rollback_fail, lost_reply, huge_body, endless_body, latency_spike, reset, "
+			 "truncated, malformed",
 			 index);
 		return -1;
 	}
+	if (s_parse_chaos_rule(rule, obj, index, err, err_len) < 0)
+		return -1;
 	if (rule->account_id && strcmp(rule->account_id, "*") == 0) {
 		free(rule->account_id);
 		rule->account_id = NULL;
@@ -272,8 +309,11 @@ void sim_faults_dump(json_t *state)
 		json_object_set_new(rates, r->service,
 				    json_pack("{s:f, s:f}", "per_second", r->per_second, "burst", burst));
 	}
-	json_t *plan = json_pack("{s:i, s:o, s:I}", "latency_ms", s_current.latency_ms, "rate_limits", rates,
-				 "rules", (json_int_t)s_current.rule_count);
+	json_t *hits = json_array();
+	for (size_t i = 0; i < s_current.rule_count; i++)
+		json_array_append_new(hits, json_integer(s_current.rules[i].hits));
+	json_t *plan = json_pack("{s:i, s:o, s:I, s:o}", "latency_ms", s_current.latency_ms, "rate_limits",
+				 rates, "rules", (json_int_t)s_current.rule_count, "rule_hits", hits);
 	pthread_mutex_unlock(&s_lock);
 	json_object_set_new(state, "fault_plan", plan);
 }
@@ -314,6 +354,11 @@ static bool s_account_matches(const struct sim_request *req, const char *account
 /* Count and draw for a rule whose filters matched; caller holds s_lock. */
 static bool s_fire(struct s_rule *rule)
 {
+	/* "after" orders faults on one route: a later try can fail differently. */
+	if (rule->seen < rule->after) {
+		rule->seen++;
+		return false;
+	}
 	if (rule->times > 0 && rule->hits >= rule->times)
 		return false;
 	if (rule->probability < 1.0 && sim_random() >= rule->probability)
@@ -454,6 +499,16 @@ cleanup:
 	return effect;
 }
 
+/* The rule's `stack` filter for the post-handler effects; caller holds s_lock. */
+static bool s_rule_stack_matches(const struct s_rule *rule, const struct sim_request *req)
+{
+	if (!rule->stack)
+		return true;
+	char stack[256];
+	s_stack_of(req, stack, sizeof(stack));
+	return stack[0] && s_glob(rule->stack, stack);
+}
+
 bool sim_faults_lost_reply(const struct sim_request *req, int *status)
 {
 	bool hit = false;
@@ -462,7 +517,8 @@ bool sim_faults_lost_reply(const struct sim_request *req, int *status)
 	for (size_t i = 0; i < s_current.rule_count && !hit; i++) {
 		struct s_rule *rule = &s_current.rules[i];
 		if (strcmp(rule->effect, "lost_reply") != 0 || !s_glob(rule->service, service) ||
-		    !s_glob(rule->route, req->route) || !s_account_matches(req, rule->account_id))
+		    !s_glob(rule->route, req->route) || !s_account_matches(req, rule->account_id) ||
+		    !s_rule_stack_matches(rule, req))
 			continue;
 		hit = s_fire(rule);
 		if (hit)
@@ -509,4 +565,45 @@ bool sim_faults_targeted(const char *effect, const char *service, const char *ro
 	}
 	pthread_mutex_unlock(&s_lock);
 	return hit;
+}
+
+/* Chaos: the first matching rule of `effect` that fires; caller holds s_lock. */
+static struct s_rule *s_chaos_rule(const struct sim_request *req, const char *effect)
+{
+	const char *service = req->service ? req->service : "";
+	for (size_t i = 0; i < s_current.rule_count; i++) {
+		struct s_rule *rule = &s_current.rules[i];
+		if (strcmp(rule->effect, effect) != 0 || !s_glob(rule->service, service) ||
+		    !s_glob(rule->route, req->route) || !s_account_matches(req, rule->account_id) ||
+		    !s_rule_stack_matches(rule, req))
+			continue;
+		if (s_fire(rule))
+			return rule;
+	}
+	return NULL;
+}
+
+int sim_faults_spike_ms(const struct sim_request *req)
+{
+	pthread_mutex_lock(&s_lock);
+	struct s_rule *rule = s_chaos_rule(req, "latency_spike");
+	int ms = rule ? rule->delay_ms : 0;
+	pthread_mutex_unlock(&s_lock);
+	return ms;
+}
+
+enum sim_answer_damage sim_faults_damage(const struct sim_request *req, int status)
+{
+	enum sim_answer_damage damage = SIM_DAMAGE_NONE;
+	pthread_mutex_lock(&s_lock);
+	if (s_chaos_rule(req, "reset"))
+		damage = SIM_DAMAGE_RESET;
+	else if (s_chaos_rule(req, "truncated"))
+		damage = SIM_DAMAGE_TRUNCATED;
+	/* Only a success can be malformed: a client reads an error's body as a
+	 * message at most, so garbling it tests nothing. 204 has no body to garble. */
+	else if (status >= 200 && status < 300 && status != 204 && s_chaos_rule(req, "malformed"))
+		damage = SIM_DAMAGE_MALFORMED;
+	pthread_mutex_unlock(&s_lock);
+	return damage;
 }

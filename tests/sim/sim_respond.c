@@ -266,3 +266,16 @@ char *sim_query_get(const struct sim_request *req, const char *name)
 		return NULL;
 	return s_form_lookup(req->raw_query, strlen(req->raw_query), name);
 }
+
+void sim_respond_malform(struct sim_response *resp)
+{
+	/* Half the real body keeps what a parser sees first plausible (a proxy's
+	 * cut buffer, a half-written reply); the tail then breaks JSON and XML
+	 * alike, so no client can read it as a success. */
+	size_t keep = resp->body.len / 2;
+	struct c1_buf out = C1_BUF_INIT;
+	c1_buf_put(&out, resp->body.ptr ? resp->body.ptr : "", keep);
+	c1_buf_puts(&out, "\x1f<<c1sim:malformed{\"");
+	c1_buf_dispose(&resp->body);
+	resp->body = out;
+}

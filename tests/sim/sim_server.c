@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #define S_MAX_SKEW_S (15 * 60)
@@ -667,7 +668,7 @@ void sim_server_dispatch(struct sim_request *req, struct sim_response *resp)
 	}
 
 	/* The answer is computed now, at arrival, and sent `latency` later. */
-	resp->delay_ms = sim_faults_latency_ms();
+	resp->delay_ms = sim_faults_latency_ms() + sim_faults_spike_ms(req);
 	int status = 0;
 	char code[64] = "", message[256] = "";
 	enum sim_fault_effect fault =
@@ -693,6 +694,11 @@ void sim_server_dispatch(struct sim_request *req, struct sim_response *resp)
 		}
 		if (resp->status < 400)
 			resp->body_fault = sim_faults_body(req);
+		/* Damage comes after the handler: the request was carried out, and only
+		 * its answer is broken, the case a client cannot tell from a failure. */
+		resp->damage = sim_faults_damage(req, resp->status);
+		if (resp->damage == SIM_DAMAGE_MALFORMED)
+			sim_respond_malform(resp);
 	}
 	s_ensure_request_id_header(req, resp);
 	sim_count(req->service, req->route, throttled, !throttled && resp->status >= 400);
@@ -770,6 +776,72 @@ static struct MHD_Response *s_body_fault_response(const struct sim_response *res
 	return MHD_create_response_from_callback(resp->body_fault == SIM_BODY_HUGE ? b->total
 										   : MHD_SIZE_UNKNOWN,
 						 64 * 1024, s_body_stream_read, b, s_body_stream_free);
+}
+
+/* ---- chaos: an answer broken on the wire (reset, truncated) ---- */
+
+struct s_cut {
+	char *body;
+	size_t cut; /* bytes of the body sent before the connection goes */
+	int fd;
+	bool reset;
+};
+
+/* A TCP reset now, whatever MHD does with the socket later. SO_LINGER 0 is
+ * not enough: MHD shuts the write side down first, so the client would see
+ * a clean FIN. connect(AF_UNSPEC) disconnects an established socket, and
+ * Linux sends RST for it (tcp_disconnect); MHD's later close is harmless. */
+static void s_abort_connection(int fd)
+{
+	struct sockaddr unspec;
+	memset(&unspec, 0, sizeof(unspec));
+	unspec.sa_family = AF_UNSPEC;
+	if (fd >= 0)
+		(void)connect(fd, &unspec, sizeof(unspec));
+}
+
+static ssize_t s_cut_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct s_cut *c = cls;
+	if (pos >= c->cut) {
+		if (c->reset)
+			s_abort_connection(c->fd);
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
+	size_t n = c->cut - (size_t)pos;
+	if (n > max)
+		n = max;
+	memcpy(buf, c->body + pos, n);
+	return (ssize_t)n;
+}
+
+static void s_cut_free(void *cls)
+{
+	struct s_cut *c = cls;
+	free(c->body);
+	free(c);
+}
+
+static int s_conn_fd(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	return info ? info->connect_fd : -1;
+}
+
+/* Headers announcing the whole body, then half of it; NULL when there is no
+ * body to cut (the caller then drops the connection before any answer). */
+static struct MHD_Response *s_cut_response(struct MHD_Connection *conn, const struct sim_response *resp)
+{
+	if (resp->body.len < 2)
+		return NULL;
+	struct s_cut *c = c1_calloc(1, sizeof(*c));
+	c->body = c1_malloc(resp->body.len);
+	memcpy(c->body, resp->body.ptr, resp->body.len);
+	c->cut = resp->body.len / 2;
+	c->fd = s_conn_fd(conn);
+	c->reset = resp->damage == SIM_DAMAGE_RESET;
+	return MHD_create_response_from_callback(resp->body.len, 4096, s_cut_reader, c, s_cut_free);
 }
 
 static void *s_uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
@@ -855,11 +927,23 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const ch
 		x->body = (struct c1_buf)C1_BUF_INIT;
 		sim_server_dispatch(&req, &resp);
 	}
-	struct MHD_Response *r =
-	    resp.body_fault != SIM_BODY_NONE
-		? s_body_fault_response(&resp)
-		: MHD_create_response_from_buffer(resp.body.len, resp.body.ptr ? resp.body.ptr : "",
-						  MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response *r = NULL;
+	if (resp.damage == SIM_DAMAGE_RESET || resp.damage == SIM_DAMAGE_TRUNCATED) {
+		r = s_cut_response(conn, &resp);
+		if (!r) {
+			/* Nothing to cut: the connection goes before the status line. */
+			if (resp.damage == SIM_DAMAGE_RESET)
+				s_abort_connection(s_conn_fd(conn));
+			sim_request_dispose(&req);
+			sim_response_dispose(&resp);
+			return MHD_NO;
+		}
+	} else if (resp.body_fault != SIM_BODY_NONE) {
+		r = s_body_fault_response(&resp);
+	} else {
+		r = MHD_create_response_from_buffer(resp.body.len, resp.body.ptr ? resp.body.ptr : "",
+						    MHD_RESPMEM_MUST_COPY);
+	}
 	for (size_t i = 0; i < resp.headers.count; i++)
 		MHD_add_response_header(r, resp.headers.items[i].name, resp.headers.items[i].value);
 	enum MHD_Result rc = MHD_YES;

@@ -141,6 +141,26 @@ C1_TEST(urls_real_hosts_and_override)
 	s_teardown(&f);
 }
 
+/* A reply that does not parse was damaged on the way and may pass when sent
+ * again; valid JSON of the wrong shape is the server's answer and does not. */
+C1_TEST(unreadable_reply_is_retryable_wrong_shape_is_not)
+{
+	struct fixture f;
+	struct c1_cloudone_apikey key = C1_CLOUDONE_APIKEY_INIT;
+	struct c1_api_error err = C1_API_ERROR_INIT;
+	s_setup(&f, NULL, NULL);
+	c1_http_script_push(f.script, 200, "Content-Type: application/json", "{\"id\": \"" KEY_ID "\", \"ur");
+	c1_http_script_push(f.script, 200, "Content-Type: application/json", "[1, 2]");
+	C1_CHECK_INT(c1_cloudone_get_apikey(&key, &f.client, &err), ==, C1_EAPI);
+	C1_CHECK_STR(err.code, "InvalidResponse");
+	C1_CHECK(err.retryable);
+	C1_CHECK_INT(c1_cloudone_get_apikey(&key, &f.client, &err), ==, C1_EAPI);
+	C1_CHECK_STR(err.code, "InvalidResponse");
+	C1_CHECK(!err.retryable);
+	c1_cloudone_apikey_dispose(&key);
+	s_teardown(&f);
+}
+
 C1_TEST(get_apikey_parses_urn)
 {
 	struct fixture f;

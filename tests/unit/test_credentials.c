@@ -464,6 +464,19 @@ C1_TEST(assume_role_request_cache_and_refresh)
 	C1_CHECK_CONTAINS(c1_error_last(), "AccessDenied");
 	check_no_secret(c1_error_last());
 	C1_CHECK_INT(c1_http_script_count(script), ==, 4);
+	/* answers that may pass when sent again say so by their code (the engine
+	 * retries them instead of judging the row invalid) */
+	c1_http_script_push(
+	    script, 400, "Content-Type: text/xml",
+	    "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>"
+	    "</Error><RequestId>r4</RequestId></ErrorResponse>");
+	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, C1_ETHROTTLED);
+	c1_http_script_push(script, 503, "Content-Type: text/xml", "");
+	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, C1_ETRANSPORT);
+	c1_http_script_push(script, 200, "Content-Type: text/xml",
+			    "<AssumeRoleResponse><AssumeRoleResult><Cred");
+	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, C1_ETRANSPORT);
+	C1_CHECK_CONTAINS(c1_error_last(), "OnboardA");
 
 	c1_aws_credentials_provider_release(p);
 	c1_http_script_free(script);

@@ -215,6 +215,8 @@ C1_TEST(success_with_unreadable_body_is_eapi)
 	C1_CHECK_STR(err.code, "InvalidResponse");
 	C1_CHECK_STR(err.request_id, "r-9");
 	C1_CHECK_INT(err.http_status, ==, 200);
+	/* cut or garbled on the way: sending again may succeed */
+	C1_CHECK(err.retryable);
 	C1_CHECK(resp.doc == NULL);
 	canned_destroy(&f.t.base);
 }

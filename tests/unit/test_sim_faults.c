@@ -280,3 +280,85 @@ C1_TEST(bad_plans_are_refused_and_keep_the_old_plan)
 	sim_faults_set(NULL, NULL, 0);
 	C1_CHECK_INT(sim_faults_latency_ms(), ==, 0);
 }
+
+/* Chaos effects: each fires by its own filters and `times`, a spike adds its
+ * delay, and only a success with a body is garbled (an error body is read as
+ * a message at most). */
+C1_TEST(chaos_effects_spike_reset_truncated_malformed)
+{
+	struct sim_request req;
+	sim_reset_all();
+	s_plan("{\"rules\":["
+	       "{\"service\":\"cloudformation\",\"route\":\"DescribeStacks\",\"effect\":\"latency_spike\","
+	       "\"delay_ms\":250,\"times\":1},"
+	       "{\"service\":\"cloudone\",\"route\":\"*\",\"effect\":\"reset\",\"times\":1},"
+	       "{\"service\":\"cloudone\",\"route\":\"*\",\"effect\":\"truncated\",\"times\":1},"
+	       "{\"service\":\"sts\",\"route\":\"AssumeRole\",\"effect\":\"malformed\",\"times\":1}]}");
+	s_req(&req, "cloudformation", "DescribeStacks", "111122223333", "us-east-1", 1);
+	C1_CHECK_INT(sim_faults_spike_ms(&req), ==, 250);
+	C1_CHECK_INT(sim_faults_spike_ms(&req), ==, 0);
+	C1_CHECK_INT(sim_faults_damage(&req, 200), ==, SIM_DAMAGE_NONE);
+	sim_request_dispose(&req);
+	s_req(&req, "cloudone", "GET /api/apikeys/{id}", "111122223333", "us-1", 1);
+	C1_CHECK_INT(sim_faults_damage(&req, 200), ==, SIM_DAMAGE_RESET);
+	C1_CHECK_INT(sim_faults_damage(&req, 500), ==, SIM_DAMAGE_TRUNCATED);
+	C1_CHECK_INT(sim_faults_damage(&req, 200), ==, SIM_DAMAGE_NONE);
+	sim_request_dispose(&req);
+	s_req(&req, "sts", "AssumeRole", "111122223333", "us-east-1", 1);
+	C1_CHECK_INT(sim_faults_damage(&req, 403), ==, SIM_DAMAGE_NONE);
+	C1_CHECK_INT(sim_faults_damage(&req, 204), ==, SIM_DAMAGE_NONE);
+	C1_CHECK_INT(sim_faults_damage(&req, 200), ==, SIM_DAMAGE_MALFORMED);
+	C1_CHECK_INT(sim_faults_damage(&req, 200), ==, SIM_DAMAGE_NONE);
+	sim_request_dispose(&req);
+
+	struct sim_response resp;
+	sim_response_init(&resp);
+	sim_respond_json(&resp, 200, json_pack("{s:s}", "externalId", "abc"));
+	sim_respond_malform(&resp);
+	C1_CHECK_INT(resp.status, ==, 200);
+	json_t *doc = json_loadb(resp.body.ptr, resp.body.len, 0, NULL);
+	C1_CHECK(doc == NULL);
+	json_decref(doc);
+	C1_CHECK(resp.body.len > 0 && memcmp(resp.body.ptr, "{\"exter", 7) == 0);
+	sim_response_dispose(&resp);
+
+	char err[256] = "";
+	json_t *bad = json_loads("{\"rules\":[{\"route\":\"*\",\"effect\":\"latency_spike\"}]}", 0, NULL);
+	C1_CHECK_INT(sim_faults_set(bad, err, sizeof(err)), ==, -1);
+	C1_CHECK_CONTAINS(err, "delay_ms");
+	json_decref(bad);
+	bad = json_loads("{\"rules\":[{\"route\":\"*\",\"effect\":\"reset\",\"delay_ms\":5}]}", 0, NULL);
+	C1_CHECK_INT(sim_faults_set(bad, err, sizeof(err)), ==, -1);
+	C1_CHECK_CONTAINS(err, "latency_spike");
+	json_decref(bad);
+	sim_faults_set(NULL, NULL, 0);
+}
+
+/* "after" lets the first matching requests pass, so one route's faults come
+ * in order; requests the filters do not match do not count. */
+C1_TEST(after_lets_matching_requests_pass_first)
+{
+	int status = 0;
+	char code[64] = "";
+	sim_reset_all();
+	s_plan("{\"rules\":[{\"service\":\"cloudformation\",\"route\":\"CreateStack\",\"account_id\":"
+	       "\"111122223333\",\"effect\":\"error\",\"status\":400,\"after\":2,\"times\":1}]}");
+	C1_CHECK_INT(s_check("cloudformation", "CreateStack", "444455556666", 1, &status, code), ==,
+		     SIM_FAULT_NONE);
+	C1_CHECK_INT(s_check("cloudformation", "CreateStack", "111122223333", 1, &status, code), ==,
+		     SIM_FAULT_NONE);
+	C1_CHECK_INT(s_check("cloudformation", "CreateStack", "111122223333", 1, &status, code), ==,
+		     SIM_FAULT_NONE);
+	C1_CHECK_INT(s_check("cloudformation", "CreateStack", "111122223333", 1, &status, code), ==,
+		     SIM_FAULT_ERROR);
+	C1_CHECK_INT(status, ==, 400);
+	C1_CHECK_INT(s_check("cloudformation", "CreateStack", "111122223333", 1, &status, code), ==,
+		     SIM_FAULT_NONE);
+	json_t *bad =
+	    json_loads("{\"rules\":[{\"route\":\"*\",\"effect\":\"error\",\"after\":-1}]}", 0, NULL);
+	char err[256] = "";
+	C1_CHECK_INT(sim_faults_set(bad, err, sizeof(err)), ==, -1);
+	C1_CHECK_CONTAINS(err, "after");
+	json_decref(bad);
+	sim_faults_set(NULL, NULL, 0);
+}

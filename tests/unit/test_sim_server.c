@@ -11,6 +11,7 @@
 #include "engine/net/http_curl.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -719,5 +720,77 @@ C1_TEST(stop_answers_delayed_requests)
 	free(request);
 	free(key);
 	sim_faults_set(NULL, NULL, 0);
+	sim_reset_all();
+}
+
+/* The whole exchange until the server ends it, with how it ended: 0 after a
+ * clean close, the errno of a reset otherwise. Caller frees *out. */
+static int s_read_until_end(int fd, char **out)
+{
+	struct c1_buf in = C1_BUF_INIT;
+	char chunk[4096];
+	ssize_t n;
+	int how = 0;
+	while ((n = recv(fd, chunk, sizeof(chunk), 0)) > 0 && in.len < 65536)
+		c1_buf_put(&in, chunk, (size_t)n);
+	if (n < 0)
+		how = errno;
+	*out = c1_strdup(c1_buf_cstr(&in));
+	c1_buf_dispose(&in);
+	return how;
+}
+
+/* Chaos on the wire: "truncated" announces the whole body and sends half,
+ * then closes; "reset" does the same and ends with RST; "malformed" is a
+ * complete answer that does not parse. Both server modes (pool, thread per
+ * connection), since the damage is made where the answer is queued. */
+C1_TEST(chaos_damage_on_the_wire)
+{
+	for (int threads = 0; threads <= 2; threads += 2) {
+		struct sim_server *srv = NULL;
+		struct sim_server_options opts = SIM_SERVER_OPTIONS_INIT;
+		opts.threads = threads;
+		sim_reset_all();
+		C1_CHECK_INT(sim_server_start(&srv, &opts), ==, 0);
+		char *key = sim_creds_cloudone_key("us-1", "900000000001");
+		char *request = s_cloudone_request_text(key);
+		static const char *const effects[] = {"truncated", "reset", "malformed"};
+		for (size_t e = 0; e < 3; e++) {
+			char plan_text[160];
+			char err[128] = "";
+			snprintf(plan_text, sizeof(plan_text),
+				 "{\"rules\":[{\"service\":\"cloudone\",\"route\":\"*\",\"effect\":\"%s\"}]}",
+				 effects[e]);
+			json_t *plan = json_loads(plan_text, 0, NULL);
+			C1_CHECK_INT(sim_faults_set(plan, err, sizeof(err)), ==, 0);
+			json_decref(plan);
+			int fd = s_connect_local(sim_server_port(srv));
+			s_send_text(fd, request);
+			char *answer = NULL;
+			int how = s_read_until_end(fd, &answer);
+			close(fd);
+			C1_CHECK_CONTAINS(answer, "HTTP/1.1 200");
+			const char *cl = strstr(answer, "Content-Length: ");
+			const char *body = strstr(answer, "\r\n\r\n");
+			C1_CHECK(cl != NULL && body != NULL);
+			long announced = cl ? strtol(cl + strlen("Content-Length: "), NULL, 10) : 0;
+			size_t got = body ? strlen(body + 4) : 0;
+			json_t *doc = body ? json_loads(body + 4, 0, NULL) : NULL;
+			C1_CHECK(doc == NULL); /* no effect leaves a body that parses */
+			json_decref(doc);
+			if (e == 2) {
+				C1_CHECK_INT((long)got, ==, announced);
+				C1_CHECK_INT(how, ==, 0);
+			} else {
+				C1_CHECK(got > 0 && (long)got < announced);
+				C1_CHECK_INT(how, ==, e == 1 ? ECONNRESET : 0);
+			}
+			free(answer);
+		}
+		sim_faults_set(NULL, NULL, 0);
+		free(request);
+		free(key);
+		sim_server_free(srv);
+	}
 	sim_reset_all();
 }
