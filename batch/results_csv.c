@@ -23,7 +23,10 @@ bool c1_results_status_retried(const char *status)
 	return false;
 }
 
-static void s_header(struct c1_buf *out, const struct c1_account_list *list)
+/* One line of the file: the input's cells (its own result columns left
+ * out: this run's replace them), then this run's result cells. */
+static void s_line(struct c1_buf *out, const struct c1_account_list *list, const char *const *input,
+		   size_t n_input, const char *const result[C1_RESULT_COLUMN_COUNT])
 {
 	bool first = true;
 	for (size_t c = 0; c < list->column_count; c++) {
@@ -31,16 +34,21 @@ static void s_header(struct c1_buf *out, const struct c1_account_list *list)
 			continue;
 		if (!first)
 			c1_buf_putc(out, ',');
-		c1_csv_put_cell(out, list->header[c]);
+		c1_csv_put_cell(out, c < n_input ? input[c] : "");
 		first = false;
 	}
 	for (size_t c = 0; c < C1_RESULT_COLUMN_COUNT; c++) {
 		if (!first)
 			c1_buf_putc(out, ',');
-		c1_csv_put_cell(out, s_result_columns[c]);
+		c1_csv_put_cell(out, result[c]);
 		first = false;
 	}
 	c1_buf_putc(out, '\n');
+}
+
+static void s_header(struct c1_buf *out, const struct c1_account_list *list)
+{
+	s_line(out, list, (const char *const *)list->header, list->column_count, s_result_columns);
 }
 
 /* One row: its cells as read, then its outcome. */
@@ -51,22 +59,7 @@ static void s_row(struct c1_buf *out, const struct c1_account_list *list, const 
 	const char *before = c1_previous_status(prev, row->account_id, region);
 	const char *changed = c1_previous_changed(before, status);
 	const char *result[C1_RESULT_COLUMN_COUNT] = {status, reason, run_id, changed, before};
-	bool first = true;
-	for (size_t c = 0; c < list->column_count; c++) {
-		if (list->header_kind[c] == C1_COL_RESULT)
-			continue;
-		if (!first)
-			c1_buf_putc(out, ',');
-		c1_csv_put_cell(out, c < row->value_count ? row->values[c] : "");
-		first = false;
-	}
-	for (size_t c = 0; c < C1_RESULT_COLUMN_COUNT; c++) {
-		if (!first)
-			c1_buf_putc(out, ',');
-		c1_csv_put_cell(out, result[c]);
-		first = false;
-	}
-	c1_buf_putc(out, '\n');
+	s_line(out, list, row->values, row->value_count, result);
 }
 
 /* A row from its spooled report entry `entry`. */

@@ -602,27 +602,42 @@ static void s_rollback(struct c1_buf *b, const json_t *rollback, const json_t *l
 	s_put(b, "</ul>");
 }
 
-/* What apply repaired on a repaired account. */
-static void s_repairs(struct c1_buf *b, const json_t *repairs)
+/* One column of a table of JSON objects: its heading, the member shown and the cell's class. */
+struct s_column {
+	const char *heading;
+	const char *key;
+	const char *cls; /* NULL: plain text */
+};
+
+/* A headed table with one row per object of `items`; nothing when it is empty. */
+static void s_object_table(struct c1_buf *b, const char *title, const json_t *items,
+			   const struct s_column *cols, size_t ncols)
 {
 	size_t i;
-	const json_t *d;
-	if (json_array_size(repairs) == 0)
+	const json_t *o;
+	if (json_array_size(items) == 0)
 		return;
-	s_put(b, "<h4>Repaired</h4><table class=\"sub\"><thead><tr><th>Plane</th><th>Resource</th>"
-		 "<th>Was</th><th>Action</th><th>Expected</th><th>Found</th></tr></thead><tbody>");
-	json_array_foreach(repairs, i, d)
+	c1_buf_printf(b, "<h4>%s</h4><table class=\"sub\"><thead><tr>", title);
+	for (size_t c = 0; c < ncols; c++)
+		c1_buf_printf(b, "<th>%s</th>", cols[c].heading);
+	s_put(b, "</tr></thead><tbody>");
+	json_array_foreach(items, i, o)
 	{
 		s_put(b, "<tr>");
-		s_td(b, NULL, s_jstr(d, "plane"));
-		s_td(b, "mono", s_jstr(d, "resource"));
-		s_td(b, NULL, s_jstr(d, "kind"));
-		s_td(b, NULL, s_jstr(d, "action"));
-		s_td(b, "mono", s_jstr(d, "expected"));
-		s_td(b, "mono", s_jstr(d, "actual"));
+		for (size_t c = 0; c < ncols; c++)
+			s_td(b, cols[c].cls, s_jstr(o, cols[c].key));
 		s_put(b, "</tr>");
 	}
 	s_put(b, "</tbody></table>");
+}
+
+/* What apply repaired on a repaired account. */
+static void s_repairs(struct c1_buf *b, const json_t *repairs)
+{
+	static const struct s_column cols[] = {
+	    {"Plane", "plane", NULL},   {"Resource", "resource", "mono"}, {"Was", "kind", NULL},
+	    {"Action", "action", NULL}, {"Expected", "expected", "mono"}, {"Found", "actual", "mono"}};
+	s_object_table(b, "Repaired", repairs, cols, sizeof(cols) / sizeof(cols[0]));
 }
 
 /* Who the account is, as the row and AWS named it, and what to do about it. */
@@ -651,24 +666,10 @@ static void s_about(struct c1_buf *b, const json_t *a)
 
 static void s_drift(struct c1_buf *b, const json_t *drift)
 {
-	size_t i;
-	const json_t *d;
-	if (json_array_size(drift) == 0)
-		return;
-	s_put(b, "<h4>Drift</h4><table class=\"sub\"><thead><tr><th>Plane</th><th>Resource</th>"
-		 "<th>Kind</th><th>Expected</th><th>Actual</th><th>Fix</th></tr></thead><tbody>");
-	json_array_foreach(drift, i, d)
-	{
-		s_put(b, "<tr>");
-		s_td(b, NULL, s_jstr(d, "plane"));
-		s_td(b, "mono", s_jstr(d, "resource"));
-		s_td(b, NULL, s_jstr(d, "kind"));
-		s_td(b, "mono", s_jstr(d, "expected"));
-		s_td(b, "mono", s_jstr(d, "actual"));
-		s_td(b, NULL, s_jstr(d, "fix"));
-		s_put(b, "</tr>");
-	}
-	s_put(b, "</tbody></table>");
+	static const struct s_column cols[] = {{"Plane", "plane", NULL},     {"Resource", "resource", "mono"},
+					       {"Kind", "kind", NULL},       {"Expected", "expected", "mono"},
+					       {"Actual", "actual", "mono"}, {"Fix", "fix", NULL}};
+	s_object_table(b, "Drift", drift, cols, sizeof(cols) / sizeof(cols[0]));
 }
 
 static void s_resources(struct c1_buf *b, const json_t *resources)
