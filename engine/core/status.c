@@ -38,6 +38,12 @@ const char *c1_account_status_name(enum c1_account_status s)
 	return s_name(s_account_names, S_COUNT(s_account_names), (int)s);
 }
 
+bool c1_account_status_onboarded(enum c1_account_status s)
+{
+	return s == C1_ACCOUNT_SUCCEEDED || s == C1_ACCOUNT_UNCHANGED || s == C1_ACCOUNT_REPAIRED ||
+	       s == C1_ACCOUNT_DRIFTED;
+}
+
 const char *c1_step_status_name(enum c1_step_status s)
 {
 	return s_name(s_step_names, S_COUNT(s_step_names), (int)s);

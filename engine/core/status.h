@@ -4,6 +4,8 @@
 #ifndef C1_CORE_STATUS_H
 #define C1_CORE_STATUS_H
 
+#include <stdbool.h>
+
 /* SPEC 5 account statuses, in report order. RUNNING exists only in the state
  * store (an account in flight); it is never rendered. */
 enum c1_account_status {
@@ -65,6 +67,8 @@ const char *c1_step_status_name(enum c1_step_status s);
 const char *c1_run_status_name(enum c1_run_status s);
 const char *c1_drift_plane_name(enum c1_drift_plane p);
 const char *c1_visionone_status_name(enum c1_visionone_status s);
+/** Did a run end with this account onboarded (succeeded, unchanged, repaired or drifted)? */
+bool c1_account_status_onboarded(enum c1_account_status s);
 /** Parse a name back; C1_EINVALID for anything else. RUNNING is accepted for accounts. */
 int c1_account_status_parse(enum c1_account_status *out, const char *name);
 int c1_step_status_parse(enum c1_step_status *out, const char *name);

@@ -1075,6 +1075,35 @@ static int s_resource_from_row(struct c1_state *st, sqlite3_stmt *stmt, struct c
 	return 0;
 }
 
+/*
+ * Did the finished run `run_id` leave this account onboarded? A run that
+ * created a resource and then failed, rolled back part-way or stopped
+ * recorded the account as such: its leftovers are unfinished business, not
+ * a working integration. No row at all says nothing: keep (false).
+ */
+static bool s_run_left_account_unfinished(struct c1_state *st, const char *run_id,
+					  const struct c1_resource_key *key)
+{
+	sqlite3_stmt *stmt = NULL;
+	bool rows = false, onboarded = false;
+	if (s_prepare(st, &stmt,
+		      "SELECT status FROM accounts WHERE run_id = ?1 AND account_id = ?2 "
+		      "AND (region = ?3 OR region IS NULL)",
+		      "reading a run's accounts") != 0)
+		return false;
+	s_bind_text(stmt, 1, run_id);
+	s_bind_text(stmt, 2, key->account_id);
+	s_bind_text(stmt, 3, key->region);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		enum c1_account_status status;
+		rows = true;
+		if (c1_account_status_parse(&status, s_col(stmt, 0)) != 0 || c1_account_status_onboarded(status))
+			onboarded = true;
+	}
+	s_finalize(st, stmt);
+	return rows && !onboarded;
+}
+
 int c1_state_resource_found(struct c1_state *st, const struct c1_resource_key *key, const char *run_id,
 			    const char *physical_id, bool *ours)
 {
@@ -1091,7 +1120,7 @@ int c1_state_resource_found(struct c1_state *st, const struct c1_resource_key *k
 		if (r.created_by_run && strcmp(r.created_by_run, run_id) == 0)
 			*ours = true;
 		else if (r.created_by_run && c1_state_run_status(st, r.created_by_run, &creator) == 0 &&
-			 creator != C1_RUN_FINISHED)
+			 (creator != C1_RUN_FINISHED || s_run_left_account_unfinished(st, r.created_by_run, key)))
 			*ours = true;
 		if (r.state != C1_RESOURCE_CREATED && r.created_by_run)
 			rc = c1_state_resource_created(st, key, r.created_by_run, physical_id, NULL);

@@ -1414,7 +1414,9 @@ static int s_rollback(struct c1_account_job *job, struct c1_task_ctx *ctx)
 	}
 	if (!d->undo_ok) {
 		job->outcome.rollback_clean = false;
-		c1_job_reason(job, true, "%s; rollback left %s behind", job->reason,
+		enum c1_undo_kind u = c1_step_def(id)->undo;
+		c1_job_reason(job, true, "%s; rollback left %s %s behind", job->reason,
+			      u == C1_UNDO_NONE ? "step" : c1_resource_kind_name(s_ledger_kind(u)),
 			      job->steps[id].resource ? job->steps[id].resource : c1_step_def(id)->name);
 	}
 	job->rollback_i++;

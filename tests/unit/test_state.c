@@ -495,6 +495,47 @@ C1_TEST(resource_ledger_transitions)
 	free(dir);
 }
 
+/* Who may undo a resource the next run finds: its creator's run unfinished,
+ * or finished with this account not onboarded (the leftover of a rollback that
+ * could not complete), makes it ours; an onboarded account's stays put. */
+C1_TEST(found_resource_is_ours_only_when_its_creator_left_the_account_unfinished)
+{
+	char *dir = s_subdir("state-found");
+	struct c1_state *st = s_open(dir);
+	struct c1_state_run_info info = s_info("apply");
+	char failed_run[C1_STATE_RUN_ID_SIZE], ok_run[C1_STATE_RUN_ID_SIZE], now[C1_STATE_RUN_ID_SIZE];
+	struct c1_resource_key left = {"111122223333", "us-east-1", C1_RESOURCE_WS_CONNECTOR, "111122223333"};
+	struct c1_resource_key working = {"444455556666", "us-east-1", C1_RESOURCE_WS_CONNECTOR, "444455556666"};
+	struct c1_resource_key unrecorded = {"777788889999", "us-east-1", C1_RESOURCE_WS_CONNECTOR, "777788889999"};
+	bool ours = true;
+
+	C1_CHECK_INT(c1_state_run_begin(st, &info, failed_run), ==, 0);
+	struct c1_state_account a = {.row = 1, .account_id = "111122223333", .region = "us-east-1",
+				     .status = C1_ACCOUNT_FAILED, .duration_ms = -1};
+	C1_CHECK_INT(c1_state_account_upsert(st, failed_run, &a), ==, 0);
+	C1_CHECK_INT(c1_state_resource_intent(st, &left, failed_run, NULL), ==, 0);
+	C1_CHECK_INT(c1_state_resource_intent(st, &unrecorded, failed_run, NULL), ==, 0);
+	C1_CHECK_INT(c1_state_run_finish(st, failed_run, C1_RUN_FINISHED, NULL), ==, 0);
+
+	C1_CHECK_INT(c1_state_run_begin(st, &info, ok_run), ==, 0);
+	a.row = 2;
+	a.account_id = "444455556666";
+	a.status = C1_ACCOUNT_SUCCEEDED;
+	C1_CHECK_INT(c1_state_account_upsert(st, ok_run, &a), ==, 0);
+	C1_CHECK_INT(c1_state_resource_created(st, &working, ok_run, "17", NULL), ==, 0);
+	C1_CHECK_INT(c1_state_run_finish(st, ok_run, C1_RUN_FINISHED, NULL), ==, 0);
+
+	C1_CHECK_INT(c1_state_run_begin(st, &info, now), ==, 0);
+	C1_CHECK_INT(c1_state_resource_found(st, &left, now, "11", &ours), ==, 0);
+	C1_CHECK(ours);
+	C1_CHECK_INT(c1_state_resource_found(st, &working, now, "17", &ours), ==, 0);
+	C1_CHECK(!ours);
+	C1_CHECK_INT(c1_state_resource_found(st, &unrecorded, now, "19", &ours), ==, 0);
+	C1_CHECK(!ours); /* the run kept no row for it: say nothing, keep */
+	c1_state_close(st);
+	free(dir);
+}
+
 static bool s_file_contains(const char *path, const char *needle)
 {
 	FILE *f = fopen(path, "rb");
