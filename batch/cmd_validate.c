@@ -6,22 +6,48 @@
 #include "batch/exit_codes.h"
 #include "batch/secrets.h"
 #include "engine/aws/config_file.h"
+#include "engine/core/alloc.h"
 #include "engine/core/error.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-static size_t s_count_tenants(const struct c1_account_list *list)
+/* What validate keeps while the rows stream past: counts, and the distinct tenants (their
+ * Cloud One key references, one pair per tenant: hundreds at most). */
+struct s_validate {
+	struct c1_secret_store *secrets;
+	struct c1_config_checker *checker; /* NULL when the AWS configuration could not be loaded */
+	struct c1_intake_errors *config_errors;
+	size_t rows;
+	size_t valid;
+	char **tenants;
+	size_t tenant_count;
+};
+
+static void s_count_tenant(struct s_validate *v, const char *ref)
 {
-	size_t tenants = 0;
-	for (size_t i = 0; i < list->count; i++) {
-		const char *ref = list->rows[i]->cloudone_api_key_ref;
-		bool earlier = false;
-		for (size_t j = 0; j < i && !earlier; j++)
-			earlier = strcmp(list->rows[j]->cloudone_api_key_ref, ref) == 0;
-		tenants += earlier ? 0 : 1;
+	for (size_t i = 0; i < v->tenant_count; i++)
+		if (strcmp(v->tenants[i], ref) == 0)
+			return;
+	v->tenants = c1_realloc(v->tenants, (v->tenant_count + 1) * sizeof(*v->tenants));
+	v->tenants[v->tenant_count++] = c1_strdup(ref);
+}
+
+/* Configuration is checked for the rows that passed, so one run shows everything. */
+static void s_check_batch(struct c1_account_list *batch, void *user)
+{
+	struct s_validate *v = user;
+	c1_secret_store_resolve_rows(v->secrets, batch, v->config_errors);
+	if (v->checker)
+		c1_config_checker_rows(v->checker, batch, v->config_errors);
+	v->rows += batch->count;
+	for (size_t i = 0; i < batch->count; i++) {
+		if (!batch->rows[i]->valid)
+			continue;
+		v->valid++;
+		s_count_tenant(v, batch->rows[i]->cloudone_api_key_ref);
 	}
-	return tenants;
 }
 
 int c1_cmd_validate(const struct c1_options *opts)
@@ -30,51 +56,55 @@ int c1_cmd_validate(const struct c1_options *opts)
 	struct c1_intake_errors data_errors = C1_INTAKE_ERRORS_INIT;
 	struct c1_intake_errors config_errors = C1_INTAKE_ERRORS_INIT;
 	struct c1_intake_options intake = {0};
-	struct c1_secret_store *secrets = NULL;
 	struct c1_aws_config *aws = NULL;
+	struct s_validate v = {0};
 	int exit_code = C1_EXIT_OK;
 
 	c1_account_list_init(&list);
+	v.secrets = c1_secret_store_new();
+	v.config_errors = &config_errors;
+	struct c1_aws_config_options aws_opts = {0};
+	if (c1_aws_config_load(&aws, &aws_opts) != 0)
+		c1_intake_errors_add(&config_errors, opts->accounts_path, 0, 0, NULL, "AWS configuration: %s",
+				     c1_error_last());
+	else
+		v.checker = c1_config_checker_new(aws, NULL);
 	intake.default_cloudone_api_key_ref = opts->cloudone_api_key_ref;
 	intake.default_visionone_token_ref = opts->visionone_token_ref;
+	intake.on_batch = s_check_batch;
+	intake.batch_user = &v;
 	int rc = c1_csv_intake_read(&list, &data_errors, opts->accounts_path, &intake);
 	if (rc == C1_ENOTFOUND || (rc != 0 && rc != C1_EINVALID)) {
 		c1_intake_errors_print(&data_errors, stderr);
 		exit_code = C1_EXIT_DATAERR;
 		goto cleanup;
 	}
-
-	/* Configuration is checked for the rows that passed, so one run shows everything. */
-	secrets = c1_secret_store_new();
-	c1_secret_store_resolve_rows(secrets, &list, &config_errors);
-	struct c1_aws_config_options aws_opts = {0};
-	if (c1_aws_config_load(&aws, &aws_opts) != 0)
-		c1_intake_errors_add(&config_errors, opts->accounts_path, 0, 0, NULL, "AWS configuration: %s",
-				     c1_error_last());
-	else
-		c1_config_check_rows(&list, aws, NULL, &config_errors);
+	if (v.checker)
+		c1_config_checker_finish(v.checker, opts->accounts_path, &config_errors);
 
 	c1_intake_errors_print(&data_errors, stderr);
 	c1_intake_errors_print(&config_errors, stderr);
 	size_t data_count = data_errors.count + data_errors.dropped;
 	size_t config_count = config_errors.count + config_errors.dropped;
-	size_t valid = c1_account_list_valid_count(&list);
 	if (data_count || config_count) {
 		fprintf(stderr,
 			"%s: %zu of %zu rows valid; %zu spreadsheet error%s, %zu configuration error%s\n",
-			opts->accounts_path, valid, list.count, data_count, data_count == 1 ? "" : "s",
+			opts->accounts_path, v.valid, v.rows, data_count, data_count == 1 ? "" : "s",
 			config_count, config_count == 1 ? "" : "s");
 		exit_code = data_count ? C1_EXIT_DATAERR : C1_EXIT_CONFIG;
 		goto cleanup;
 	}
 	if (opts->verbosity >= 0)
-		printf("%s: %zu account%s valid, %zu Cloud One tenant%s\n", opts->accounts_path, list.count,
-		       list.count == 1 ? "" : "s", s_count_tenants(&list),
-		       s_count_tenants(&list) == 1 ? "" : "s");
+		printf("%s: %zu account%s valid, %zu Cloud One tenant%s\n", opts->accounts_path, v.rows,
+		       v.rows == 1 ? "" : "s", v.tenant_count, v.tenant_count == 1 ? "" : "s");
 
 cleanup:
+	c1_config_checker_free(v.checker);
 	c1_aws_config_free(aws);
-	c1_secret_store_free(secrets);
+	c1_secret_store_free(v.secrets);
+	for (size_t i = 0; i < v.tenant_count; i++)
+		free(v.tenants[i]);
+	free(v.tenants);
 	c1_intake_errors_dispose(&data_errors);
 	c1_intake_errors_dispose(&config_errors);
 	c1_account_list_dispose(&list);

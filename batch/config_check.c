@@ -7,6 +7,7 @@
 #include "engine/net/url.h"
 
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 /* validate is offline: providers need a transport to exist, never to send. */
@@ -71,44 +72,116 @@ static void s_check_trend_endpoint(const char *var, const struct c1_aws_env *env
 	}
 }
 
-int c1_config_check_rows(struct c1_account_list *list, const struct c1_aws_config *cfg,
-			 const struct c1_aws_env *env, struct c1_intake_errors *errors)
+/* Verdicts per distinct profile, so 500 rows of one profile cost one check and a million rows
+ * of distinct profiles cost a million, not their square. */
+struct s_verdict {
+	char *profile;
+	char *problem; /* NULL when the profile is fine */
+};
+
+struct c1_config_checker {
+	const struct c1_aws_config *cfg;
+	const struct c1_aws_env *env;
+	struct s_verdict *slots;
+	size_t cap;
+	size_t used;
+	bool failed;
+};
+
+struct c1_config_checker *c1_config_checker_new(const struct c1_aws_config *cfg, const struct c1_aws_env *env)
+{
+	struct c1_config_checker *c = c1_calloc(1, sizeof(*c));
+	c->cfg = cfg;
+	c->env = env;
+	return c;
+}
+
+void c1_config_checker_free(struct c1_config_checker *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->cap; i++) {
+		free(c->slots[i].profile);
+		free(c->slots[i].problem);
+	}
+	free(c->slots);
+	free(c);
+}
+
+static size_t s_slot(const struct s_verdict *slots, size_t cap, const char *profile)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (const char *p = profile; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	size_t at = (size_t)h & (cap - 1);
+	while (slots[at].profile && strcmp(slots[at].profile, profile) != 0)
+		at = (at + 1) & (cap - 1);
+	return at;
+}
+
+/* The verdict of `profile`, checking it on first sight (then *fresh). */
+static struct s_verdict *s_verdict(struct c1_config_checker *c, const char *profile, const char *region,
+				   bool *fresh)
+{
+	*fresh = false;
+	if ((c->used + 1) * 4 >= c->cap * 3) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct s_verdict *slots = c1_calloc(cap, sizeof(*slots));
+		for (size_t i = 0; i < c->cap; i++)
+			if (c->slots[i].profile)
+				slots[s_slot(slots, cap, c->slots[i].profile)] = c->slots[i];
+		free(c->slots);
+		c->slots = slots;
+		c->cap = cap;
+	}
+	struct s_verdict *v = &c->slots[s_slot(c->slots, c->cap, profile)];
+	if (!v->profile) {
+		v->profile = c1_strdup(profile);
+		v->problem = s_check_profile(c->cfg, profile, region, c->env);
+		c->used++;
+		*fresh = true;
+	}
+	return v;
+}
+
+int c1_config_checker_rows(struct c1_config_checker *c, struct c1_account_list *list,
+			   struct c1_intake_errors *errors)
 {
 	int rc = 0;
-	size_t n = list->count;
-	/* Verdict per distinct profile, so 500 rows of one profile cost one check. */
-	const char **seen = c1_calloc(n ? n : 1, sizeof(*seen));
-	char **verdict = c1_calloc(n ? n : 1, sizeof(*verdict));
-	size_t seen_count = 0;
 	int profile_column = list->column_index[C1_COL_PROFILE] + 1;
-
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < list->count; i++) {
 		struct c1_account_row *row = list->rows[i];
 		if (!row->valid)
 			continue;
-		size_t k = 0;
-		while (k < seen_count && strcmp(seen[k], row->profile) != 0)
-			k++;
-		if (k == seen_count) {
-			const char *region = row->region[0] ? row->region : "us-east-1";
-			seen[k] = row->profile;
-			verdict[k] = s_check_profile(cfg, row->profile, region, env);
-			seen_count++;
-			if (verdict[k]) {
-				c1_intake_errors_add(errors, list->path, row->line, (size_t)profile_column,
-						     "profile", "%s", verdict[k]);
-				rc = C1_ECONFIG;
-			}
-		}
-		if (verdict[k])
-			row->valid = false;
+		bool fresh;
+		const char *region = row->region[0] ? row->region : "us-east-1";
+		const struct s_verdict *v = s_verdict(c, row->profile, region, &fresh);
+		if (!v->problem)
+			continue;
+		if (fresh)
+			c1_intake_errors_add(errors, list->path, row->line, (size_t)profile_column, "profile",
+					     "%s", v->problem);
+		row->valid = false;
+		rc = C1_ECONFIG;
 	}
-	s_check_trend_endpoint("C1_ENDPOINT_URL", env, list->path, errors, &rc);
-	s_check_trend_endpoint("V1_ENDPOINT_URL", env, list->path, errors, &rc);
+	c->failed = c->failed || rc != 0;
+	return rc;
+}
 
-	for (size_t k = 0; k < seen_count; k++)
-		free(verdict[k]);
-	free(verdict);
-	free(seen);
+int c1_config_checker_finish(struct c1_config_checker *c, const char *path, struct c1_intake_errors *errors)
+{
+	int rc = c->failed ? C1_ECONFIG : 0;
+	s_check_trend_endpoint("C1_ENDPOINT_URL", c->env, path, errors, &rc);
+	s_check_trend_endpoint("V1_ENDPOINT_URL", c->env, path, errors, &rc);
+	return rc;
+}
+
+int c1_config_check_rows(struct c1_account_list *list, const struct c1_aws_config *cfg,
+			 const struct c1_aws_env *env, struct c1_intake_errors *errors)
+{
+	struct c1_config_checker *c = c1_config_checker_new(cfg, env);
+	c1_config_checker_rows(c, list, errors);
+	int rc = c1_config_checker_finish(c, list->path, errors);
+	c1_config_checker_free(c);
 	return rc;
 }

@@ -87,12 +87,32 @@ void c1_intake_errors_print(const struct c1_intake_errors *errors, FILE *out)
 
 /* ---- reader state ------------------------------------------------------------------------- */
 
-/* Open-addressing set of row indexes (stored +1, 0 = empty); keys are computed from the rows,
- * so the table costs 4 bytes a slot and holds no copies of the strings. */
-struct s_index {
-	uint32_t *slots;
-	size_t cap;
+/* Open-addressing set of keys copied out of the rows, so that a batch reader can free rows as
+ * it goes and memory grows by one short key per row, not by the row. `aux` is the Vision One
+ * reference of the tenant index's first row. */
+struct s_index_entry {
+	const char *key; /* NUL-separated parts (a part may be empty) */
+	const char *aux;
+	size_t len;  /* of key */
+	size_t line; /* where the key was first seen */
+};
+
+/* Keys live in fixed blocks that never move, so entries point into them. */
+struct s_key_block {
+	struct s_key_block *next;
 	size_t used;
+	char bytes[];
+};
+
+#define S_KEY_BLOCK_SIZE ((size_t)1 << 20)
+
+struct s_index {
+	uint32_t *slots; /* entry index + 1; 0 = empty */
+	size_t cap;
+	struct s_index_entry *entries;
+	size_t used;
+	size_t entries_cap;
+	struct s_key_block *blocks;
 };
 
 struct s_ctx {
@@ -132,6 +152,7 @@ struct s_ctx {
 
 	struct s_index dup;  /* (account_id, region) */
 	struct s_index pair; /* cloudone_api_key_ref -> first row */
+	struct c1_buf key;   /* the index key being built */
 	struct c1_buf msg;
 };
 
@@ -350,81 +371,106 @@ static void s_header(struct s_ctx *ctx)
 
 /* ---- cross-row index ---------------------------------------------------------------------- */
 
-static uint64_t s_fnv(uint64_t h, const char *s)
+static uint64_t s_fnv(const char *s, size_t len)
 {
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
 		h *= 1099511628211ULL;
 	}
 	return h;
 }
 
-/* The region of an empty-region row is the region of its API key: two such rows of one account
- * with the same key reference collide after derivation, so the key reference stands in. */
-static uint64_t s_dup_hash(const struct c1_account_row *r)
+static const char *s_index_copy(struct s_index *ix, const char *bytes, size_t len)
 {
-	uint64_t h = s_fnv(1469598103934665603ULL, r->account_id);
-	h = s_fnv(h ^ 0x1f, r->region);
-	if (!*r->region)
-		h = s_fnv(h ^ 0x1e, r->cloudone_api_key_ref);
-	return h;
+	struct s_key_block *b = ix->blocks;
+	if (!b || S_KEY_BLOCK_SIZE - b->used < len) {
+		size_t size = len > S_KEY_BLOCK_SIZE ? len : S_KEY_BLOCK_SIZE;
+		b = c1_malloc(sizeof(*b) + size);
+		b->next = ix->blocks;
+		b->used = 0;
+		ix->blocks = b;
+	}
+	char *at = b->bytes + b->used;
+	memcpy(at, bytes, len);
+	b->used += len;
+	return at;
 }
 
-static bool s_dup_eq(const struct c1_account_row *a, const struct c1_account_row *b)
-{
-	if (strcmp(a->account_id, b->account_id) != 0 || strcmp(a->region, b->region) != 0)
-		return false;
-	return *a->region || strcmp(a->cloudone_api_key_ref, b->cloudone_api_key_ref) == 0;
-}
-
-static uint64_t s_pair_hash(const struct c1_account_row *r)
-{
-	return s_fnv(1469598103934665603ULL, r->cloudone_api_key_ref);
-}
-
-static bool s_pair_eq(const struct c1_account_row *a, const struct c1_account_row *b)
-{
-	return strcmp(a->cloudone_api_key_ref, b->cloudone_api_key_ref) == 0;
-}
-
-typedef uint64_t (*s_hash_fn)(const struct c1_account_row *);
-typedef bool (*s_eq_fn)(const struct c1_account_row *, const struct c1_account_row *);
-
-static void s_index_grow(struct s_index *ix, const struct c1_account_list *list, s_hash_fn hash)
+static void s_index_grow(struct s_index *ix)
 {
 	size_t cap = ix->cap ? ix->cap * 2 : 64;
 	uint32_t *slots = c1_calloc(cap, sizeof(*slots));
-	for (size_t i = 0; i < ix->cap; i++) {
-		if (!ix->slots[i])
-			continue;
-		size_t at = (size_t)hash(list->rows[ix->slots[i] - 1]) & (cap - 1);
+	for (size_t i = 0; i < ix->used; i++) {
+		size_t at = (size_t)s_fnv(ix->entries[i].key, ix->entries[i].len) & (cap - 1);
 		while (slots[at])
 			at = (at + 1) & (cap - 1);
-		slots[at] = ix->slots[i];
+		slots[at] = (uint32_t)(i + 1);
 	}
 	free(ix->slots);
 	ix->slots = slots;
 	ix->cap = cap;
 }
 
-/* Returns the earlier row equal to `row`, or inserts `row_index` and returns NULL. */
-static const struct c1_account_row *s_index_find_or_add(struct s_index *ix,
-							const struct c1_account_list *list,
-							const struct c1_account_row *row, size_t row_index,
-							s_hash_fn hash, s_eq_fn eq)
+/* The entry holding `key` (built by s_key_*), or a new one for `line` (then *added). */
+static const struct s_index_entry *s_index_find_or_add(struct s_index *ix, const struct c1_buf *key,
+						       const char *aux, size_t line, bool *added)
 {
+	struct c1_str k = c1_buf_view(key);
+	size_t len = k.len;
+	*added = false;
 	if ((ix->used + 1) * 4 >= ix->cap * 3)
-		s_index_grow(ix, list, hash);
-	size_t at = (size_t)hash(row) & (ix->cap - 1);
+		s_index_grow(ix);
+	size_t at = (size_t)s_fnv(k.ptr, len) & (ix->cap - 1);
 	while (ix->slots[at]) {
-		const struct c1_account_row *other = list->rows[ix->slots[at] - 1];
-		if (eq(other, row))
-			return other;
+		const struct s_index_entry *e = &ix->entries[ix->slots[at] - 1];
+		if (e->len == len && memcmp(e->key, k.ptr, len) == 0)
+			return e;
 		at = (at + 1) & (ix->cap - 1);
 	}
-	ix->slots[at] = (uint32_t)(row_index + 1);
-	ix->used++;
-	return NULL;
+	if (ix->used == ix->entries_cap) {
+		ix->entries_cap = ix->entries_cap ? ix->entries_cap * 2 : 64;
+		ix->entries = c1_realloc(ix->entries, ix->entries_cap * sizeof(*ix->entries));
+	}
+	struct s_index_entry *e = &ix->entries[ix->used];
+	e->key = s_index_copy(ix, k.ptr, len);
+	e->len = len;
+	e->aux = aux ? s_index_copy(ix, aux, strlen(aux) + 1) : NULL;
+	e->line = line;
+	ix->slots[at] = (uint32_t)(++ix->used);
+	*added = true;
+	return e;
+}
+
+static void s_index_dispose(struct s_index *ix)
+{
+	while (ix->blocks) {
+		struct s_key_block *next = ix->blocks->next;
+		free(ix->blocks);
+		ix->blocks = next;
+	}
+	free(ix->slots);
+	free(ix->entries);
+	memset(ix, 0, sizeof(*ix));
+}
+
+/* (account_id, region). The region of an empty-region row is the region of its API key: two
+ * such rows of one account with the same key reference collide after derivation, so the key
+ * reference stands in for the region. */
+static void s_key_dup(struct c1_buf *key, const struct c1_account_row *r)
+{
+	c1_buf_clear(key);
+	c1_buf_put(key, r->account_id, strlen(r->account_id) + 1);
+	c1_buf_put(key, r->region, strlen(r->region) + 1);
+	if (!*r->region)
+		c1_buf_put(key, r->cloudone_api_key_ref, strlen(r->cloudone_api_key_ref) + 1);
+}
+
+/* the tenant: its Cloud One key reference */
+static void s_key_tenant(struct c1_buf *key, const struct c1_account_row *r)
+{
+	c1_buf_clear(key);
+	c1_buf_put(key, r->cloudone_api_key_ref, strlen(r->cloudone_api_key_ref) + 1);
 }
 
 /* ---- data rows ----------------------------------------------------------------------------- */
@@ -520,6 +566,18 @@ static size_t s_store(struct c1_buf *arena, struct c1_str s)
 	c1_buf_put(arena, s.ptr, s.len);
 	c1_buf_putc(arena, '\0');
 	return off;
+}
+
+/* Hand the rows read so far to the batch reader, then let them go. */
+static void s_batch_done(struct s_ctx *ctx)
+{
+	struct c1_account_list *list = ctx->list;
+	if (!ctx->opts || !ctx->opts->on_batch || list->count == 0)
+		return;
+	ctx->opts->on_batch(list, ctx->opts->batch_user);
+	for (size_t i = 0; i < list->count; i++)
+		c1_account_row_free(list->rows[i]);
+	list->count = 0;
 }
 
 static void s_data_row(struct s_ctx *ctx)
@@ -699,11 +757,11 @@ static void s_data_row(struct s_ctx *ctx)
 	}
 
 	/* Cross-row rules, on the values as typed (secrets are compared after resolution). */
-	size_t index = list->count;
+	bool added;
 	if (id_ok && region_ok && (*row->region || c1ref.ok)) {
-		const struct c1_account_row *first =
-		    s_index_find_or_add(&ctx->dup, list, row, index, s_dup_hash, s_dup_eq);
-		if (first) {
+		s_key_dup(&ctx->key, row);
+		const struct s_index_entry *first = s_index_find_or_add(&ctx->dup, &ctx->key, NULL, row->line, &added);
+		if (!added) {
 			struct s_loc l = s_loc(ctx, C1_COL_ACCOUNT_ID);
 			if (*row->region)
 				s_err(ctx, l.line, l.column, l.name,
@@ -722,9 +780,10 @@ static void s_data_row(struct s_ctx *ctx)
 		}
 	}
 	if (c1ref.ok && v1ref.ok) {
-		const struct c1_account_row *first =
-		    s_index_find_or_add(&ctx->pair, list, row, index, s_pair_hash, s_pair_eq);
-		if (first && strcmp(first->visionone_token_ref, row->visionone_token_ref) != 0) {
+		s_key_tenant(&ctx->key, row);
+		const struct s_index_entry *first =
+		    s_index_find_or_add(&ctx->pair, &ctx->key, row->visionone_token_ref, row->line, &added);
+		if (!added && strcmp(first->aux, row->visionone_token_ref) != 0) {
 			struct s_loc l = s_loc(ctx, C1_COL_VISIONONE_TOKEN);
 			s_err(
 			    ctx, l.line, l.column, l.name,
@@ -732,8 +791,8 @@ static void s_data_row(struct s_ctx *ctx)
 			    "Vision One link belongs to the Cloud One account, so rows that share a Cloud "
 			    "One "
 			    "API key must use the same Vision One token: use %s here",
-			    row->visionone_token_ref, first->visionone_token_ref, first->line,
-			    row->cloudone_api_key_ref, first->visionone_token_ref);
+			    row->visionone_token_ref, first->aux, first->line, row->cloudone_api_key_ref,
+			    first->aux);
 			ok = false;
 		}
 	}
@@ -741,6 +800,9 @@ static void s_data_row(struct s_ctx *ctx)
 	row->valid = ok;
 	c1_account_list_push(list, row);
 	free(value_off);
+	const struct c1_intake_options *o = ctx->opts;
+	if (o && o->on_batch && list->count >= (o->batch_rows ? o->batch_rows : C1_INTAKE_BATCH_ROWS))
+		s_batch_done(ctx);
 }
 
 /* ---- libcsv callbacks ---------------------------------------------------------------------- */
@@ -960,12 +1022,14 @@ static void s_ctx_init(struct s_ctx *ctx, struct c1_account_list *out, struct c1
 static int s_ctx_finish(struct s_ctx *ctx, size_t errors_before)
 {
 	s_finish(ctx);
+	s_batch_done(ctx);
 	if (ctx->parser_ready)
 		csv_free(&ctx->parser);
 	c1_buf_dispose(&ctx->cells);
 	c1_buf_dispose(&ctx->msg);
-	free(ctx->dup.slots);
-	free(ctx->pair.slots);
+	c1_buf_dispose(&ctx->key);
+	s_index_dispose(&ctx->dup);
+	s_index_dispose(&ctx->pair);
 	if (ctx->opts && ctx->opts->stats)
 		*ctx->opts->stats = ctx->stats;
 	bool any = ctx->errors->count + ctx->errors->dropped > errors_before;

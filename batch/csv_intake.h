@@ -13,6 +13,7 @@
 #define C1_INTAKE_FIELD_MAX   ((size_t)64 * 1024) /* longest accepted cell, in bytes */
 #define C1_INTAKE_MAX_COLUMNS 256                 /* widest accepted header */
 #define C1_INTAKE_MAX_ERRORS  1000                /* errors kept per run, the rest counted */
+#define C1_INTAKE_BATCH_ROWS  4096                /* rows per on_batch call */
 
 /** One problem in the spreadsheet. */
 struct c1_intake_error {
@@ -53,6 +54,13 @@ struct c1_intake_options {
 	const char *default_visionone_token_ref;
 	size_t chunk_size;             /* 0 = C1_INTAKE_CHUNK; tests use tiny chunks to hit the boundaries */
 	struct c1_intake_stats *stats; /* optional out */
+	/* Batch reading, for a check of any number of rows in bounded memory (validate): every
+	 * `batch_rows` rows and once at the end, `on_batch` gets the list holding just those rows
+	 * (it may mark rows invalid); then the reader frees them. The header and the cross-row
+	 * rules still span the whole file. NULL: every row stays in the list. */
+	void (*on_batch)(struct c1_account_list *batch, void *user);
+	void *batch_user;
+	size_t batch_rows; /* 0 = C1_INTAKE_BATCH_ROWS */
 };
 
 /** Append one error (printf-style message). Past the cap only `dropped` grows. `column_name`

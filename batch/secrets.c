@@ -171,10 +171,19 @@ struct s_entry {
 
 /* Entries are separately allocated: callers keep `struct s_entry *` and borrowed secrets across
  * later lookups, which append; a flat array would move them on growth. */
+struct s_group {
+	struct s_entry *api;
+	struct s_entry *token;
+	size_t line;
+};
 struct c1_secret_store {
 	struct s_entry **entries;
 	size_t count;
 	size_t cap;
+	/* resolve_rows: one per distinct API key value, kept across calls so that rows read in
+	 * batches are compared with every earlier row */
+	struct s_group *groups;
+	size_t ngroups;
 };
 
 struct c1_secret_store *c1_secret_store_new(void)
@@ -193,6 +202,7 @@ void c1_secret_store_free(struct c1_secret_store *store)
 		free(store->entries[i]);
 	}
 	free(store->entries);
+	free(store->groups);
 	free(store);
 }
 
@@ -226,11 +236,6 @@ int c1_secret_store_get(struct c1_secret_store *store, const struct c1_secret **
 	return e->rc;
 }
 
-struct s_group {
-	struct s_entry *api;
-	struct s_entry *token;
-	size_t line;
-};
 
 static void s_where(struct c1_buf *where, const struct c1_account_list *list,
 		    const struct c1_account_row *row, enum c1_account_column col, bool *from_option,
@@ -274,8 +279,6 @@ static struct s_entry *s_row_ref(struct c1_secret_store *store, const struct c1_
 int c1_secret_store_resolve_rows(struct c1_secret_store *store, struct c1_account_list *list,
 				 struct c1_intake_errors *errors)
 {
-	struct s_group *groups = NULL;
-	size_t ngroups = 0;
 	bool failed = false;
 
 	for (size_t i = 0; i < list->count; i++) {
@@ -294,19 +297,19 @@ int c1_secret_store_resolve_rows(struct c1_secret_store *store, struct c1_accoun
 		if (!api->grouped) {
 			/* same key value behind another reference joins that reference's group */
 			api->grouped = true;
-			api->group = ngroups;
-			for (size_t g = 0; g < ngroups; g++) {
-				if (c1_secret_equals(&groups[g].api->secret, &api->secret)) {
+			api->group = store->ngroups;
+			for (size_t g = 0; g < store->ngroups; g++) {
+				if (c1_secret_equals(&store->groups[g].api->secret, &api->secret)) {
 					api->group = g;
 					break;
 				}
 			}
-			if (api->group == ngroups) {
-				groups = c1_realloc(groups, (ngroups + 1) * sizeof(*groups));
-				groups[ngroups++] = (struct s_group){api, token, row->line};
+			if (api->group == store->ngroups) {
+				store->groups = c1_realloc(store->groups, (store->ngroups + 1) * sizeof(*store->groups));
+				store->groups[store->ngroups++] = (struct s_group){api, token, row->line};
 			}
 		}
-		struct s_group *g = &groups[api->group];
+		struct s_group *g = &store->groups[api->group];
 		if (g->token != token && !c1_secret_equals(&g->token->secret, &token->secret)) {
 			int idx = list->column_index[C1_COL_VISIONONE_TOKEN];
 			c1_intake_errors_add(
@@ -321,7 +324,6 @@ int c1_secret_store_resolve_rows(struct c1_secret_store *store, struct c1_accoun
 			failed = true;
 		}
 	}
-	free(groups);
 	if (failed)
 		c1_error_set("%s: some secret references could not be used", list->path ? list->path : "");
 	return failed ? C1_ECONFIG : 0;
