@@ -97,14 +97,17 @@ struct s_index_entry {
 	size_t line; /* where the key was first seen */
 };
 
-/* Keys live in fixed blocks that never move, so entries point into them. */
+/* Keys live in blocks that never move, so entries point into them; blocks double from 4 KiB
+ * (a small sheet stays small) up to 1 MiB. */
 struct s_key_block {
 	struct s_key_block *next;
 	size_t used;
+	size_t size;
 	char bytes[];
 };
 
-#define S_KEY_BLOCK_SIZE ((size_t)1 << 20)
+#define S_KEY_BLOCK_FIRST ((size_t)4 << 10)
+#define S_KEY_BLOCK_MAX   ((size_t)1 << 20)
 
 struct s_index {
 	uint32_t *slots; /* entry index + 1; 0 = empty */
@@ -384,11 +387,13 @@ static uint64_t s_fnv(const char *s, size_t len)
 static const char *s_index_copy(struct s_index *ix, const char *bytes, size_t len)
 {
 	struct s_key_block *b = ix->blocks;
-	if (!b || S_KEY_BLOCK_SIZE - b->used < len) {
-		size_t size = len > S_KEY_BLOCK_SIZE ? len : S_KEY_BLOCK_SIZE;
+	if (!b || b->size - b->used < len) {
+		size_t size = !b ? S_KEY_BLOCK_FIRST : b->size < S_KEY_BLOCK_MAX ? b->size * 2 : S_KEY_BLOCK_MAX;
+		size = len > size ? len : size;
 		b = c1_malloc(sizeof(*b) + size);
 		b->next = ix->blocks;
 		b->used = 0;
+		b->size = size;
 		ix->blocks = b;
 	}
 	char *at = b->bytes + b->used;
