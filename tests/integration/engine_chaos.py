@@ -65,6 +65,9 @@ def chaos_plan():
         {"service": "*", "route": "*", "effect": "error", "status": 503, "probability": 0.02},
         {"service": "*", "route": "*", "effect": "error", "status": 504, "probability": 0.02},
         {"service": "*", "route": "*", "effect": "throttle", "probability": 0.03},
+        # A storm: once the run is under way, 150 requests in a row are throttled, whatever
+        # their service (every route at once, as when an API's quota runs out).
+        {"service": "*", "route": "*", "effect": "throttle", "after": 400, "times": 150},
         {"service": "*", "route": "*", "effect": "latency_spike", "delay_ms": 300, "probability": 0.05},
         {"service": "*", "route": "*", "effect": "reset", "probability": 0.02},
         {"service": "*", "route": "*", "effect": "truncated", "probability": 0.02},
