@@ -32,7 +32,8 @@ enum {
 	OPT_QS_BUCKET,
 	OPT_QS_PREFIX,
 	OPT_RUN,
-	OPT_CA_BUNDLE
+	OPT_CA_BUNDLE,
+	OPT_HTTP_TIMEOUT
 };
 
 struct s_option_def {
@@ -124,6 +125,10 @@ static const struct s_option_def s_defs[] = {
      C1_OPTS_RUN | C1_OPTS_REPORT,
      "FILE",
      "PEM file of CA certificates to trust (TLS is always verified)"},
+    {{"http-timeout", required_argument, NULL, OPT_HTTP_TIMEOUT},
+     C1_OPTS_RUN,
+     "SECONDS",
+     "give up on one HTTP request after this long and retry it (default 60)"},
     {{"quiet", no_argument, NULL, 'q'}, 0, NULL, "log only errors (the result still goes to stdout)"},
     {{"verbose", no_argument, NULL, 'v'}, 0, NULL, "more detail (repeat for debug)"},
     {{"help", no_argument, NULL, 'h'}, 0, NULL, "this help"},
@@ -372,6 +377,15 @@ int c1_options_parse(struct c1_options *out, const char *command, unsigned sets,
 		case OPT_RUN: out->run_id = optarg; break;
 		case OPT_MERGE: out->merge = true; break;
 		case OPT_CA_BUNDLE: out->ca_bundle = optarg; break;
+		case OPT_HTTP_TIMEOUT:
+			if (c1_parse_long(&v, optarg, 1, 3600)) {
+				c1_error_set("--http-timeout \"%s\": expected whole seconds from 1 to 3600",
+					     optarg);
+				rc = C1_EINVALID;
+				goto cleanup;
+			}
+			out->http_timeout_s = v;
+			break;
 		case 'q': out->verbosity = -1; break;
 		case 'v': out->verbosity = out->verbosity < 0 ? 1 : out->verbosity + 1; break;
 		case 'h': out->help = true; break;

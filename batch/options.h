@@ -55,6 +55,7 @@ struct c1_options {
 	const char *const *merge_dirs;
 	size_t merge_count;
 	const char *ca_bundle;
+	long http_timeout_s; /* whole-request limit; 0 = the transport's default (60 s) */
 	bool help;
 };
 

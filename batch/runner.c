@@ -402,6 +402,7 @@ static int s_build_shared(struct s_runner *r)
 	struct c1_run_shared *run = &r->run;
 	struct c1_http_curl_options copts = C1_HTTP_CURL_OPTIONS_INIT;
 	copts.ca_bundle = opts->ca_bundle;
+	copts.timeout_ms = opts->http_timeout_s * 1000;
 	if (c1_http_curl_new(&r->transport, &copts) != 0) {
 		c1_log_cli_error("%s", c1_error_last());
 		return C1_EXIT_SOFTWARE;

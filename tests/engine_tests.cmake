@@ -47,6 +47,7 @@ foreach(spec v1_list=full v1_list=no_account_id v1_list=minimal v1_list=without_
 endforeach()
 c1_engine_test(engine_tls engine_tls.py)
 c1_engine_test(engine_huge_body engine_huge_body.py)
+c1_engine_test(engine_slow_body engine_slow_body.py)
 c1_engine_test(engine_report_full engine_report_full.py)
 c1_engine_test(engine_state_enospc engine_state_enospc.py)
 c1_engine_test(engine_csv_limits engine_csv_limits.py)

@@ -33,8 +33,9 @@ struct sim_request {
 };
 
 /* A body fault: the answer's body grows past any sane size (huge: 64 MiB with a Content-Length;
- * endless: chunked, never ends), as a broken proxy or server would send. */
-enum sim_body_fault { SIM_BODY_NONE = 0, SIM_BODY_HUGE, SIM_BODY_ENDLESS };
+ * endless: chunked, never ends) or never finishes arriving (slow: one byte every 50 ms, for
+ * ever, far below any size cap), as a broken proxy or server would send. */
+enum sim_body_fault { SIM_BODY_NONE = 0, SIM_BODY_HUGE, SIM_BODY_ENDLESS, SIM_BODY_SLOW };
 
 struct sim_response {
 	int status;

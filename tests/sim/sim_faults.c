@@ -60,7 +60,7 @@ static const char *const s_rate_services[] = {"cloudone",       "visionone", "st
 					      "cloudformation", "s3",        "cloudtrail"};
 static const char *const s_effects[] = {
     "error",      "throttle",  "stack_fail",  "delete_fail", "update_rollback_fail",
-    "lost_reply", "huge_body", "endless_body"};
+    "lost_reply", "huge_body", "endless_body", "slow_body"};
 /* Chaos effects damage the answer on its way out (sim_faults_spike_ms, sim_faults_damage). */
 static const char *const s_chaos_effects[] = {"latency_spike", "reset", "truncated", "malformed"};
 
@@ -535,12 +535,15 @@ enum sim_body_fault sim_faults_body(const struct sim_request *req)
 	pthread_mutex_lock(&s_lock);
 	for (size_t i = 0; i < s_current.rule_count && out == SIM_BODY_NONE; i++) {
 		struct s_rule *rule = &s_current.rules[i];
-		bool huge = strcmp(rule->effect, "huge_body") == 0;
-		if ((!huge && strcmp(rule->effect, "endless_body") != 0) || !s_glob(rule->service, service) ||
-		    !s_glob(rule->route, req->route) || !s_account_matches(req, rule->account_id))
+		enum sim_body_fault kind = strcmp(rule->effect, "huge_body") == 0      ? SIM_BODY_HUGE
+					   : strcmp(rule->effect, "endless_body") == 0 ? SIM_BODY_ENDLESS
+					   : strcmp(rule->effect, "slow_body") == 0    ? SIM_BODY_SLOW
+										       : SIM_BODY_NONE;
+		if (kind == SIM_BODY_NONE || !s_glob(rule->service, service) || !s_glob(rule->route, req->route) ||
+		    !s_account_matches(req, rule->account_id))
 			continue;
 		if (s_fire(rule))
-			out = huge ? SIM_BODY_HUGE : SIM_BODY_ENDLESS;
+			out = kind;
 	}
 	pthread_mutex_unlock(&s_lock);
 	return out;

@@ -742,13 +742,22 @@ struct s_body_stream {
 	char *head;
 	size_t head_len;
 	uint64_t total; /* UINT64_MAX: endless */
+	bool slow;      /* one byte a call, S_SLOW_BODY_BYTE_MS apart */
 };
+
+#define S_SLOW_BODY_BYTE_MS 50
 
 static ssize_t s_body_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct s_body_stream *b = cls;
 	if (pos >= b->total)
 		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (b->slow) {
+		/* This worker waits too; a slow body is a targeted fault, not a load. */
+		struct timespec pause = {0, S_SLOW_BODY_BYTE_MS * 1000000L};
+		nanosleep(&pause, NULL);
+		max = 1;
+	}
 	size_t n = 0;
 	if (b->total - pos < max)
 		max = (size_t)(b->total - pos);
@@ -773,6 +782,7 @@ static struct MHD_Response *s_body_fault_response(const struct sim_response *res
 	b->head = c1_malloc(b->head_len + 1);
 	memcpy(b->head, resp->body.ptr ? resp->body.ptr : "", b->head_len);
 	b->total = resp->body_fault == SIM_BODY_HUGE ? (uint64_t)64 << 20 : UINT64_MAX;
+	b->slow = resp->body_fault == SIM_BODY_SLOW;
 	return MHD_create_response_from_callback(resp->body_fault == SIM_BODY_HUGE ? b->total
 										   : MHD_SIZE_UNKNOWN,
 						 64 * 1024, s_body_stream_read, b, s_body_stream_free);

@@ -106,6 +106,26 @@ C1_TEST(only_and_shard_select_accounts)
 	c1_options_dispose(&o);
 }
 
+C1_TEST(http_timeout_whole_seconds)
+{
+	struct c1_options o;
+	char *argv[] = {"apply", "a.csv", "--http-timeout", "5", NULL};
+	C1_CHECK_INT(parse(&o, ALL_SETS, argv), ==, 0);
+	C1_CHECK_INT(o.http_timeout_s, ==, 5);
+	c1_options_dispose(&o);
+	char *argv2[] = {"apply", "a.csv", NULL};
+	C1_CHECK_INT(parse(&o, ALL_SETS, argv2), ==, 0);
+	C1_CHECK_INT(o.http_timeout_s, ==, 0); /* the transport's 60 s */
+	c1_options_dispose(&o);
+	char *argv3[] = {"apply", "a.csv", "--http-timeout", "0", NULL};
+	C1_CHECK_INT(parse(&o, ALL_SETS, argv3), ==, C1_EINVALID);
+	C1_CHECK_CONTAINS(c1_error_last(), "--http-timeout \"0\": expected whole seconds");
+	c1_options_dispose(&o);
+	char *argv4[] = {"apply", "a.csv", "--http-timeout", "2.5", NULL};
+	C1_CHECK_INT(parse(&o, ALL_SETS, argv4), ==, C1_EINVALID);
+	c1_options_dispose(&o);
+}
+
 C1_TEST(rate_overrides)
 {
 	struct c1_options o;
