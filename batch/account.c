@@ -2,6 +2,7 @@
 
 #include "engine/core/alloc.h"
 #include "engine/core/error.h"
+#include "engine/core/suggest.h"
 #include "engine/trend/regions.h"
 
 #include <stdlib.h>
@@ -102,49 +103,21 @@ static char s_fold(char c)
 	return c;
 }
 
-#define S_SUGGEST_MAX 64
-
-/* Optimal string alignment distance (Damerau-Levenshtein with adjacent transpositions). */
-static size_t s_osa_distance(const char *a, size_t la, const char *b, size_t lb)
-{
-	static const size_t W = S_SUGGEST_MAX + 1;
-	size_t d[(S_SUGGEST_MAX + 1) * (S_SUGGEST_MAX + 1)];
-	for (size_t i = 0; i <= la; i++)
-		d[i * W] = i;
-	for (size_t j = 0; j <= lb; j++)
-		d[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		for (size_t j = 1; j <= lb; j++) {
-			size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-			size_t best = d[(i - 1) * W + j] + 1;
-			if (d[i * W + j - 1] + 1 < best)
-				best = d[i * W + j - 1] + 1;
-			if (d[(i - 1) * W + j - 1] + cost < best)
-				best = d[(i - 1) * W + j - 1] + cost;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    d[(i - 2) * W + j - 2] + 1 < best)
-				best = d[(i - 2) * W + j - 2] + 1;
-			d[i * W + j] = best;
-		}
-	}
-	return d[la * W + lb];
-}
-
 const char *c1_account_column_suggest(struct c1_str name)
 {
-	char folded[S_SUGGEST_MAX];
+	char folded[C1_SUGGEST_MAX];
 	const char *best = NULL;
 	size_t best_d = (size_t)-1;
 
 	name = c1_str_trim(name);
-	if (name.len == 0 || name.len > S_SUGGEST_MAX)
+	if (name.len == 0 || name.len > C1_SUGGEST_MAX)
 		return NULL;
 	for (size_t i = 0; i < name.len; i++)
 		folded[i] = s_fold(name.ptr[i]);
 	for (size_t i = 0; i < C1_COL_KNOWN_COUNT; i++) {
 		const char *k = s_column_names[i];
 		size_t klen = strlen(k);
-		size_t dist = s_osa_distance(folded, name.len, k, klen);
+		size_t dist = c1_suggest_distance(folded, name.len, k, klen);
 		size_t limit = klen / 3 > 2 ? klen / 3 : 2;
 		if (dist <= limit && dist < best_d) {
 			best = k;
@@ -155,7 +128,7 @@ const char *c1_account_column_suggest(struct c1_str name)
 		return best;
 	/* "aws_account_id", "c1_api_key", "token": one name contains the other. */
 	if (name.len >= 4) {
-		char tmp[S_SUGGEST_MAX + 1];
+		char tmp[C1_SUGGEST_MAX + 1];
 		memcpy(tmp, folded, name.len);
 		tmp[name.len] = '\0';
 		for (size_t i = 0; i < C1_COL_KNOWN_COUNT; i++) {

@@ -1,6 +1,7 @@
 #include "batch/commands.h"
 
 #include "batch/exit_codes.h"
+#include "engine/core/suggest.h"
 #include "engine/core/error.h"
 #include "engine/core/log.h"
 
@@ -73,10 +74,20 @@ int c1_cli_main(int argc, char **argv)
 	}
 	const struct c1_command *cmd = c1_command_find(name);
 	if (!cmd) {
-		fprintf(stderr,
-			"c1onboard: unknown command '%s'; commands are validate, plan, apply, drift, "
-			"offboard, report (see c1onboard --help)\n",
-			name);
+		const char *names[16];
+		size_t n = 0;
+		for (const struct c1_command *c = s_commands; c->name && n + 1 < 16; c++)
+			names[n++] = c->name;
+		names[n] = NULL;
+		const char *near = c1_suggest_nearest(name, names);
+		if (near)
+			fprintf(stderr, "c1onboard: unknown command '%s'; did you mean '%s'? (see c1onboard --help)\n",
+				name, near);
+		else
+			fprintf(stderr,
+				"c1onboard: unknown command '%s'; commands are validate, plan, apply, drift, "
+				"offboard, report (see c1onboard --help)\n",
+				name);
 		return C1_EXIT_USAGE;
 	}
 	struct c1_options opts;

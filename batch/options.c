@@ -3,6 +3,7 @@
 #include "engine/core/parse.h"
 #include "engine/core/alloc.h"
 #include "engine/core/error.h"
+#include "engine/core/suggest.h"
 #include "engine/run/strategy_template.h"
 
 #include <ctype.h>
@@ -281,6 +282,36 @@ static char *s_default_state_dir(void)
 	return c1_asprintf("%s/.local/state/c1onboard", home && *home ? home : ".");
 }
 
+/* "unknown option --concurency for 'apply'; did you mean --concurrency?", or the option
+ * belongs to other commands. */
+static void s_unknown_option(const char *arg, const char *command, unsigned sets)
+{
+	char name[C1_SUGGEST_MAX + 1];
+	const char *mine[S_NDEFS + 1];
+	size_t n = 0;
+	size_t len = strcspn(arg, "=");
+	const char *bare = arg;
+	while (*bare == '-' && bare - arg < 2)
+		bare++, len--;
+	snprintf(name, sizeof(name), "%.*s", (int)(len < C1_SUGGEST_MAX ? len : C1_SUGGEST_MAX), bare);
+	for (size_t i = 0; i < S_NDEFS; i++) {
+		if (strcmp(s_defs[i].opt.name, name) == 0 && !s_allowed(&s_defs[i], sets)) {
+			c1_error_set("--%s is not an option of '%s'; see 'c1onboard %s --help'", name, command,
+				     command);
+			return;
+		}
+		if (s_allowed(&s_defs[i], sets))
+			mine[n++] = s_defs[i].opt.name;
+	}
+	mine[n] = NULL;
+	const char *near = c1_suggest_nearest(name, mine);
+	if (near)
+		c1_error_set("unknown option %s for '%s'; did you mean --%s? (see 'c1onboard %s --help')", arg,
+			     command, near, command);
+	else
+		c1_error_set("unknown option %s for '%s'; see 'c1onboard %s --help'", arg, command, command);
+}
+
 int c1_options_parse(struct c1_options *out, const char *command, unsigned sets, int argc, char **argv)
 {
 	int rc = 0;
@@ -399,8 +430,7 @@ int c1_options_parse(struct c1_options *out, const char *command, unsigned sets,
 				c1_error_set("unknown option -%c for '%s'; see 'c1onboard %s --help'", optopt,
 					     command, command);
 			else
-				c1_error_set("unknown option %s for '%s'; see 'c1onboard %s --help'",
-					     argv[optind - 1], command, command);
+				s_unknown_option(argv[optind - 1], command, sets);
 			rc = C1_EINVALID;
 			break;
 		}

@@ -30,6 +30,24 @@ static void s_print_errors(const struct c1_intake_errors *errors, const struct c
 			     errors->count ? errors->items[0].file : "", errors->dropped);
 }
 
+/* An --only id that no row names is a typo more often than not: a run that quietly does
+ * nothing for it would read as a success. */
+static int s_check_only(const struct c1_account_list *list, const struct c1_options *opts)
+{
+	size_t missing = 0;
+	for (size_t k = 0; k < opts->only_count; k++) {
+		bool found = false;
+		for (size_t i = 0; i < list->count && !found; i++)
+			found = strcmp(list->rows[i]->account_id, opts->only[k]) == 0;
+		if (found)
+			continue;
+		missing++;
+		c1_log_cli_error("--only %s: no row of %s has this account id; check the id, or add its row",
+				 opts->only[k], opts->accounts_path);
+	}
+	return missing ? C1_EXIT_USAGE : C1_EXIT_OK;
+}
+
 int c1_run_input_load(struct c1_run_input *in, const struct c1_options *opts)
 {
 	struct c1_intake_errors data_errors = C1_INTAKE_ERRORS_INIT;
@@ -47,6 +65,8 @@ int c1_run_input_load(struct c1_run_input *in, const struct c1_options *opts)
 		exit_code = C1_EXIT_DATAERR;
 		goto cleanup;
 	}
+	if ((exit_code = s_check_only(&in->list, opts)) != C1_EXIT_OK)
+		goto cleanup;
 	in->secrets = c1_secret_store_new();
 	c1_secret_store_resolve_rows(in->secrets, &in->list, &config_errors);
 	struct c1_aws_config_options aws_opts = {0};

@@ -5,7 +5,9 @@
 touches no other account. `plan --shard 1/2` and `plan --shard 2/2` each
 report a non-empty set, the two are disjoint and their union is every
 account of the file; a shard run makes no write call. `--shard 1/1` is
-everything."""
+everything. `--only` naming an id no row has (a typo) is a usage error
+(exit 64) that names the id, before anything is sent, also when the other
+ids are fine."""
 
 import os
 import sys
@@ -29,6 +31,16 @@ for row in u.rows:
     if row["account_id"] in only:
         el.check_onboarded(chk, state, u, row, "apply --only", deep=False)
 el.check_no_orphans(chk, state, only, "apply --only")
+
+typo = "%012d" % (int(ids[2]) + 1)
+while typo in ids:
+    typo = "%012d" % (int(typo) + 1)
+before = eng.state()
+r = eng.run("apply", "--only", "%s,%s" % (ids[2], typo), timeout=60)
+el.check_sanitizers(chk, r, "apply --only with a typo")
+chk.eq(r.rc, 64, "apply --only naming an id no row has: exit code", r.err[-1000:])
+chk.check("--only %s: no row of" % typo in r.err, "apply --only typo: the error names the id", r.err[-1000:])
+chk.eq(el.writes_in(el.counter_delta(before, eng.state())), {}, "apply --only typo: nothing sent")
 
 shards = []
 before = eng.state()

@@ -5,6 +5,9 @@
 #include "batch/exit_codes.h"
 #include "batch/options.h"
 #include "engine/core/error.h"
+#include "engine/core/suggest.h"
+
+#include <string.h>
 
 #define ALL_SETS (C1_OPTS_INPUT | C1_OPTS_RUN | C1_OPTS_WRITE | C1_OPTS_DRIFT)
 
@@ -186,6 +189,32 @@ C1_TEST(missing_file_and_extra_args)
 	C1_CHECK_INT(parse(&o, ALL_SETS, argv3), ==, C1_EINVALID);
 	C1_CHECK_CONTAINS(c1_error_last(), "needs a value");
 	c1_options_dispose(&o);
+}
+
+C1_TEST(mistyped_option_names_the_nearest)
+{
+	struct c1_options o;
+	char *argv[] = {"apply", "a.csv", "--concurency", "4", NULL};
+	C1_CHECK_INT(parse(&o, ALL_SETS, argv), ==, C1_EINVALID);
+	C1_CHECK_CONTAINS(c1_error_last(), "did you mean --concurrency?");
+	c1_options_dispose(&o);
+	char *argv2[] = {"apply", "a.csv", "--max-failres=3", NULL};
+	C1_CHECK_INT(parse(&o, ALL_SETS, argv2), ==, C1_EINVALID);
+	C1_CHECK_CONTAINS(c1_error_last(), "did you mean --max-failures?");
+	c1_options_dispose(&o);
+	char *argv3[] = {"apply", "a.csv", "--merge", NULL};
+	C1_CHECK_INT(parse(&o, ALL_SETS, argv3), ==, C1_EINVALID);
+	C1_CHECK_CONTAINS(c1_error_last(), "--merge is not an option of 'apply'");
+	c1_options_dispose(&o);
+	char *argv4[] = {"apply", "a.csv", "--frobnicate", NULL};
+	C1_CHECK_INT(parse(&o, ALL_SETS, argv4), ==, C1_EINVALID);
+	C1_CHECK(strstr(c1_error_last(), "did you mean") == NULL);
+	c1_options_dispose(&o);
+	const char *const commands[] = {"validate", "plan", "apply", "drift", "offboard", "report", NULL};
+	C1_CHECK_STR(c1_suggest_nearest("aply", commands), "apply");
+	C1_CHECK_STR(c1_suggest_nearest("OFFBORD", commands), "offboard");
+	C1_CHECK(c1_suggest_nearest("onboard", commands) == NULL || strcmp(c1_suggest_nearest("onboard", commands), "offboard") == 0);
+	C1_CHECK(c1_suggest_nearest("xyz", commands) == NULL);
 }
 
 C1_TEST(cli_exit_codes)
