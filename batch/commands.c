@@ -12,13 +12,13 @@ static const struct c1_command s_commands[] = {
     {"validate", "validate ACCOUNTS.csv [options]", "offline check of the spreadsheet only", C1_OPTS_INPUT,
      c1_cmd_validate},
     {"plan", "plan ACCOUNTS.csv [options]", "preflight every account, change nothing, print the plan",
-     C1_OPTS_INPUT | C1_OPTS_RUN | C1_OPTS_WRITE, c1_cmd_plan},
+     C1_OPTS_INPUT | C1_OPTS_RUN | C1_OPTS_WRITE | C1_OPTS_PLAN, c1_cmd_plan},
     {"apply", "apply ACCOUNTS.csv [options]", "onboard or repair every account (idempotent)",
      C1_OPTS_INPUT | C1_OPTS_RUN | C1_OPTS_WRITE | C1_OPTS_DRIFT, c1_cmd_apply},
     {"drift", "drift ACCOUNTS.csv [options]", "detect drift only, change nothing",
      C1_OPTS_INPUT | C1_OPTS_RUN | C1_OPTS_DRIFT, c1_cmd_drift},
     {"offboard", "offboard ACCOUNTS.csv [options]", "remove the integration, in reverse step order",
-     C1_OPTS_INPUT | C1_OPTS_RUN | C1_OPTS_WRITE, c1_cmd_offboard},
+     C1_OPTS_INPUT | C1_OPTS_RUN | C1_OPTS_WRITE | C1_OPTS_CONFIRM, c1_cmd_offboard},
     {"report", "report [--run ID | --merge DIR...] [options]",
      "re-render the reports of a past run from the state store, or merge shard report folders",
      C1_OPTS_REPORT, c1_cmd_report},
@@ -46,7 +46,8 @@ static void s_print_tool_help(FILE *out)
 		fprintf(out, "  %-10s %s\n", c->name, c->summary);
 	fprintf(out, "\nRun 'c1onboard COMMAND --help' for a command's options.\n"
 		     "Other options: --version, --help.\n"
-		     "Exit codes: 0 ok, 1 an account failed or was rolled back, 2 drift found, 64 usage,\n"
+		     "Exit codes: 0 ok, 1 an account failed or was rolled back, 2 drift found (or, with plan\n"
+		     "--detailed-exitcode, changes pending), 64 usage,\n"
 		     "65 bad spreadsheet, 70 internal error (a report not written), 75 state dir locked by\n"
 		     "another run, 78 configuration error.\n");
 }

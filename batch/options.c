@@ -34,7 +34,10 @@ enum {
 	OPT_QS_PREFIX,
 	OPT_RUN,
 	OPT_CA_BUNDLE,
-	OPT_HTTP_TIMEOUT
+	OPT_HTTP_TIMEOUT,
+	OPT_DETAILED_EXITCODE,
+	OPT_CHANGES_ONLY,
+	OPT_YES
 };
 
 struct s_option_def {
@@ -130,6 +133,18 @@ static const struct s_option_def s_defs[] = {
      C1_OPTS_RUN,
      "SECONDS",
      "give up on one HTTP request after this long and retry it (default 60)"},
+    {{"detailed-exitcode", no_argument, NULL, OPT_DETAILED_EXITCODE},
+     C1_OPTS_PLAN,
+     NULL,
+     "exit 2 when the plan has changes, 0 when there is nothing to do (1 on errors)"},
+    {{"changes-only", no_argument, NULL, OPT_CHANGES_ONLY},
+     C1_OPTS_PLAN,
+     NULL,
+     "list only the steps that would change (the totals still count every step)"},
+    {{"yes", no_argument, NULL, OPT_YES},
+     C1_OPTS_CONFIRM,
+     NULL,
+     "do not ask for confirmation (needed when stdin is not a terminal)"},
     {{"quiet", no_argument, NULL, 'q'}, 0, NULL, "log only errors (the result still goes to stdout)"},
     {{"verbose", no_argument, NULL, 'v'}, 0, NULL, "more detail (repeat for debug)"},
     {{"help", no_argument, NULL, 'h'}, 0, NULL, "this help"},
@@ -417,6 +432,9 @@ int c1_options_parse(struct c1_options *out, const char *command, unsigned sets,
 			}
 			out->http_timeout_s = v;
 			break;
+		case OPT_DETAILED_EXITCODE: out->detailed_exitcode = true; break;
+		case OPT_CHANGES_ONLY: out->changes_only = true; break;
+		case OPT_YES: out->yes = true; break;
 		case 'q': out->verbosity = -1; break;
 		case 'v': out->verbosity = out->verbosity < 0 ? 1 : out->verbosity + 1; break;
 		case 'h': out->help = true; break;

@@ -16,7 +16,9 @@ enum c1_option_set {
 	C1_OPTS_RUN = 1 << 1,   /* -j, --max-failures, --only, --shard, --state-dir, --rate, ... */
 	C1_OPTS_WRITE = 1 << 2, /* --strategy, template options */
 	C1_OPTS_DRIFT = 1 << 3, /* --fail-on-drift */
-	C1_OPTS_REPORT = 1 << 4 /* --run ID */
+	C1_OPTS_REPORT = 1 << 4, /* --run ID */
+	C1_OPTS_PLAN = 1 << 5,   /* --detailed-exitcode, --changes-only */
+	C1_OPTS_CONFIRM = 1 << 6 /* --yes (offboard) */
 };
 
 struct c1_rate_override {
@@ -55,7 +57,10 @@ struct c1_options {
 	const char *const *merge_dirs;
 	size_t merge_count;
 	const char *ca_bundle;
-	long http_timeout_s; /* whole-request limit; 0 = the transport's default (60 s) */
+	long http_timeout_s;    /* whole-request limit; 0 = the transport's default (60 s) */
+	bool detailed_exitcode; /* plan: 2 when changes are pending */
+	bool changes_only;      /* plan: leave unchanged steps and accounts out of the listing */
+	bool yes;               /* offboard: no confirmation asked */
 	bool help;
 };
 

@@ -119,6 +119,10 @@ struct s_feed {
 	atomic_bool spool_failed;      /* the failure was logged */
 	struct c1_previous prev;       /* statuses of earlier runs; read-only once loaded */
 	struct c1_report_since since;  /* under lock; known when prev loaded */
+	/* plan: steps per action across the accounts planned (under lock) */
+	size_t plan_steps[C1_PLAN_MANUAL + 1];
+	size_t plan_accounts_changing;
+	bool changes_only; /* plan --changes-only */
 };
 
 /* The account against its most recent earlier run, for the report's "since the previous run". */
@@ -189,7 +193,13 @@ static void s_feed_more(struct s_feed *f, size_t k)
 	s_feeding = false;
 }
 
-static char *s_plan_text(struct c1_account_job *job, struct c1_report_account *acct);
+static char *s_plan_text(struct c1_account_job *job, struct c1_report_account *acct, bool changes_only);
+static void s_count_plan(struct s_feed *f, const struct c1_account_job *job, const struct c1_report_account *acct);
+/* Would apply change something for this step? */
+static bool s_plan_changes(enum c1_plan_action a)
+{
+	return a == C1_PLAN_CREATE || a == C1_PLAN_ADOPT || a == C1_PLAN_UPDATE || a == C1_PLAN_MANUAL;
+}
 
 /* Does an account in this status need a person? A plan's not_started and
  * drifted accounts are its plan (apply would onboard or repair them). */
@@ -230,8 +240,10 @@ static void s_job_ended(struct c1_account_job *job)
 	c1_account_job_report(job, &acct); /* also the account's state row */
 	s_note_change(f, &acct);
 	s_log_account_finished(job->run->mode, &acct);
-	if (job->run->mode == C1_MODE_PLAN)
-		plan_text = s_plan_text(job, &acct);
+	if (job->run->mode == C1_MODE_PLAN) {
+		plan_text = s_plan_text(job, &acct, f->changes_only);
+		s_count_plan(f, job, &acct);
+	}
 	/* A failed spool (disk full) still counts the account; the run goes on,
 	 * the state store has every outcome, and the report fails at the end. */
 	if (c1_report_spool_put(f->spool, job->slot, &acct, plan_text) != 0 &&
@@ -246,7 +258,35 @@ static void s_job_ended(struct c1_account_job *job)
 	s_feed_more(f, 1);
 }
 
-static char *s_plan_text(struct c1_account_job *job, struct c1_report_account *acct)
+/* The steps a plan lists: reached, and meaningful for this row. */
+static bool s_plan_step_listed(const struct c1_account_job *job, int i)
+{
+	const struct c1_step_rec *s = &job->steps[i];
+	return i >= C1_STEP_NEW_TRAIL && i != C1_STEP_VISIONONE_LINK && s->plan != C1_PLAN_SKIP &&
+	       c1_job_step_reached(s);
+}
+
+/* A plan's totals: its steps by action, and the accounts with something to change. */
+static void s_count_plan(struct s_feed *f, const struct c1_account_job *job, const struct c1_report_account *acct)
+{
+	if (acct->status == C1_ACCOUNT_INVALID || job->outcome.failed)
+		return;
+	size_t counts[C1_PLAN_MANUAL + 1] = {0};
+	bool changing = false;
+	for (int i = 0; i < C1_STEP_COUNT; i++) {
+		if (!s_plan_step_listed(job, i) || job->steps[i].plan > C1_PLAN_MANUAL)
+			continue;
+		counts[job->steps[i].plan]++;
+		changing = changing || s_plan_changes(job->steps[i].plan);
+	}
+	pthread_mutex_lock(&f->lock);
+	for (int a = 0; a <= C1_PLAN_MANUAL; a++)
+		f->plan_steps[a] += counts[a];
+	f->plan_accounts_changing += changing ? 1 : 0;
+	pthread_mutex_unlock(&f->lock);
+}
+
+static char *s_plan_text(struct c1_account_job *job, struct c1_report_account *acct, bool changes_only)
 {
 	struct c1_buf b = C1_BUF_INIT;
 	const char *verdict = acct->status == C1_ACCOUNT_INVALID ? "invalid"
@@ -258,13 +298,19 @@ static char *s_plan_text(struct c1_account_job *job, struct c1_report_account *a
 		c1_buf_printf(&b, "  %s: %s\n", verdict, acct->reason ? acct->reason : "");
 		return c1_buf_detach(&b);
 	}
+	bool any = false;
 	for (int i = C1_STEP_NEW_TRAIL; i < C1_STEP_COUNT; i++) {
 		const struct c1_step_rec *s = &job->steps[i];
-		if (i == C1_STEP_VISIONONE_LINK || s->plan == C1_PLAN_SKIP || !c1_job_step_reached(s))
+		if (!s_plan_step_listed(job, i) || (changes_only && !s_plan_changes(s->plan)))
 			continue;
+		any = true;
 		const char *name = c1_step_def((enum c1_step_id)i)->name;
 		c1_buf_printf(&b, "  %-18s %s%s%s\n", name, c1_plan_action_name(s->plan),
 			      s->plan_note ? "  " : "", s->plan_note ? s->plan_note : "");
+	}
+	if (changes_only && !any) {
+		c1_buf_dispose(&b); /* nothing to change: not listed */
+		return NULL;
 	}
 	return c1_buf_detach(&b);
 }
@@ -473,6 +519,7 @@ static void s_select_rows(struct s_runner *r)
 		feed->slots[feed->n++] = (struct s_row_slot){row, (int)(i + 1), t};
 	}
 	feed->run = &r->run;
+	feed->changes_only = r->opts->changes_only;
 }
 
 /* ---- orphans: onboarded by an earlier run, no longer in the spreadsheet ---- */
@@ -633,6 +680,16 @@ static void s_print_plan(struct s_runner *r)
 	c1_buf_dispose(&plan);
 }
 
+/* "Plan: 3 to create, 1 to update, 20 unchanged (steps); 2 of 5 accounts would change." */
+static void s_print_plan_totals(struct s_runner *r)
+{
+	const size_t *n = r->feed.plan_steps;
+	printf("Plan: %zu to create, %zu to update, %zu to adopt, %zu to change by hand, %zu unchanged (steps); "
+	       "%zu of %zu account%s would change\n",
+	       n[C1_PLAN_CREATE], n[C1_PLAN_UPDATE], n[C1_PLAN_ADOPT], n[C1_PLAN_MANUAL], n[C1_PLAN_UNCHANGED],
+	       r->feed.plan_accounts_changing, r->feed.n, r->feed.n == 1 ? "" : "s");
+}
+
 /* The report's head: the run, its tenants and the summary; the accounts'
  * entries were spooled as their jobs ended. */
 static void s_collect_report(struct s_runner *r)
@@ -653,8 +710,10 @@ static void s_collect_report(struct s_runner *r)
 	report->run.options_json = c1_strdup(r->options_json);
 	for (size_t k = 0; k < r->ntenants; k++)
 		c1_tenant_report(r->tenants[k], c1_report_add_tenant(report));
-	if (r->in->mode == C1_MODE_PLAN)
+	if (r->in->mode == C1_MODE_PLAN && !r->opts->log_json) {
 		s_print_plan(r);
+		s_print_plan_totals(r);
+	}
 	c1_report_spool_summary(r->feed.spool, report->summary, &report->total);
 }
 
@@ -809,6 +868,18 @@ static void s_print_summary(struct s_runner *r, const char *reports_dir, bool wr
 			json_object_set_new(sum, c1_account_status_name((enum c1_account_status)s),
 					    json_integer((json_int_t)report->summary[s]));
 		json_object_set_new(doc, "summary", sum);
+		if (mode == C1_MODE_PLAN) {
+			const size_t *n = r->feed.plan_steps;
+			json_t *plan = json_object();
+			json_object_set_new(plan, "create", json_integer((json_int_t)n[C1_PLAN_CREATE]));
+			json_object_set_new(plan, "update", json_integer((json_int_t)n[C1_PLAN_UPDATE]));
+			json_object_set_new(plan, "adopt", json_integer((json_int_t)n[C1_PLAN_ADOPT]));
+			json_object_set_new(plan, "manual", json_integer((json_int_t)n[C1_PLAN_MANUAL]));
+			json_object_set_new(plan, "unchanged", json_integer((json_int_t)n[C1_PLAN_UNCHANGED]));
+			json_object_set_new(plan, "accounts_changing",
+					    json_integer((json_int_t)r->feed.plan_accounts_changing));
+			json_object_set_new(doc, "plan", plan);
+		}
 		bool listed = s_each_attention(r, s_json_account, accts) == 0;
 		json_object_set_new(doc, "accounts", listed ? accts : json_null());
 		if (!listed)
@@ -887,6 +958,10 @@ static int s_write_report(struct s_runner *r)
 	int exit_code = c1_runner_exit_code(r->in->mode, summary, r->opts->fail_on_drift);
 	if (r->cancelled)
 		exit_code = C1_EXIT_FAILED;
+	/* terraform's -detailed-exitcode: 2 = apply would change something */
+	if (r->in->mode == C1_MODE_PLAN && r->opts->detailed_exitcode && exit_code == C1_EXIT_OK &&
+	    r->feed.plan_accounts_changing > 0)
+		exit_code = C1_EXIT_DRIFT;
 	r->report->run.has_exit_code = true;
 	r->report->run.exit_code = exit_code;
 	char host[256];

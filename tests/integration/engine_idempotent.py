@@ -41,5 +41,16 @@ for label, kw in (("second apply", {}),
     chk.eq(snapshot(after), snapshot(s1), "%s: c1sim's resources are the same ones" % label)
     reads = sum(el.counter_delta(before, after).values())
     el.log("  %s: %d read calls (%.1f per account)" % (label, reads, reads / float(len(u.rows))))
+# Nothing to do: plan --detailed-exitcode says 0, its totals count only unchanged steps, and
+# --changes-only lists no account.
+plan = eng.run("plan", "-j", "5", "--detailed-exitcode", "--changes-only")
+el.check_sanitizers(chk, plan, "plan --detailed-exitcode with nothing to do")
+chk.eq(plan.rc, 0, "plan --detailed-exitcode with nothing to do: exit 0", plan.out[-800:])
+chk.check(all(a not in plan.out.split("Plan:")[0] for a in u.ids()),
+          "plan --changes-only with nothing to do lists no account", plan.out[-800:])
+totals = [line for line in plan.out.splitlines() if line.startswith("Plan:")]
+chk.check(len(totals) == 1 and totals[0].startswith("Plan: 0 to create, 0 to update, 0 to adopt, 0 to change by hand,")
+          and totals[0].endswith("; 0 of %d accounts would change" % len(u.rows)),
+          "plan's totals line: nothing to change", totals)
 eng.stop(chk)
 chk.finish()

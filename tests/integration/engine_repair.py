@@ -177,5 +177,19 @@ chk.eq(b_steps.get("c1_cloud_account", {}).get("plan"), "manual", "plan: B's clo
 chk.check("apply cannot change it" in (b_steps.get("c1_cloud_account", {}).get("plan_note") or ""),
           "plan: B's note says apply cannot change the role", b_steps.get("c1_cloud_account"))
 chk.check("c1_cloud_account" in plan.out and "manual" in plan.out, "plan's text shows the manual step", plan.out)
+# The totals: D's connector, cloud account, CloudTrail token and stack to create, B's role by hand.
+totals = [line for line in plan.out.splitlines() if line.startswith("Plan:")]
+chk.check(len(totals) == 1 and totals[0].startswith("Plan: 4 to create, 0 to update, 0 to adopt, 1 to change by hand,")
+          and totals[0].endswith("; 2 of 4 accounts would change"), "plan's totals line", totals)
+# --changes-only lists B and D with only their changing steps; --detailed-exitcode says 2.
+short = eng.run("plan", "-j", "4", "--changes-only", "--detailed-exitcode")
+el.check_sanitizers(chk, short, "plan --changes-only --detailed-exitcode")
+chk.eq(short.rc, 2, "plan --detailed-exitcode with changes pending: exit 2", short.err[-800:])
+listing = short.out.split("Plan:")[0]
+chk.check(B["account_id"] in listing and D["account_id"] in listing and A["account_id"] not in listing
+          and C["account_id"] not in listing, "plan --changes-only lists only B and D", listing)
+chk.check(" unchanged" not in listing, "plan --changes-only lists no unchanged step", listing)
+chk.eq([line for line in short.out.splitlines() if line.startswith("Plan:")], totals,
+       "plan --changes-only: the same totals")
 eng.stop(chk)
 chk.finish()
