@@ -6,6 +6,9 @@
   with read calls only.
 - A second `apply` on the same state dir while the first still runs exits 75
   (and changes nothing); the first completes (exit 0).
+- `offboard` off a terminal without `--yes` is refused (exit 64, the error
+  says to add --yes) before anything is sent; on a terminal it asks, and an
+  answer other than yes changes nothing (exit 1).
 - `offboard` leaves nothing but the Vision One links (tenant-level, never
   undone): no live stack, connector, cloud account or active CloudTrail
   integration.
@@ -15,6 +18,8 @@
   them at -v)."""
 
 import os
+import pty
+import subprocess
 import sys
 import time
 
@@ -74,6 +79,28 @@ el.check_sanitizers(chk, r1, "first apply")
 el.check_report(chk, r1, {a: "succeeded" for a in u.ids()}, "first apply", rc=0)
 
 check_plan("plan after apply", "unchanged", "unchanged")
+
+before = eng.state()
+refused = eng.run("offboard", "-j", "4", confirm=False)
+el.check_sanitizers(chk, refused, "offboard without --yes off a terminal")
+chk.eq(refused.rc, 64, "offboard without --yes off a terminal: exit code", refused.err[-800:])
+chk.check("add --yes" in refused.err and "%d accounts" % len(u.ids()) in refused.err,
+          "offboard without --yes: the error counts the accounts and says to add --yes", refused.err[-800:])
+chk.eq(el.writes_in(el.counter_delta(before, eng.state())), {}, "offboard without --yes: nothing sent")
+
+# On a terminal it asks; "no" changes nothing.
+master, slave = pty.openpty()
+os.write(master, b"no\n")
+argv = eng.argv("offboard", None, "-j", "4", confirm=False)
+asked = subprocess.run(argv, env=eng.env, stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       timeout=60)
+os.close(slave)
+os.close(master)
+err = asked.stderr.decode(errors="replace")
+chk.eq(asked.returncode, 1, "offboard on a terminal answered no: exit code", err[-800:])
+chk.check("Type 'yes' to go on" in err and "not confirmed; nothing was changed" in err,
+          "offboard on a terminal: asks, and says nothing was changed", err[-800:])
+chk.eq(el.writes_in(el.counter_delta(before, eng.state())), {}, "offboard answered no: nothing sent")
 
 off = eng.run("offboard", "-j", "4")
 el.check_sanitizers(chk, off, "offboard")

@@ -265,13 +265,18 @@ class Engine:
         env.update(self.u.extra_env)
         return env
 
-    def argv(self, command, csv_path=None, *extra, state_dir=None, reports_dir=None):
+    def argv(self, command, csv_path=None, *extra, state_dir=None, reports_dir=None, confirm=True):
+        """confirm: an offboard gets --yes (tests run off a terminal); engine_offboard_confirm
+        passes False to see the refusal."""
         a = [c1onboard_path(), command, csv_path or self.u.csv_path, "--no-progress",
              "--state-dir", state_dir or self.state_dir, "--reports-dir", reports_dir or self.reports_dir]
+        if command == "offboard" and confirm:
+            a.append("--yes")
         return a + [str(x) for x in extra]
 
-    def start(self, command, *extra, csv_path=None, state_dir=None, reports_dir=None):
-        argv = self.argv(command, csv_path, *extra, state_dir=state_dir, reports_dir=reports_dir)
+    def start(self, command, *extra, csv_path=None, state_dir=None, reports_dir=None, confirm=True):
+        argv = self.argv(command, csv_path, *extra, state_dir=state_dir, reports_dir=reports_dir,
+                         confirm=confirm)
         with self._lock:
             n = len(self.runs)
             self.runs.append(argv)

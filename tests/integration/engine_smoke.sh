@@ -38,7 +38,7 @@ check 'statuses == ["succeeded"] * 6 and len(state["ws_connectors"]) == 6 and le
 W1=$(cat "$SIM_DIR/state.json.writes")
 run apply || sim_fail "second apply exited $?"
 check "statuses == ['unchanged'] * 6 and writes == $W1" "second apply must be unchanged with no write call"
-run offboard || sim_fail "offboard exited $?"
+run offboard --yes || sim_fail "offboard exited $?"
 check 'len(live) == 0 and not state["ws_connectors"] and not state["cloud_accounts"] and len(state["visionone_links"]) == 2' "offboard must leave only the Vision One links"
 sim_stop
 echo "engine smoke: ok"
