@@ -487,8 +487,10 @@ int c1_options_parse(struct c1_options *out, const char *command, unsigned sets,
 	}
 	if (!out->state_dir)
 		out->state_dir = s_default_state_dir();
+	/* beside the state store, never the current folder (a run from a source tree would
+	 * litter it) */
 	if (!out->reports_dir)
-		out->reports_dir = c1_strdup("./reports");
+		out->reports_dir = c1_asprintf("%s/reports", out->state_dir);
 
 cleanup:
 	return rc;

@@ -946,7 +946,7 @@ static void s_prune(struct s_runner *r, const char *reports_dir)
 
 static const char *s_reports_dir(const struct s_runner *r)
 {
-	return r->opts->reports_dir ? r->opts->reports_dir : "reports";
+	return r->opts->reports_dir;
 }
 
 static int s_write_report(struct s_runner *r)
@@ -1047,6 +1047,11 @@ int c1_runner_run(const struct c1_runner_input *in)
 				 "status column), not %s",
 				 in->list->path ? in->list->path : "this spreadsheet");
 		return C1_EXIT_USAGE;
+	}
+	/* SPEC 2: an unwritable reports folder is a configuration error found before any change. */
+	if (c1_report_dir_check_writable(in->opts->reports_dir) != 0) {
+		c1_log_cli_error("%s", c1_error_last());
+		return C1_EXIT_CONFIG;
 	}
 	struct s_runner r;
 	s_runner_init(&r, in);

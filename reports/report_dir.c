@@ -58,6 +58,27 @@ cleanup:
 	return rc;
 }
 
+int c1_report_dir_check_writable(const char *reports_dir)
+{
+	if (s_mkdir_p(reports_dir) != 0)
+		return C1_ERROR;
+	char *probe = c1_asprintf("%s/.c1onboard-write-check.XXXXXX", reports_dir);
+	int fd = mkstemp(probe);
+	int err = errno;
+	if (fd >= 0) {
+		close(fd);
+		unlink(probe);
+	}
+	free(probe);
+	if (fd < 0) {
+		c1_error_set("cannot write in the reports folder %s: %s; fix its permissions or pick another "
+			     "--reports-dir (nothing was changed)",
+			     reports_dir, strerror(err));
+		return C1_ERROR;
+	}
+	return 0;
+}
+
 int c1_report_dir_prepare(char **out_dir, const char *reports_dir, const char *run_id)
 {
 	int rc = C1_ERROR;

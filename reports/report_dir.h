@@ -15,6 +15,13 @@
 int c1_report_dir_prepare(char **out_dir, const char *reports_dir, const char *run_id);
 
 /**
+ * Create `reports_dir` (and parents) and prove a file can be written in it (a temp file,
+ * removed again), so a run finds an unusable folder before it changes anything. 0, or
+ * C1_ERROR naming the folder, the reason and the fix.
+ */
+int c1_report_dir_check_writable(const char *reports_dir);
+
+/**
  * Write `len` bytes as `dir`/`name`: a temp file in the same dir, fsync,
  * chmod 0640 (the owner and its group: reviewers, not everyone), rename over the target. 0 or C1_ERROR (temp
  * removed).

@@ -7,7 +7,8 @@ report a non-empty set, the two are disjoint and their union is every
 account of the file; a shard run makes no write call. `--shard 1/1` is
 everything. `--only` naming an id no row has (a typo) is a usage error
 (exit 64) that names the id, before anything is sent, also when the other
-ids are fine."""
+ids are fine. A reports folder that cannot be written stops the run before
+anything is sent (exit 78)."""
 
 import os
 import sys
@@ -41,6 +42,18 @@ el.check_sanitizers(chk, r, "apply --only with a typo")
 chk.eq(r.rc, 64, "apply --only naming an id no row has: exit code", r.err[-1000:])
 chk.check("--only %s: no row of" % typo in r.err, "apply --only typo: the error names the id", r.err[-1000:])
 chk.eq(el.writes_in(el.counter_delta(before, eng.state())), {}, "apply --only typo: nothing sent")
+
+# A reports folder that cannot be written is found before any change (exit 78). The run is
+# root here, so a folder under a regular file stands in for one without permission.
+blocker = os.path.join(u.root, "not-a-folder")
+open(blocker, "w").close()
+before = eng.state()
+r = eng.run("apply", "--only", ids[2], reports_dir=os.path.join(blocker, "reports"), timeout=60)
+el.check_sanitizers(chk, r, "apply with an unwritable reports folder")
+chk.eq(r.rc, 78, "apply with an unwritable reports folder: exit code", r.err[-1000:])
+chk.check("--reports-dir" in r.err and "not-a-folder" in r.err,
+          "apply with an unwritable reports folder: the error names it and the fix", r.err[-1000:])
+chk.eq(el.writes_in(el.counter_delta(before, eng.state())), {}, "unwritable reports folder: nothing sent")
 
 shards = []
 before = eng.state()
