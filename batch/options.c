@@ -37,7 +37,8 @@ enum {
 	OPT_HTTP_TIMEOUT,
 	OPT_DETAILED_EXITCODE,
 	OPT_CHANGES_ONLY,
-	OPT_YES
+	OPT_YES,
+	OPT_WAIT_LOCK
 };
 
 struct s_option_def {
@@ -133,6 +134,10 @@ static const struct s_option_def s_defs[] = {
      C1_OPTS_RUN,
      "SECONDS",
      "give up on one HTTP request after this long and retry it (default 60)"},
+    {{"wait-lock", required_argument, NULL, OPT_WAIT_LOCK},
+     C1_OPTS_RUN,
+     "SECONDS",
+     "when another run holds the state dir, wait up to this long for it (default: exit 75 at once)"},
     {{"detailed-exitcode", no_argument, NULL, OPT_DETAILED_EXITCODE},
      C1_OPTS_PLAN,
      NULL,
@@ -435,6 +440,14 @@ int c1_options_parse(struct c1_options *out, const char *command, unsigned sets,
 		case OPT_DETAILED_EXITCODE: out->detailed_exitcode = true; break;
 		case OPT_CHANGES_ONLY: out->changes_only = true; break;
 		case OPT_YES: out->yes = true; break;
+		case OPT_WAIT_LOCK:
+			if (c1_parse_long(&v, optarg, 0, 86400)) {
+				c1_error_set("--wait-lock \"%s\": expected whole seconds from 0 to 86400", optarg);
+				rc = C1_EINVALID;
+				goto cleanup;
+			}
+			out->wait_lock_s = v;
+			break;
 		case 'q': out->verbosity = -1; break;
 		case 'v': out->verbosity = out->verbosity < 0 ? 1 : out->verbosity + 1; break;
 		case 'h': out->help = true; break;

@@ -61,6 +61,7 @@ struct c1_options {
 	bool detailed_exitcode; /* plan: 2 when changes are pending */
 	bool changes_only;      /* plan: leave unchanged steps and accounts out of the listing */
 	bool yes;               /* offboard: no confirmation asked */
+	long wait_lock_s;       /* wait this long for the state-dir lock; 0 = do not wait */
 	bool help;
 };
 

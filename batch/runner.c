@@ -399,7 +399,10 @@ static void s_runner_init(struct s_runner *r, const struct c1_runner_input *in)
 static int s_open_state_and_lock(struct s_runner *r)
 {
 	const struct c1_options *opts = r->opts;
-	int rc = c1_lock_acquire(&r->lock, opts->state_dir);
+	/* plan and drift change nothing in the cloud: they share the state dir with each other */
+	enum c1_lock_mode mode = r->in->mode == C1_MODE_PLAN || r->in->mode == C1_MODE_DRIFT ? C1_LOCK_SHARED
+											   : C1_LOCK_EXCLUSIVE;
+	int rc = c1_lock_acquire_mode(&r->lock, opts->state_dir, mode, opts->wait_lock_s * 1000);
 	if (rc != 0) {
 		c1_log_cli_error("%s", c1_error_last());
 		return rc == C1_EBUSY ? C1_EXIT_TEMPFAIL : C1_EXIT_CONFIG;

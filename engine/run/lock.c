@@ -2,9 +2,11 @@
 
 #include "engine/core/alloc.h"
 #include "engine/core/error.h"
+#include "engine/core/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +19,12 @@
  * microseconds; retrying this long keeps such a probe from failing a run. */
 #define C1_LOCK_TRIES    10
 #define C1_LOCK_RETRY_MS 25
+#define C1_LOCK_WAIT_POLL_MS 250 /* --wait-lock: how often to look again */
 
 struct c1_lock {
 	int fd;
 	char *path;
+	enum c1_lock_mode mode;
 };
 
 static int s_mkdir_p(const char *dir)
@@ -58,6 +62,7 @@ static void s_parse_holder(struct c1_lock_holder *h, const char *text)
 		if (end != p + 4 && v > 0)
 			h->pid = (pid_t)v;
 	}
+	h->shared = strstr(text, "mode=shared") != NULL;
 	p = strstr(text, "run=");
 	if (p) {
 		size_t n = strcspn(p + 4, "\n");
@@ -81,7 +86,8 @@ static void s_read_holder(struct c1_lock_holder *h, int fd)
 static int s_write_contents(struct c1_lock *lock, const char *run_id)
 {
 	char text[160];
-	int n = snprintf(text, sizeof(text), "pid=%ld\nrun=%s\n", (long)getpid(), run_id ? run_id : "");
+	int n = snprintf(text, sizeof(text), "pid=%ld\nrun=%s\nmode=%s\n", (long)getpid(), run_id ? run_id : "",
+			 lock->mode == C1_LOCK_SHARED ? "shared" : "exclusive");
 	if (n < 0 || (size_t)n >= sizeof(text)) {
 		c1_error_set("run id too long for the lock file %s", lock->path);
 		return C1_ERROR;
@@ -93,45 +99,71 @@ static int s_write_contents(struct c1_lock *lock, const char *run_id)
 	return 0;
 }
 
-int c1_lock_acquire(struct c1_lock **out, const char *state_dir)
+static int64_t s_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void s_busy_message(const struct c1_lock *lock, const struct c1_lock_holder *h, char *out, size_t size)
+{
+	if (h->pid > 0)
+		snprintf(out, size, "another c1onboard run (pid %ld%s%s) holds the state-dir lock %s",
+			 (long)h->pid, h->run_id[0] ? ", run " : "", h->run_id, lock->path);
+	else
+		snprintf(out, size, "another c1onboard run holds the state-dir lock %s", lock->path);
+}
+
+int c1_lock_acquire_mode(struct c1_lock **out, const char *state_dir, enum c1_lock_mode mode, long wait_ms)
 {
 	int rc = C1_ERROR;
 	struct c1_lock *lock = NULL;
+	bool told = false;
 
 	*out = NULL;
 	if (s_mkdir_p(state_dir) != 0)
 		goto cleanup;
 	lock = c1_calloc(1, sizeof(*lock));
 	lock->fd = -1;
+	lock->mode = mode;
 	lock->path = c1_asprintf("%s/lock", state_dir);
 	lock->fd = open(lock->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (lock->fd < 0) {
 		c1_error_set("cannot open the lock file %s: %s", lock->path, strerror(errno));
 		goto cleanup;
 	}
+	int64_t deadline = s_mono_ms() + (wait_ms > 0 ? wait_ms : 0);
 	for (int i = 0;; i++) {
-		if (flock(lock->fd, LOCK_EX | LOCK_NB) == 0)
+		if (flock(lock->fd, (mode == C1_LOCK_SHARED ? LOCK_SH : LOCK_EX) | LOCK_NB) == 0)
 			break;
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			c1_error_set("cannot lock %s: %s", lock->path, strerror(errno));
 			goto cleanup;
 		}
-		if (i + 1 >= C1_LOCK_TRIES) {
+		bool waiting = wait_ms > 0 && s_mono_ms() < deadline;
+		if (i + 1 >= C1_LOCK_TRIES && !waiting) {
 			struct c1_lock_holder h = {0};
+			char busy[512];
 			s_read_holder(&h, lock->fd);
-			if (h.pid > 0)
-				c1_error_set(
-				    "another c1onboard run (pid %ld%s%s) holds the state-dir lock %s; "
-				    "wait for it to finish or use another --state-dir",
-				    (long)h.pid, h.run_id[0] ? ", run " : "", h.run_id, lock->path);
-			else
-				c1_error_set("another c1onboard run holds the state-dir lock %s; wait for it "
-					     "to finish or use another --state-dir",
-					     lock->path);
+			s_busy_message(lock, &h, busy, sizeof(busy));
+			c1_error_set("%s; %s", busy,
+				     wait_ms > 0 ? "it did not finish within --wait-lock; wait longer or use another "
+						   "--state-dir"
+						 : "wait for it to finish (or give --wait-lock SECONDS) or use another "
+						   "--state-dir");
 			rc = C1_EBUSY;
 			goto cleanup;
 		}
-		struct timespec ts = {0, C1_LOCK_RETRY_MS * 1000000L};
+		if (waiting && i + 1 >= C1_LOCK_TRIES && !told) {
+			struct c1_lock_holder h = {0};
+			char busy[512];
+			s_read_holder(&h, lock->fd);
+			s_busy_message(lock, &h, busy, sizeof(busy));
+			C1_INFO("lock", "%s; waiting up to %ld s for it (--wait-lock)", busy, wait_ms / 1000);
+			told = true;
+		}
+		struct timespec ts = {0, (i + 1 < C1_LOCK_TRIES ? C1_LOCK_RETRY_MS : C1_LOCK_WAIT_POLL_MS) * 1000000L};
 		nanosleep(&ts, NULL);
 	}
 	if (s_write_contents(lock, NULL) != 0)
@@ -142,6 +174,11 @@ int c1_lock_acquire(struct c1_lock **out, const char *state_dir)
 cleanup:
 	c1_lock_release(lock);
 	return rc;
+}
+
+int c1_lock_acquire(struct c1_lock **out, const char *state_dir)
+{
+	return c1_lock_acquire_mode(out, state_dir, C1_LOCK_EXCLUSIVE, 0);
 }
 
 int c1_lock_set_run(struct c1_lock *lock, const char *run_id)
@@ -166,7 +203,8 @@ int c1_lock_probe(struct c1_lock_holder *out, const char *state_dir)
 		goto cleanup;
 	}
 	s_read_holder(out, fd);
-	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+	/* exclusive: a shared holder must read as held too */
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
 		flock(fd, LOCK_UN);
 	} else if (errno == EWOULDBLOCK) {
 		out->held = true;

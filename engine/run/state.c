@@ -7,6 +7,7 @@
 #include "reports/report_json.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <openssl/rand.h>
 #include <pthread.h>
@@ -424,6 +425,43 @@ cleanup:
  * lock is the witness: free means no live run; held by us means only the run
  * it names is live. Held by someone else: leave everything alone (their run
  * may have begun before they wrote its id into the lock file). */
+/* 'running' runs whose recorded process no longer exists. A recycled pid keeps its run
+ * 'running' until a later look: that errs on leaving a live run alone. */
+static int s_mark_dead_runs_crashed(struct c1_state *st)
+{
+	sqlite3_stmt *stmt = NULL;
+	char **dead = NULL;
+	size_t n = 0;
+	int rc = s_prepare(st, &stmt, "SELECT id, pid FROM runs WHERE status = 'running' AND pid IS NOT NULL",
+			   "looking for unfinished runs");
+	if (rc != 0)
+		return rc;
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		pid_t pid = (pid_t)sqlite3_column_int64(stmt, 1);
+		if (pid > 0 && kill(pid, 0) != 0 && errno == ESRCH) {
+			dead = c1_realloc(dead, (n + 1) * sizeof(*dead));
+			dead[n++] = c1_strdup(s_col(stmt, 0));
+		}
+	}
+	s_finalize(st, stmt);
+	char now[32];
+	s_now(st, now);
+	for (size_t i = 0; i < n; i++) {
+		if (rc == 0 && (rc = s_prepare(st, &stmt,
+					       "UPDATE runs SET status = 'crashed', finished_at = "
+					       "COALESCE(finished_at, ?1) WHERE id = ?2 AND status = 'running'",
+					       "marking crashed runs")) == 0) {
+			s_bind_text(stmt, 1, now);
+			s_bind_text(stmt, 2, dead[i]);
+			rc = s_step_done(st, stmt, "marking crashed runs");
+			s_finalize(st, stmt);
+		}
+		free(dead[i]);
+	}
+	free(dead);
+	return rc;
+}
+
 static int s_mark_crashed(struct c1_state *st)
 {
 	int rc = 0;
@@ -445,8 +483,11 @@ static int s_mark_crashed(struct c1_state *st)
 	rc = c1_lock_probe(&holder, st->dir);
 	if (rc != 0)
 		goto cleanup;
-	if (holder.held && holder.pid != getpid())
+	if (holder.held && (holder.pid != getpid() || holder.shared)) {
+		/* Others may be running: only a run whose process is gone has crashed. */
+		rc = s_mark_dead_runs_crashed(st);
 		goto cleanup;
+	}
 	rc = s_prepare(st, &stmt,
 		       "UPDATE runs SET status = 'crashed', finished_at = COALESCE(finished_at, ?1) "
 		       "WHERE status = 'running' AND id IS NOT ?2",

@@ -6,6 +6,7 @@
 # Environment (all optional):
 #   C1ONBOARD            the binary (default: c1onboard on PATH)
 #   C1_STATE_DIR         state store and lock (default /var/lib/c1onboard)
+#   C1_WAIT_LOCK         seconds to wait for a previous run still holding the lock (default 0)
 #   C1_REPORTS_DIR       report folders and `latest` (default $C1_STATE_DIR/reports)
 #   C1_KEEP_RUNS         runs whose reports and state rows are kept (default 30)
 #   C1_EXTRA_ARGS        more options, e.g. "-j 16 --rate cloudformation=3"
@@ -26,7 +27,8 @@ mkdir -p "$state" "$reports" || exit 78
 # --log-format json keeps the log machine-readable; the summary goes to the log too.
 # shellcheck disable=SC2086 # C1_EXTRA_ARGS is a list of options on purpose
 "$bin" apply "$accounts" --state-dir "$state" --reports-dir "$reports" --no-progress \
-	--log-format json --fail-on-drift --keep-runs "$keep" ${C1_EXTRA_ARGS:-} >"$log" 2>&1
+	--log-format json --fail-on-drift --keep-runs "$keep" --wait-lock "${C1_WAIT_LOCK:-0}" \
+	${C1_EXTRA_ARGS:-} >"$log" 2>&1
 rc=$?
 
 case $rc in

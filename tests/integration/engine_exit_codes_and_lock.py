@@ -5,7 +5,9 @@
   line per account; after `apply` it prints `unchanged` per account, again
   with read calls only.
 - A second `apply` on the same state dir while the first still runs exits 75
-  (and changes nothing); the first completes (exit 0).
+  (and changes nothing), and so does a `plan`; an `apply --wait-lock 120`
+  waits, says so once, and runs after the first (all unchanged); the first
+  completes (exit 0). Two plans and a drift at once share the lock.
 - `offboard` off a terminal without `--yes` is refused (exit 64, the error
   says to add --yes) before anything is sent; on a terminal it asks, and an
   answer other than yes changes nothing (exit 1).
@@ -73,12 +75,36 @@ el.check_sanitizers(chk, second, "second apply")
 chk.check(still_running_at_start and first.poll() is None,
           "the first apply still ran while the second started and ended (else the lock test proves nothing)")
 chk.eq(second.rc, 75, "a second apply on the same state dir", second)
+chk.check("--wait-lock" in second.err, "the lock error says --wait-lock can wait", second.err[-800:])
+# A plan needs the apply gone too (it reads what the apply is changing) ...
+plan_blocked = eng.run("plan", reports_dir=os.path.join(u.root, "reports-blocked"), timeout=30)
+if first.poll() is None:
+    chk.eq(plan_blocked.rc, 75, "a plan while an apply runs", plan_blocked)
+else:
+    el.log("  (the first apply ended before the plan looked at the lock: not checked)")
+# ... and a cron run with --wait-lock waits for it instead of failing.
+waiter = eng.start("apply", "-j", "2", "--wait-lock", "120", reports_dir=os.path.join(u.root, "reports-waiter"))
+time.sleep(0.5)
+chk.check(waiter.poll() is None, "apply --wait-lock waits while the first apply runs")
 r1 = eng.finish(first, timeout=100)
 el.log("  first apply: rc %s in %.1f s %s" % (r1.rc, r1.elapsed, el.summary_line(r1.report)))
 el.check_sanitizers(chk, r1, "first apply")
 el.check_report(chk, r1, {a: "succeeded" for a in u.ids()}, "first apply", rc=0)
 
+rw = eng.finish(waiter, timeout=150)
+el.check_sanitizers(chk, rw, "apply --wait-lock")
+el.check_report(chk, rw, {a: "unchanged" for a in u.ids()}, "apply --wait-lock, after the first", rc=0)
+chk.check("waiting up to 120 s" in rw.err, "apply --wait-lock says once that it waits and for whom", rw.err[-800:])
+
 check_plan("plan after apply", "unchanged", "unchanged")
+
+# Read-only runs share the state dir: two plans and a drift at once all finish.
+together = [eng.start(cmd, "-j", "2", reports_dir=os.path.join(u.root, "reports-%s-%d" % (cmd, i)))
+            for i, cmd in enumerate(("plan", "plan", "drift"))]
+for i, p in enumerate(together):
+    r = eng.finish(p, timeout=100)
+    el.check_sanitizers(chk, r, "read-only run %d of 3 at once" % (i + 1))
+    chk.eq(r.rc, 0, "read-only run %d of 3 at once (plan, plan, drift) shares the lock" % (i + 1), r.err[-800:])
 
 before = eng.state()
 refused = eng.run("offboard", "-j", "4", confirm=False)

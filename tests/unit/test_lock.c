@@ -16,7 +16,16 @@ struct holder {
 	int release_fd;
 };
 
+static struct holder s_spawn_holder_mode(const char *dir, const char *run_id, enum c1_lock_mode mode,
+				       int hold_ms);
 static struct holder s_spawn_holder(const char *dir, const char *run_id)
+{
+	return s_spawn_holder_mode(dir, run_id, C1_LOCK_EXCLUSIVE, -1);
+}
+
+/* hold_ms >= 0: the child lets go by itself after that long. */
+static struct holder s_spawn_holder_mode(const char *dir, const char *run_id, enum c1_lock_mode mode,
+				       int hold_ms)
 {
 	int ready[2];
 	int release[2];
@@ -29,13 +38,16 @@ static struct holder s_spawn_holder(const char *dir, const char *run_id)
 		struct c1_lock *lock = NULL;
 		close(ready[0]);
 		close(release[1]);
-		if (c1_lock_acquire(&lock, dir) != 0)
+		if (c1_lock_acquire_mode(&lock, dir, mode, 0) != 0)
 			_exit(3);
 		if (run_id && c1_lock_set_run(lock, run_id) != 0)
 			_exit(4);
 		if (write(ready[1], "k", 1) != 1)
 			_exit(5);
-		(void)!read(release[0], &byte, 1);
+		if (hold_ms >= 0)
+			usleep((useconds_t)hold_ms * 1000);
+		else
+			(void)!read(release[0], &byte, 1);
 		c1_lock_release(lock);
 		_exit(0);
 	}
@@ -158,4 +170,44 @@ C1_TEST(unwritable_dir_is_an_error_not_busy)
 	snprintf(dir, sizeof(dir), "%s/sub", file); /* a path under a regular file */
 	C1_CHECK_INT(c1_lock_acquire(&lock, dir), ==, C1_ERROR);
 	C1_CHECK_CONTAINS(c1_error_last(), "--state-dir");
+}
+
+/* plan and drift share the lock with each other; apply and offboard need it alone. */
+C1_TEST(shared_holders_coexist_and_exclude_an_exclusive_one)
+{
+	const char *dir = c1_test_tmpdir();
+	struct holder h = s_spawn_holder_mode(dir, "20261127T013000Z-aaaa", C1_LOCK_SHARED, -1);
+	struct c1_lock *shared = NULL, *exclusive = NULL;
+	struct c1_lock_holder probe;
+
+	C1_CHECK_INT(c1_lock_acquire_mode(&shared, dir, C1_LOCK_SHARED, 0), ==, 0);
+	C1_CHECK_INT(c1_lock_acquire_mode(&exclusive, dir, C1_LOCK_EXCLUSIVE, 0), ==, C1_EBUSY);
+	C1_CHECK_CONTAINS(c1_error_last(), "--wait-lock");
+	C1_CHECK_INT(c1_lock_probe(&probe, dir), ==, 0);
+	C1_CHECK(probe.held); /* a shared holder reads as held */
+	C1_CHECK(probe.shared);
+	c1_lock_release(shared);
+	close(h.release_fd);
+	C1_CHECK(WIFEXITED(s_wait(h.pid)));
+	C1_CHECK_INT(c1_lock_acquire_mode(&exclusive, dir, C1_LOCK_EXCLUSIVE, 0), ==, 0);
+	C1_CHECK_INT(c1_lock_acquire_mode(&shared, dir, C1_LOCK_SHARED, 0), ==, C1_EBUSY);
+	c1_lock_release(exclusive);
+}
+
+/* --wait-lock: a holder that finishes within the wait lets the next run in; one that does not
+ * ends the wait with 75's error. */
+C1_TEST(wait_lock_outlasts_a_holder_that_finishes)
+{
+	const char *dir = c1_test_tmpdir();
+	struct holder h = s_spawn_holder_mode(dir, NULL, C1_LOCK_EXCLUSIVE, 600);
+	struct c1_lock *lock = NULL;
+	C1_CHECK_INT(c1_lock_acquire_mode(&lock, dir, C1_LOCK_EXCLUSIVE, 5000), ==, 0);
+	c1_lock_release(lock);
+	C1_CHECK(WIFEXITED(s_wait(h.pid)));
+
+	h = s_spawn_holder_mode(dir, NULL, C1_LOCK_EXCLUSIVE, -1);
+	C1_CHECK_INT(c1_lock_acquire_mode(&lock, dir, C1_LOCK_SHARED, 400), ==, C1_EBUSY);
+	C1_CHECK_CONTAINS(c1_error_last(), "did not finish within --wait-lock");
+	close(h.release_fd);
+	C1_CHECK(WIFEXITED(s_wait(h.pid)));
 }

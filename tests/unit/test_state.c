@@ -276,6 +276,45 @@ C1_TEST(unfinished_run_is_marked_crashed_only_when_its_holder_is_gone)
 	free(dir);
 }
 
+/* Read-only runs share the lock: opening the store beside a live sharer leaves its run alone and
+ * marks crashed only a run whose process is gone. */
+C1_TEST(shared_lock_leaves_live_runs_and_marks_dead_ones)
+{
+	char *dir = s_subdir("state-shared");
+	struct c1_state *st = s_open(dir);
+	struct c1_state_run_info info = s_info("plan");
+	char live[C1_STATE_RUN_ID_SIZE], dead[C1_STATE_RUN_ID_SIZE];
+	enum c1_run_status status;
+	struct c1_lock *mine = NULL;
+
+	C1_CHECK_INT(c1_state_run_begin(st, &info, live), ==, 0); /* our pid: alive */
+	C1_CHECK_INT(c1_state_run_begin(st, &info, dead), ==, 0);
+	c1_state_close(st);
+	pid_t gone = fork();
+	C1_CHECK(gone >= 0);
+	if (gone == 0)
+		_exit(0);
+	C1_CHECK_INT(waitpid(gone, NULL, 0), ==, gone);
+	sqlite3 *db = NULL;
+	char *db_path = c1_asprintf("%s/state.db", dir);
+	char *sql = c1_asprintf("UPDATE runs SET pid = %ld WHERE id = '%s'", (long)gone, dead);
+	C1_CHECK(sqlite3_open(db_path, &db) == SQLITE_OK);
+	C1_CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	free(sql);
+	free(db_path);
+
+	C1_CHECK_INT(c1_lock_acquire_mode(&mine, dir, C1_LOCK_SHARED, 0), ==, 0);
+	st = s_open(dir);
+	C1_CHECK_INT(c1_state_run_status(st, live, &status), ==, 0);
+	C1_CHECK_INT(status, ==, C1_RUN_RUNNING);
+	C1_CHECK_INT(c1_state_run_status(st, dead, &status), ==, 0);
+	C1_CHECK_INT(status, ==, C1_RUN_CRASHED);
+	c1_state_close(st);
+	c1_lock_release(mine);
+	free(dir);
+}
+
 static void s_fill_parts(struct c1_report_account *a)
 {
 	struct c1_report_rollback *rb = c1_report_account_add_rollback(a);
