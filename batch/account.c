@@ -49,6 +49,7 @@ void c1_account_list_dispose(struct c1_account_list *list)
 	free(list->path);
 	free(list->default_cloudone_api_key_ref);
 	free(list->default_visionone_token_ref);
+	free(list->default_profile);
 	c1_account_list_init(list);
 }
 

@@ -41,8 +41,8 @@ enum c1_account_column {
 #define C1_ACCOUNT_REDACTED           "[redacted]"
 
 /** One data row. Every string is non-NULL ("" when absent) and owned by the row's storage,
- *  except the defaults (stack name, option-supplied secret references) and extra column
- *  names, which are borrowed from the list that holds the row. */
+ *  except the defaults (stack name, option-supplied profile and secret references) and extra
+ *  column names, which are borrowed from the list that holds the row. */
 struct c1_account_row {
 	size_t line; /* 1-based physical line where the record starts */
 	bool valid;  /* false when the intake reported at least one error on this row */
@@ -81,6 +81,7 @@ struct c1_account_list {
 	size_t cap;
 	char *default_cloudone_api_key_ref; /* from --cloudone-api-key, NULL when not given */
 	char *default_visionone_token_ref;  /* from --visionone-token, NULL when not given */
+	char *default_profile;              /* from --profile, NULL when not given */
 };
 
 /** Empty list (no header, no rows, every column absent). */

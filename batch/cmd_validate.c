@@ -71,6 +71,7 @@ int c1_cmd_validate(const struct c1_options *opts)
 		v.checker = c1_config_checker_new(aws, NULL);
 	intake.default_cloudone_api_key_ref = opts->cloudone_api_key_ref;
 	intake.default_visionone_token_ref = opts->visionone_token_ref;
+	intake.default_profile = opts->profile;
 	intake.on_batch = s_check_batch;
 	intake.batch_user = &v;
 	int rc = c1_csv_intake_read(&list, &data_errors, opts->accounts_path, &intake);

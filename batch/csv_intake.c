@@ -152,6 +152,7 @@ struct s_ctx {
 	bool header_failed; /* rows cannot be interpreted; they are counted, not checked */
 	bool default_c1_bad;
 	bool default_v1_bad;
+	bool default_profile_bad;
 
 	struct s_index dup;  /* (account_id, region) */
 	struct s_index pair; /* cloudone_api_key_ref -> first row */
@@ -358,10 +359,10 @@ static void s_header(struct s_ctx *ctx)
 		s_err(ctx, line, 0, NULL,
 		      "missing required column account_id: add it with the 12-digit AWS account id of each "
 		      "row (format the column as Text)");
-	if (list->column_index[C1_COL_PROFILE] < 0)
+	if (list->column_index[C1_COL_PROFILE] < 0 && !list->default_profile)
 		s_err(ctx, line, 0, NULL,
 		      "missing required column profile: add it with the AWS profile (from ~/.aws/config) "
-		      "that reaches each account");
+		      "that reaches each account, or pass --profile for all rows");
 	if (list->column_index[C1_COL_CLOUDONE_API_KEY] < 0 && !list->default_cloudone_api_key_ref)
 		s_err(ctx, line, 0, NULL,
 		      "missing column cloudone_api_key: add it with a reference (env:VAR or file:PATH) per "
@@ -596,7 +597,7 @@ static void s_data_row(struct s_ctx *ctx)
 	size_t *value_off = NULL;
 	size_t tag_off[C1_ACCOUNT_MAX_TAGS][2];
 	bool ok = true, id_ok = false, region_ok = false;
-	bool create_new_trail = false, trail_ok = false;
+	bool create_new_trail = false, trail_ok = false, profile_default = false;
 	struct s_refcheck c1ref = {false, false, {"", 0}}, v1ref = {false, false, {"", 0}};
 
 	if (s_row_blank(ctx))
@@ -631,7 +632,11 @@ static void s_data_row(struct s_ctx *ctx)
 		ok = ok && id_ok;
 
 		l = s_loc(ctx, C1_COL_PROFILE);
-		if (l.idx >= 0 && !s_bad(ctx, l))
+		profile_default = list->default_profile &&
+				  (l.idx < 0 || (!s_bad(ctx, l) && c1_str_trim(s_value(ctx, l)).len == 0));
+		if (profile_default)
+			ok = ok && !ctx->default_profile_bad;
+		else if (l.idx >= 0 && !s_bad(ctx, l))
 			ok = s_rule(ctx, l, c1_account_check_profile(s_value(ctx, l), &ctx->msg)) && ok;
 		else
 			ok = false;
@@ -736,7 +741,7 @@ static void s_data_row(struct s_ctx *ctx)
 #define S_COLV(col) (list->column_index[col] >= 0 ? row->values[list->column_index[col]] : "")
 	row->account_id = S_COLV(C1_COL_ACCOUNT_ID);
 	row->name = S_COLV(C1_COL_NAME);
-	row->profile = S_COLV(C1_COL_PROFILE);
+	row->profile = profile_default ? list->default_profile : S_COLV(C1_COL_PROFILE);
 	row->region = region_ok ? S_COLV(C1_COL_REGION) : "";
 	row->bucket = S_COLV(C1_COL_BUCKET);
 	row->create_new_trail = create_new_trail;
@@ -1004,6 +1009,15 @@ static void s_ctx_init(struct s_ctx *ctx, struct c1_account_list *out, struct c1
 	ctx->file = out->path;
 	s_parser_init(ctx);
 
+	const char *profile = opts ? opts->default_profile : NULL;
+	if (profile) {
+		out->default_profile = c1_strdup(profile);
+		if (c1_account_check_profile(c1_str_from(profile), &ctx->msg) != 0) {
+			s_err(ctx, 0, 0, "--profile", "%s", c1_buf_cstr(&ctx->msg));
+			ctx->default_profile_bad = true;
+		}
+		c1_buf_clear(&ctx->msg);
+	}
 	const char *c1 = opts ? opts->default_cloudone_api_key_ref : NULL;
 	const char *v1 = opts ? opts->default_visionone_token_ref : NULL;
 	if (c1) {

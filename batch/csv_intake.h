@@ -52,6 +52,8 @@ struct c1_intake_options {
 	 * a bad one is reported on line 0 naming the option. */
 	const char *default_cloudone_api_key_ref;
 	const char *default_visionone_token_ref;
+	/* The AWS profile of rows without one (column absent or cell empty), from --profile. */
+	const char *default_profile;
 	size_t chunk_size;             /* 0 = C1_INTAKE_CHUNK; tests use tiny chunks to hit the boundaries */
 	struct c1_intake_stats *stats; /* optional out */
 	/* Batch reading, for a check of any number of rows in bounded memory (validate): every

@@ -38,7 +38,8 @@ enum {
 	OPT_DETAILED_EXITCODE,
 	OPT_CHANGES_ONLY,
 	OPT_YES,
-	OPT_WAIT_LOCK
+	OPT_WAIT_LOCK,
+	OPT_PROFILE
 };
 
 struct s_option_def {
@@ -134,6 +135,10 @@ static const struct s_option_def s_defs[] = {
      C1_OPTS_RUN,
      "SECONDS",
      "give up on one HTTP request after this long and retry it (default 60)"},
+    {{"profile", required_argument, NULL, OPT_PROFILE},
+     C1_OPTS_INPUT,
+     "NAME",
+     "AWS profile of rows without one (no profile column, or an empty cell)"},
     {{"wait-lock", required_argument, NULL, OPT_WAIT_LOCK},
      C1_OPTS_RUN,
      "SECONDS",
@@ -440,6 +445,7 @@ int c1_options_parse(struct c1_options *out, const char *command, unsigned sets,
 		case OPT_DETAILED_EXITCODE: out->detailed_exitcode = true; break;
 		case OPT_CHANGES_ONLY: out->changes_only = true; break;
 		case OPT_YES: out->yes = true; break;
+		case OPT_PROFILE: out->profile = optarg; break;
 		case OPT_WAIT_LOCK:
 			if (c1_parse_long(&v, optarg, 0, 86400)) {
 				c1_error_set("--wait-lock \"%s\": expected whole seconds from 0 to 86400", optarg);

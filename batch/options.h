@@ -49,6 +49,7 @@ struct c1_options {
 	int verbosity;     /* -1 quiet, 0 normal, 1+ verbose */
 	const char *cloudone_api_key_ref;
 	const char *visionone_token_ref;
+	const char *profile; /* --profile: for rows without one */
 	const char *template_url;
 	const char *qs_bucket;
 	const char *qs_prefix;

@@ -59,6 +59,7 @@ int c1_run_input_load(struct c1_run_input *in, const struct c1_options *opts)
 	c1_account_list_init(&in->list);
 	intake.default_cloudone_api_key_ref = opts->cloudone_api_key_ref;
 	intake.default_visionone_token_ref = opts->visionone_token_ref;
+	intake.default_profile = opts->profile;
 	int rc = c1_csv_intake_read(&in->list, &data_errors, opts->accounts_path, &intake);
 	if (rc != 0) {
 		s_print_errors(&data_errors, opts);

@@ -422,6 +422,37 @@ C1_TEST(option_defaults_replace_missing_columns_and_empty_cells)
 	s_done(&r);
 }
 
+/* --profile: for rows without a profile column, or with an empty cell; a row's own profile wins. */
+C1_TEST(profile_option_fills_missing_column_and_empty_cells)
+{
+	struct s_run r;
+	struct c1_intake_options opts = {0};
+	opts.default_cloudone_api_key_ref = "env:C1_DEFAULT";
+	opts.default_visionone_token_ref = "env:V1_DEFAULT";
+	s_read_opts(&r, "account_id,bucket\n111122223333,b-1\n", &opts);
+	s_one(&r, 1, 0, NULL, "or pass --profile for all rows");
+	s_done(&r);
+
+	opts.default_profile = "msp-hub";
+	s_read_opts(&r, "account_id,bucket\n111122223333,b-1\n", &opts);
+	C1_CHECK_INT(r.errors.count, ==, 0);
+	C1_CHECK_STR(r.list.rows[0]->profile, "msp-hub");
+	s_done(&r);
+
+	s_read_opts(&r, "account_id,profile,bucket\n111122223333,,b-1\n444455556666,own,b-1\n", &opts);
+	C1_CHECK_INT(r.errors.count, ==, 0);
+	C1_CHECK_STR(r.list.rows[0]->profile, "msp-hub");
+	C1_CHECK_STR(r.list.rows[1]->profile, "own");
+	C1_CHECK_STR(r.list.rows[0]->values[1], ""); /* the input echoed as it was */
+	s_done(&r);
+
+	opts.default_profile = "two words";
+	s_read_opts(&r, "account_id,bucket\n111122223333,b-1\n", &opts);
+	s_one(&r, 0, 0, "--profile", "");
+	C1_CHECK(!r.list.rows[0]->valid);
+	s_done(&r);
+}
+
 /* ---- values ------------------------------------------------------------------------------------- */
 
 C1_TEST(account_id_must_be_12_digits)
