@@ -44,12 +44,33 @@ static void s_print_tool_help(FILE *out)
 		     "Onboard many AWS accounts into Trend Cloud One and Vision One.\n\nCommands:\n");
 	for (const struct c1_command *c = s_commands; c->name; c++)
 		fprintf(out, "  %-10s %s\n", c->name, c->summary);
-	fprintf(out, "\nRun 'c1onboard COMMAND --help' for a command's options.\n"
+	fprintf(out, "  %-10s %s\n", "config", "config show [COMMAND]: the options the settings file sets");
+	fprintf(out, "\nRun 'c1onboard COMMAND --help' for a command's options. Defaults for any option can\n"
+		     "be kept in $XDG_CONFIG_HOME/c1onboard/config (`name = value`, [COMMAND] sections).\n"
 		     "Other options: --version, --help.\n"
 		     "Exit codes: 0 ok, 1 an account failed or was rolled back, 2 drift found (or, with plan\n"
 		     "--detailed-exitcode, changes pending), 64 usage,\n"
 		     "65 bad spreadsheet, 70 internal error (a report not written), 75 state dir locked by\n"
 		     "another run, 78 configuration error.\n");
+}
+
+/* c1onboard config show [COMMAND]: what the settings file sets, option by option. */
+static int s_config(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "show") != 0 || argc > 3) {
+		fprintf(stderr, "usage: c1onboard config show [COMMAND]   (COMMAND defaults to apply)\n");
+		return C1_EXIT_USAGE;
+	}
+	const struct c1_command *cmd = c1_command_find(argc == 3 ? argv[2] : "apply");
+	if (!cmd) {
+		fprintf(stderr, "c1onboard: config show: unknown command '%s'\n", argv[2]);
+		return C1_EXIT_USAGE;
+	}
+	if (c1_options_show_settings(stdout, cmd->name, cmd->option_sets) != 0) {
+		fprintf(stderr, "c1onboard: %s\n", c1_error_last());
+		return C1_EXIT_USAGE;
+	}
+	return C1_EXIT_OK;
 }
 
 static void s_print_command_help(FILE *out, const struct c1_command *cmd)
@@ -73,6 +94,8 @@ int c1_cli_main(int argc, char **argv)
 		printf("c1onboard %s\n", C1_VERSION);
 		return C1_EXIT_OK;
 	}
+	if (strcmp(name, "config") == 0)
+		return s_config(argc - 1, argv + 1);
 	const struct c1_command *cmd = c1_command_find(name);
 	if (!cmd) {
 		const char *names[16];

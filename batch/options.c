@@ -1,5 +1,6 @@
 #include "batch/options.h"
 
+#include "batch/settings.h"
 #include "engine/core/parse.h"
 #include "engine/core/alloc.h"
 #include "engine/core/error.h"
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum {
 	OPT_MAX_FAILURES = 256,
@@ -82,7 +84,7 @@ static const struct s_option_def s_defs[] = {
     {{"reports-dir", required_argument, NULL, OPT_REPORTS_DIR},
      C1_OPTS_RUN | C1_OPTS_REPORT,
      "DIR",
-     "where reports go (default ./reports)"},
+     "where reports go (default STATE_DIR/reports)"},
     {{"rate", required_argument, NULL, OPT_RATE},
      C1_OPTS_RUN,
      "SERVICE=N/s",
@@ -337,12 +339,88 @@ static void s_unknown_option(const char *arg, const char *command, unsigned sets
 		c1_error_set("unknown option %s for '%s'; see 'c1onboard %s --help'", arg, command, command);
 }
 
+static const char *const s_command_names[] = {"validate", "plan", "apply", "drift", "offboard", "report", NULL};
+
+static const struct s_option_def *s_def_named(const char *name)
+{
+	for (size_t i = 0; i < S_NDEFS; i++)
+		if (strcmp(s_defs[i].opt.name, name) == 0)
+			return &s_defs[i];
+	return NULL;
+}
+
+static bool s_word_in(const char *v, const char *const *words)
+{
+	for (; *words; words++)
+		if (strcasecmp(v, *words) == 0)
+			return true;
+	return false;
+}
+
+/* The settings file's entries for `command` as arguments (--name=value, --flag), appended to
+ * out->settings_args. Lines outside any section apply where the command has the option; a
+ * [command] section's lines must be options of that command. */
+static int s_settings_args(struct c1_options *out, const struct c1_settings *st, const char *command,
+			   unsigned sets)
+{
+	static const char *const yes[] = {"", "true", "yes", "on", "1", NULL};
+	static const char *const no[] = {"false", "no", "off", "0", NULL};
+	for (size_t i = 0; i < st->count; i++) {
+		const struct c1_setting *e = &st->items[i];
+		if (e->section && !s_word_in(e->section, s_command_names)) {
+			const char *near = c1_suggest_nearest(e->section, s_command_names);
+			c1_error_set("%s:%zu: [%s] is not a command%s%s%s", st->path, e->section_line, e->section,
+				     near ? "; did you mean [" : "", near ? near : "", near ? "]?" : "");
+			return C1_EINVALID;
+		}
+		if (e->section && strcmp(e->section, command) != 0)
+			continue;
+		const struct s_option_def *d = s_def_named(e->name);
+		if (!d || strcmp(e->name, "help") == 0) {
+			const char *names[S_NDEFS + 1];
+			size_t n = 0;
+			for (size_t k = 0; k < S_NDEFS; k++)
+				names[n++] = s_defs[k].opt.name;
+			names[n] = NULL;
+			const char *near = c1_suggest_nearest(e->name, names);
+			c1_error_set("%s:%zu: unknown option '%s'%s%s%s", st->path, e->line, e->name,
+				     near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+			return C1_EINVALID;
+		}
+		if (!s_allowed(d, sets)) {
+			if (!e->section)
+				continue; /* a default for the commands that have it */
+			c1_error_set("%s:%zu: '%s' is not an option of '%s'", st->path, e->line, e->name, command);
+			return C1_EINVALID;
+		}
+		char *arg = NULL;
+		if (d->opt.has_arg == no_argument) {
+			if (s_word_in(e->value, no))
+				continue;
+			if (!s_word_in(e->value, yes)) {
+				c1_error_set("%s:%zu: '%s' is a flag: write `%s = true` or leave it out", st->path,
+					     e->line, e->name, e->name);
+				return C1_EINVALID;
+			}
+			arg = c1_asprintf("--%s", e->name);
+		} else {
+			if (!*e->value) {
+				c1_error_set("%s:%zu: '%s' needs a value: `%s = %s`", st->path, e->line, e->name,
+					     e->name, d->arg ? d->arg : "VALUE");
+				return C1_EINVALID;
+			}
+			arg = c1_asprintf("--%s=%s", e->name, e->value);
+		}
+		out->settings_args = c1_realloc(out->settings_args, (out->settings_argc + 1) * sizeof(char *));
+		out->settings_args[out->settings_argc++] = arg;
+	}
+	return 0;
+}
+
+static int s_parse_argv(struct c1_options *out, const char *command, unsigned sets, int argc, char **argv);
+
 int c1_options_parse(struct c1_options *out, const char *command, unsigned sets, int argc, char **argv)
 {
-	int rc = 0;
-	struct option longopts[S_NDEFS + 1];
-	size_t n = 0;
-
 	memset(out, 0, sizeof(*out));
 	out->command = command;
 	out->concurrency = C1_DEFAULT_CONCURRENCY;
@@ -350,6 +428,40 @@ int c1_options_parse(struct c1_options *out, const char *command, unsigned sets,
 	out->template_url = C1_DEFAULT_TEMPLATE_URL;
 	out->qs_bucket = C1_DEFAULT_QS_BUCKET;
 	out->qs_prefix = "";
+
+	/* The settings file's options come first: the command line's, later, win. */
+	struct c1_settings st;
+	char *path = c1_settings_path();
+	int rc = c1_settings_read(&st, path);
+	free(path);
+	if (rc == 0)
+		rc = s_settings_args(out, &st, command, sets);
+	if (rc == 0 && out->settings_argc)
+		out->settings_path = c1_strdup(st.path);
+	c1_settings_dispose(&st);
+	if (rc != 0)
+		return C1_EINVALID;
+	int n = 0;
+	out->argv = c1_calloc((size_t)argc + out->settings_argc + 1, sizeof(char *));
+	out->argv[n++] = argv[0];
+	for (size_t i = 0; i < out->settings_argc; i++)
+		out->argv[n++] = out->settings_args[i];
+	for (int i = 1; i < argc; i++)
+		out->argv[n++] = argv[i];
+	rc = s_parse_argv(out, command, sets, n, out->argv);
+	if (rc != 0 && out->settings_path) {
+		char *why = c1_strdup(c1_error_last());
+		c1_error_set("%s (options also come from %s)", why, out->settings_path);
+		free(why);
+	}
+	return rc;
+}
+
+static int s_parse_argv(struct c1_options *out, const char *command, unsigned sets, int argc, char **argv)
+{
+	int rc = 0;
+	struct option longopts[S_NDEFS + 1];
+	size_t n = 0;
 
 	for (size_t i = 0; i < S_NDEFS; i++)
 		if (s_allowed(&s_defs[i], sets))
@@ -524,6 +636,11 @@ void c1_options_dispose(struct c1_options *opts)
 	free(opts->only);
 	free(opts->state_dir);
 	free(opts->reports_dir);
+	for (size_t i = 0; i < opts->settings_argc; i++)
+		free(opts->settings_args[i]);
+	free(opts->settings_args);
+	free(opts->settings_path);
+	free(opts->argv);
 	memset(opts, 0, sizeof(*opts));
 }
 
@@ -566,4 +683,41 @@ bool c1_options_selects(const struct c1_options *opts, const char *account_id)
 	if (opts->shard_count > 1)
 		return (int)(s_fnv1a(account_id) % (uint32_t)opts->shard_count) + 1 == opts->shard_index;
 	return true;
+}
+
+int c1_options_show_settings(FILE *out, const char *command, unsigned sets)
+{
+	struct c1_settings st;
+	char *path = c1_settings_path();
+	struct c1_options probe;
+	int rc = c1_settings_read(&st, path);
+	free(path);
+	memset(&probe, 0, sizeof(probe));
+	if (rc == 0)
+		rc = s_settings_args(&probe, &st, command, sets); /* the same checks a run makes */
+	c1_options_dispose(&probe);
+	if (rc != 0) {
+		c1_settings_dispose(&st);
+		return rc;
+	}
+	fprintf(out, "# c1onboard %s: options from %s%s; the command line wins over them\n", command, st.path,
+		st.count ? "" : " (no such file: every option has its default)");
+	for (size_t i = 0; i < S_NDEFS; i++) {
+		const struct s_option_def *d = &s_defs[i];
+		if (!s_allowed(d, sets) || strcmp(d->opt.name, "help") == 0)
+			continue;
+		const struct c1_setting *last = NULL;
+		for (size_t k = 0; k < st.count; k++)
+			if (strcmp(st.items[k].name, d->opt.name) == 0 &&
+			    (!st.items[k].section || strcmp(st.items[k].section, command) == 0))
+				last = &st.items[k];
+		if (last)
+			fprintf(out, "%-20s = %-30s # %s:%zu%s%s%s\n", d->opt.name, last->value, st.path, last->line,
+				last->section ? " [" : "", last->section ? last->section : "",
+				last->section ? "]" : "");
+		else
+			fprintf(out, "%-20s   %-30s # default: %s\n", d->opt.name, "", d->help);
+	}
+	c1_settings_dispose(&st);
+	return 0;
 }

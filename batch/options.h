@@ -64,6 +64,11 @@ struct c1_options {
 	bool yes;               /* offboard: no confirmation asked */
 	long wait_lock_s;       /* wait this long for the state-dir lock; 0 = do not wait */
 	bool help;
+	/* owned: the settings file's arguments and the argv parsed (settings, then command line) */
+	char **settings_args;
+	size_t settings_argc;
+	char *settings_path; /* the settings file, when it set anything for this command */
+	char **argv;
 };
 
 #define C1_DEFAULT_CONCURRENCY 8
@@ -75,6 +80,10 @@ struct c1_options {
  */
 int c1_options_parse(struct c1_options *out, const char *command, unsigned sets, int argc, char **argv);
 void c1_options_dispose(struct c1_options *opts);
+/** `c1onboard config show COMMAND`: the settings file's path and, for each option of the
+ *  command, the value the file sets (with file:line) or that it has its default. Returns 0, or
+ *  C1_EINVALID / C1_ERROR with c1_error_last() naming the file:line at fault. */
+int c1_options_show_settings(FILE *out, const char *command, unsigned sets);
 /** Print the option help for `sets` to `out`. */
 void c1_options_print_help(FILE *out, unsigned sets);
 /** Is `account_id` selected by --only and --shard? (row index is 0-based) */

@@ -249,3 +249,91 @@ C1_TEST(xdg_state_home_default)
 	C1_CHECK_STR(o.state_dir, "/home/msp/.local/state/c1onboard");
 	c1_options_dispose(&o);
 }
+
+static char *s_settings_file(const char *text)
+{
+	char *path = c1_asprintf("%s/c1onboard-config", c1_test_tmpdir());
+	FILE *f = fopen(path, "w");
+	C1_CHECK(f != NULL);
+	fputs(text, f);
+	fclose(f);
+	setenv("C1ONBOARD_CONFIG", path, 1);
+	return path;
+}
+
+/* The settings file: defaults for any option, [command] sections, the command line wins. */
+C1_TEST(settings_file_sets_defaults_and_the_command_line_wins)
+{
+	struct c1_options o;
+	char *path = s_settings_file("# MSP defaults\nconcurrency = 16\nstate_dir = /srv/c1\nno-progress = true\n"
+				     "fail-on-drift = false\n[apply]\nmax-failures = 10%\n[plan]\n"
+				     "detailed-exitcode\nmax-failures = 3\n");
+	char *apply[] = {"apply", "a.csv", NULL};
+	C1_CHECK_INT(parse(&o, ALL_SETS, apply), ==, 0);
+	C1_CHECK_INT(o.concurrency, ==, 16);
+	C1_CHECK_STR(o.state_dir, "/srv/c1");
+	C1_CHECK_STR(o.reports_dir, "/srv/c1/reports");
+	C1_CHECK(o.no_progress);
+	C1_CHECK(!o.fail_on_drift);
+	C1_CHECK_INT(o.max_failures, ==, 10);
+	C1_CHECK(o.max_failures_percent);
+	C1_CHECK(!o.detailed_exitcode); /* [plan] only */
+	c1_options_dispose(&o);
+
+	char *cli[] = {"apply", "a.csv", "-j", "4", "--max-failures", "2", NULL};
+	C1_CHECK_INT(parse(&o, ALL_SETS, cli), ==, 0);
+	C1_CHECK_INT(o.concurrency, ==, 4);
+	C1_CHECK_INT(o.max_failures, ==, 2);
+	C1_CHECK(!o.max_failures_percent);
+	c1_options_dispose(&o);
+
+	char *plan[] = {"plan", "a.csv", NULL};
+	C1_CHECK_INT(parse(&o, ALL_SETS | C1_OPTS_PLAN, plan), ==, 0);
+	C1_CHECK(o.detailed_exitcode);
+	C1_CHECK_INT(o.max_failures, ==, 3);
+	c1_options_dispose(&o);
+
+	/* validate has no -j: a default outside any section is not for it */
+	char *validate[] = {"validate", "a.csv", NULL};
+	C1_CHECK_INT(parse(&o, C1_OPTS_INPUT, validate), ==, 0);
+	c1_options_dispose(&o);
+	unsetenv("C1ONBOARD_CONFIG");
+	free(path);
+}
+
+C1_TEST(settings_file_errors_name_the_line_and_the_fix)
+{
+	struct c1_options o;
+	char *argv[] = {"apply", "a.csv", NULL};
+	char *path = s_settings_file("concurrency = 8\nconcurency = 3\n");
+	C1_CHECK_INT(parse(&o, ALL_SETS, argv), ==, C1_EINVALID);
+	C1_CHECK_CONTAINS(c1_error_last(), "c1onboard-config:2: unknown option 'concurency'; did you mean 'concurrency'?");
+	c1_options_dispose(&o);
+	free(path);
+	path = s_settings_file("[aply]\nconcurrency = 3\n");
+	C1_CHECK_INT(parse(&o, ALL_SETS, argv), ==, C1_EINVALID);
+	C1_CHECK_CONTAINS(c1_error_last(), ":1: [aply] is not a command; did you mean [apply]?");
+	c1_options_dispose(&o);
+	free(path);
+	path = s_settings_file("[apply]\nmerge = true\n");
+	C1_CHECK_INT(parse(&o, ALL_SETS, argv), ==, C1_EINVALID);
+	C1_CHECK_CONTAINS(c1_error_last(), ":2: 'merge' is not an option of 'apply'");
+	c1_options_dispose(&o);
+	free(path);
+	path = s_settings_file("no-progress = maybe\n");
+	C1_CHECK_INT(parse(&o, ALL_SETS, argv), ==, C1_EINVALID);
+	C1_CHECK_CONTAINS(c1_error_last(), "is a flag");
+	c1_options_dispose(&o);
+	free(path);
+	path = s_settings_file("concurrency = lots\n");
+	C1_CHECK_INT(parse(&o, ALL_SETS, argv), ==, C1_EINVALID);
+	C1_CHECK_CONTAINS(c1_error_last(), "options also come from");
+	c1_options_dispose(&o);
+	free(path);
+	path = s_settings_file("just some words here\n");
+	C1_CHECK_INT(parse(&o, ALL_SETS, argv), ==, C1_EINVALID);
+	C1_CHECK_CONTAINS(c1_error_last(), ":1: expected `name = value`");
+	c1_options_dispose(&o);
+	unsetenv("C1ONBOARD_CONFIG");
+	free(path);
+}
