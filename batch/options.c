@@ -41,7 +41,8 @@ enum {
 	OPT_CHANGES_ONLY,
 	OPT_YES,
 	OPT_WAIT_LOCK,
-	OPT_PROFILE
+	OPT_PROFILE,
+	OPT_NOTIFY
 };
 
 struct s_option_def {
@@ -141,6 +142,10 @@ static const struct s_option_def s_defs[] = {
      C1_OPTS_INPUT,
      "NAME",
      "AWS profile of rows without one (no profile column, or an empty cell)"},
+    {{"notify", required_argument, NULL, OPT_NOTIFY},
+     C1_OPTS_RUN,
+     "URL",
+     "when the run ends, POST a short JSON summary (counts, report path; no secrets) to URL"},
     {{"wait-lock", required_argument, NULL, OPT_WAIT_LOCK},
      C1_OPTS_RUN,
      "SECONDS",
@@ -558,6 +563,7 @@ static int s_parse_argv(struct c1_options *out, const char *command, unsigned se
 		case OPT_CHANGES_ONLY: out->changes_only = true; break;
 		case OPT_YES: out->yes = true; break;
 		case OPT_PROFILE: out->profile = optarg; break;
+		case OPT_NOTIFY: out->notify_url = optarg; break;
 		case OPT_WAIT_LOCK:
 			if (c1_parse_long(&v, optarg, 0, 86400)) {
 				c1_error_set("--wait-lock \"%s\": expected whole seconds from 0 to 86400", optarg);

@@ -63,6 +63,7 @@ struct c1_options {
 	bool changes_only;      /* plan: leave unchanged steps and accounts out of the listing */
 	bool yes;               /* offboard: no confirmation asked */
 	long wait_lock_s;       /* wait this long for the state-dir lock; 0 = do not wait */
+	const char *notify_url; /* --notify: POST the run's summary here when it ends */
 	bool help;
 	/* owned: the settings file's arguments and the argv parsed (settings, then command line) */
 	char **settings_args;

@@ -13,6 +13,7 @@
 #include "engine/core/log.h"
 #include "engine/core/sha256.h"
 #include "engine/net/http_curl.h"
+#include "engine/net/url.h"
 #include "engine/run/io_park.h"
 #include "engine/run/lock.h"
 #include "engine/run/strategy_direct.h"
@@ -856,38 +857,98 @@ static void s_json_account(void *payload, json_t *a)
  *        report: DIR/RUN/report.json
  * json:  {"run_id", "command", "exit_code", "total", "summary", "accounts", "report"} on one line
  */
+#define C1_NOTIFY_TIMEOUT_MS 10000L
+
+/* The run's counts as JSON: what the JSON result line and --notify share. */
+static json_t *s_counts_doc(const struct s_runner *r, const char *report_path, int exit_code)
+{
+	const struct c1_report *report = r->report;
+	enum c1_run_mode mode = r->in->mode;
+	json_t *doc = json_object(), *sum = json_object();
+	json_object_set_new(doc, "run_id", json_string(r->run.run_id));
+	json_object_set_new(doc, "command", json_string(c1_mode_name(mode)));
+	json_object_set_new(doc, "exit_code", json_integer(exit_code));
+	json_object_set_new(doc, "total", json_integer((json_int_t)report->total));
+	for (int s = 0; s < C1_ACCOUNT_STATUS_COUNT; s++)
+		json_object_set_new(sum, c1_account_status_name((enum c1_account_status)s),
+				    json_integer((json_int_t)report->summary[s]));
+	json_object_set_new(doc, "summary", sum);
+	if (mode == C1_MODE_PLAN) {
+		const size_t *n = r->feed.plan_steps;
+		json_t *plan = json_object();
+		json_object_set_new(plan, "create", json_integer((json_int_t)n[C1_PLAN_CREATE]));
+		json_object_set_new(plan, "update", json_integer((json_int_t)n[C1_PLAN_UPDATE]));
+		json_object_set_new(plan, "adopt", json_integer((json_int_t)n[C1_PLAN_ADOPT]));
+		json_object_set_new(plan, "manual", json_integer((json_int_t)n[C1_PLAN_MANUAL]));
+		json_object_set_new(plan, "unchanged", json_integer((json_int_t)n[C1_PLAN_UNCHANGED]));
+		json_object_set_new(plan, "accounts_changing", json_integer((json_int_t)r->feed.plan_accounts_changing));
+		json_object_set_new(doc, "plan", plan);
+	}
+	json_object_set_new(doc, "report", report_path ? json_string(report_path) : json_null());
+	return doc;
+}
+
+/* --notify URL: a short JSON summary (counts and the report's path, never an account's reason
+ * or a secret) for the chat webhooks MSPs use; `text` makes it a message as Slack, Mattermost
+ * and Google Chat incoming webhooks read them. A failure is a warning: the run's outcome
+ * stands. */
+static void s_notify(struct s_runner *r, const char *report_path, int exit_code)
+{
+	const char *url = r->opts->notify_url;
+	if (!url || !r->transport)
+		return;
+	json_t *doc = s_counts_doc(r, report_path, exit_code);
+	struct c1_buf text = C1_BUF_INIT;
+	c1_buf_printf(&text, "c1onboard %s %s: %zu account%s:", c1_mode_name(r->in->mode), r->run.run_id,
+		      r->report->total, r->report->total == 1 ? "" : "s");
+	for (int s = 0; s < C1_ACCOUNT_STATUS_COUNT; s++)
+		if (r->report->summary[s])
+			c1_buf_printf(&text, " %zu %s", r->report->summary[s],
+				      c1_account_status_name((enum c1_account_status)s));
+	c1_buf_printf(&text, " (exit %d); report: %s", exit_code, report_path ? report_path : "not written");
+	json_object_set_new(doc, "text", json_string(c1_buf_cstr(&text)));
+	char host[256];
+	if (gethostname(host, sizeof(host)) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		json_object_set_new(doc, "host", json_string(host));
+	}
+	json_object_set_new(doc, "tool", json_string("c1onboard " C1_VERSION));
+	char *body = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(doc);
+	c1_buf_dispose(&text);
+	struct c1_http_request req = C1_HTTP_REQUEST_INIT;
+	struct c1_http_response resp = C1_HTTP_RESPONSE_INIT;
+	req.method = "POST";
+	req.url = url;
+	req.body = body;
+	req.body_len = body ? strlen(body) : 0;
+	req.timeout_ms = C1_NOTIFY_TIMEOUT_MS;
+	c1_headers_set(&req.headers, "Content-Type", "application/json");
+	resp.body.max = 64 * 1024;
+	int rc = c1_http_send(r->transport, &req, &resp);
+	if (rc != 0)
+		C1_WARN("notify", "--notify: the summary could not be sent: %s", c1_error_last());
+	else if (resp.status < 200 || resp.status > 299)
+		C1_WARN("notify", "--notify: the receiver answered HTTP %ld; the summary was not taken", resp.status);
+	else
+		C1_INFO("notify", "--notify: summary sent (HTTP %ld)", resp.status);
+	c1_http_request_dispose(&req);
+	c1_http_response_dispose(&resp);
+	free(body);
+}
+
 static void s_print_summary(struct s_runner *r, const char *reports_dir, bool written, int exit_code)
 {
 	const struct c1_report *report = r->report;
 	enum c1_run_mode mode = r->in->mode;
 	char *path = written ? c1_asprintf("%s/%s/report.json", reports_dir, r->run.run_id) : NULL;
+	s_notify(r, path, exit_code);
 	if (r->opts->log_json) {
-		json_t *doc = json_object(), *sum = json_object(), *accts = json_array();
-		json_object_set_new(doc, "run_id", json_string(r->run.run_id));
-		json_object_set_new(doc, "command", json_string(c1_mode_name(mode)));
-		json_object_set_new(doc, "exit_code", json_integer(exit_code));
-		json_object_set_new(doc, "total", json_integer((json_int_t)report->total));
-		for (int s = 0; s < C1_ACCOUNT_STATUS_COUNT; s++)
-			json_object_set_new(sum, c1_account_status_name((enum c1_account_status)s),
-					    json_integer((json_int_t)report->summary[s]));
-		json_object_set_new(doc, "summary", sum);
-		if (mode == C1_MODE_PLAN) {
-			const size_t *n = r->feed.plan_steps;
-			json_t *plan = json_object();
-			json_object_set_new(plan, "create", json_integer((json_int_t)n[C1_PLAN_CREATE]));
-			json_object_set_new(plan, "update", json_integer((json_int_t)n[C1_PLAN_UPDATE]));
-			json_object_set_new(plan, "adopt", json_integer((json_int_t)n[C1_PLAN_ADOPT]));
-			json_object_set_new(plan, "manual", json_integer((json_int_t)n[C1_PLAN_MANUAL]));
-			json_object_set_new(plan, "unchanged", json_integer((json_int_t)n[C1_PLAN_UNCHANGED]));
-			json_object_set_new(plan, "accounts_changing",
-					    json_integer((json_int_t)r->feed.plan_accounts_changing));
-			json_object_set_new(doc, "plan", plan);
-		}
+		json_t *doc = s_counts_doc(r, path, exit_code), *accts = json_array();
 		bool listed = s_each_attention(r, s_json_account, accts) == 0;
 		json_object_set_new(doc, "accounts", listed ? accts : json_null());
 		if (!listed)
 			json_decref(accts);
-		json_object_set_new(doc, "report", path ? json_string(path) : json_null());
 		char *line = json_dumps(doc, JSON_COMPACT | JSON_ENSURE_ASCII);
 		if (line)
 			printf("%s\n", line);
@@ -1050,6 +1111,10 @@ int c1_runner_run(const struct c1_runner_input *in)
 				 "status column), not %s",
 				 in->list->path ? in->list->path : "this spreadsheet");
 		return C1_EXIT_USAGE;
+	}
+	if (in->opts->notify_url && c1_url_check_transport_allowed(in->opts->notify_url) != 0) {
+		c1_log_cli_error("--notify: %s", c1_error_last());
+		return C1_EXIT_CONFIG;
 	}
 	/* SPEC 2: an unwritable reports folder is a configuration error found before any change. */
 	if (c1_report_dir_check_writable(in->opts->reports_dir) != 0) {
