@@ -5,8 +5,8 @@
 # fails the script; its input is copied into the corpus so the replay fails until the parser is
 # fixed.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
-# C1_FUZZ_BUILD: build directory (default build-fuzz; configured with clang + sanitizers and -O2
-# when missing). C1_FUZZ_MAX_LEN: largest input tried (default 8192). C1_FUZZ_JOBS: targets run
+# C1_FUZZ_BUILD: build directory (default build-fuzz; configured with clang + sanitizers when
+# missing). C1_FUZZ_MAX_LEN: largest input tried (default 8192). C1_FUZZ_JOBS: targets run
 # at once (default 1; one core each). C1_FUZZ_RUNS: stop a target after that many executions
 # (e.g. 10000000), SECONDS still capping it.
 set -uo pipefail
@@ -20,7 +20,8 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
 jobs=${C1_FUZZ_JOBS:-1}
-# -O2: an unoptimised ASan build runs 3 to 5 times fewer inputs a second.
+# RelWithDebInfo (-O2 -g), as CMakeLists.txt defaults to; named here so a cache configured
+# otherwise is not reused.
 if [ ! -f "$build/CMakeCache.txt" ] || ! grep -q '^CMAKE_BUILD_TYPE:STRING=RelWithDebInfo' "$build/CMakeCache.txt"; then
 	cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DC1_SANITIZE=ON \
 		-DC1_WERROR=ON -DC1_FUZZ=ON -DC1_BUILD_TESTS=ON >/dev/null || exit 1
