@@ -12,6 +12,11 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 ctest --test-dir build --output-on-failure -j"$jobs" "$@"
 
+# The .deb an MSP installs, from the release build above: unpacked into a scratch root and run.
+if [ $# -eq 0 ]; then
+	tests/package/install_layout.sh build-gcc
+fi
+
 # ThreadSanitizer pass over the threaded parts (scheduler, rate limiter, shared
 # transport and credentials, state store, report spool) and one whole engine
 # run. Only on a full run, and only with clang.
