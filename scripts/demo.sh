@@ -49,13 +49,21 @@ set +e
 build/c1onboard apply examples/accounts.csv --no-progress --state-dir "$demo/state" --reports-dir "$reports"
 rc=$?
 echo "exit code: $rc"
+first_report=$(readlink -f "$reports/latest/report.json")
+echo "-- the first run, account by account ($first_report):"
+python3 - "$first_report" <<'PY' || true
+import json, sys
+r = json.load(open(sys.argv[1]))
+for a in r["accounts"]:
+    print(f'  {a["account_id"]} {a.get("region") or "-":15} {a["status"]:10} {(a.get("reason") or "")[:90]}')
+PY
 echo
 echo "== c1onboard apply again: already onboarded accounts are 'unchanged'"
 build/c1onboard apply examples/accounts.csv --no-progress -q --state-dir "$demo/state" --reports-dir "$reports"
 echo "exit code: $?"
 set -e
 echo
-echo "Reports: $reports/latest/report.json"
+echo "Reports of the second run: $reports/latest/report.json"
 python3 - "$reports/latest/report.json" <<'PY' || true
 import json, sys
 r = json.load(open(sys.argv[1]))
