@@ -22,9 +22,10 @@ static int s_confirm(const struct c1_options *opts, const struct c1_account_list
 	for (size_t i = 0; i < list->count; i++)
 		n += c1_options_selects(opts, list->rows[i]->account_id) ? 1 : 0;
 	if (!isatty(STDIN_FILENO)) {
-		c1_log_cli_error("offboard would remove the Cloud One integration of %zu account%s and stdin is "
-				 "not a terminal to confirm it: add --yes to run it unattended",
-				 n, n == 1 ? "" : "s");
+		c1_log_cli_error(
+		    "offboard would remove the Cloud One integration of %zu account%s and stdin is "
+		    "not a terminal to confirm it: add --yes to run it unattended",
+		    n, n == 1 ? "" : "s");
 		return C1_EXIT_USAGE;
 	}
 	fprintf(stderr,

@@ -45,13 +45,14 @@ static void s_print_tool_help(FILE *out)
 	for (const struct c1_command *c = s_commands; c->name; c++)
 		fprintf(out, "  %-10s %s\n", c->name, c->summary);
 	fprintf(out, "  %-10s %s\n", "config", "config show [COMMAND]: the options the settings file sets");
-	fprintf(out, "\nRun 'c1onboard COMMAND --help' for a command's options. Defaults for any option can\n"
-		     "be kept in $XDG_CONFIG_HOME/c1onboard/config (`name = value`, [COMMAND] sections).\n"
-		     "Other options: --version, --help.\n"
-		     "Exit codes: 0 ok, 1 an account failed or was rolled back, 2 drift found (or, with plan\n"
-		     "--detailed-exitcode, changes pending), 64 usage,\n"
-		     "65 bad spreadsheet, 70 internal error (a report not written), 75 state dir locked by\n"
-		     "another run, 78 configuration error.\n");
+	fprintf(out,
+		"\nRun 'c1onboard COMMAND --help' for a command's options. Defaults for any option can\n"
+		"be kept in $XDG_CONFIG_HOME/c1onboard/config (`name = value`, [COMMAND] sections).\n"
+		"Other options: --version, --help.\n"
+		"Exit codes: 0 ok, 1 an account failed or was rolled back, 2 drift found (or, with plan\n"
+		"--detailed-exitcode, changes pending), 64 usage,\n"
+		"65 bad spreadsheet, 70 internal error (a report not written), 75 state dir locked by\n"
+		"another run, 78 configuration error.\n");
 }
 
 /* c1onboard config show [COMMAND]: what the settings file sets, option by option. */
@@ -105,8 +106,10 @@ int c1_cli_main(int argc, char **argv)
 		names[n] = NULL;
 		const char *near = c1_suggest_nearest(name, names);
 		if (near)
-			fprintf(stderr, "c1onboard: unknown command '%s'; did you mean '%s'? (see c1onboard --help)\n",
-				name, near);
+			fprintf(
+			    stderr,
+			    "c1onboard: unknown command '%s'; did you mean '%s'? (see c1onboard --help)\n",
+			    name, near);
 		else
 			fprintf(stderr,
 				"c1onboard: unknown command '%s'; commands are validate, plan, apply, drift, "

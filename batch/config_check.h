@@ -24,7 +24,8 @@ int c1_config_check_rows(struct c1_account_list *list, const struct c1_aws_confi
 /* The same, for rows read in batches: one checker sees every batch, so each profile is checked
  * and reported once in the whole file. Finish checks the endpoint overrides. */
 struct c1_config_checker;
-struct c1_config_checker *c1_config_checker_new(const struct c1_aws_config *cfg, const struct c1_aws_env *env);
+struct c1_config_checker *c1_config_checker_new(const struct c1_aws_config *cfg,
+						const struct c1_aws_env *env);
 int c1_config_checker_rows(struct c1_config_checker *checker, struct c1_account_list *list,
 			   struct c1_intake_errors *errors);
 int c1_config_checker_finish(struct c1_config_checker *checker, const char *path,

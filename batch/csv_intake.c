@@ -389,7 +389,9 @@ static const char *s_index_copy(struct s_index *ix, const char *bytes, size_t le
 {
 	struct s_key_block *b = ix->blocks;
 	if (!b || b->size - b->used < len) {
-		size_t size = !b ? S_KEY_BLOCK_FIRST : b->size < S_KEY_BLOCK_MAX ? b->size * 2 : S_KEY_BLOCK_MAX;
+		size_t size = !b                          ? S_KEY_BLOCK_FIRST
+			      : b->size < S_KEY_BLOCK_MAX ? b->size * 2
+							  : S_KEY_BLOCK_MAX;
 		size = len > size ? len : size;
 		b = c1_malloc(sizeof(*b) + size);
 		b->next = ix->blocks;
@@ -770,7 +772,8 @@ static void s_data_row(struct s_ctx *ctx)
 	bool added;
 	if (id_ok && region_ok && (*row->region || c1ref.ok)) {
 		s_key_dup(&ctx->key, row);
-		const struct s_index_entry *first = s_index_find_or_add(&ctx->dup, &ctx->key, NULL, row->line, &added);
+		const struct s_index_entry *first =
+		    s_index_find_or_add(&ctx->dup, &ctx->key, NULL, row->line, &added);
 		if (!added) {
 			struct s_loc l = s_loc(ctx, C1_COL_ACCOUNT_ID);
 			if (*row->region)

@@ -328,8 +328,8 @@ static void s_unknown_option(const char *arg, const char *command, unsigned sets
 	snprintf(name, sizeof(name), "%.*s", (int)(len < C1_SUGGEST_MAX ? len : C1_SUGGEST_MAX), bare);
 	for (size_t i = 0; i < S_NDEFS; i++) {
 		if (strcmp(s_defs[i].opt.name, name) == 0 && !s_allowed(&s_defs[i], sets)) {
-			c1_error_set("--%s is not an option of '%s'; see 'c1onboard %s --help'", name, command,
-				     command);
+			c1_error_set("--%s is not an option of '%s'; see 'c1onboard %s --help'", name,
+				     command, command);
 			return;
 		}
 		if (s_allowed(&s_defs[i], sets))
@@ -338,13 +338,14 @@ static void s_unknown_option(const char *arg, const char *command, unsigned sets
 	mine[n] = NULL;
 	const char *near = c1_suggest_nearest(name, mine);
 	if (near)
-		c1_error_set("unknown option %s for '%s'; did you mean --%s? (see 'c1onboard %s --help')", arg,
-			     command, near, command);
+		c1_error_set("unknown option %s for '%s'; did you mean --%s? (see 'c1onboard %s --help')",
+			     arg, command, near, command);
 	else
 		c1_error_set("unknown option %s for '%s'; see 'c1onboard %s --help'", arg, command, command);
 }
 
-static const char *const s_command_names[] = {"validate", "plan", "apply", "drift", "offboard", "report", NULL};
+static const char *const s_command_names[] = {"validate", "plan",   "apply", "drift",
+					      "offboard", "report", NULL};
 
 static const struct s_option_def *s_def_named(const char *name)
 {
@@ -374,8 +375,9 @@ static int s_settings_args(struct c1_options *out, const struct c1_settings *st,
 		const struct c1_setting *e = &st->items[i];
 		if (e->section && !s_word_in(e->section, s_command_names)) {
 			const char *near = c1_suggest_nearest(e->section, s_command_names);
-			c1_error_set("%s:%zu: [%s] is not a command%s%s%s", st->path, e->section_line, e->section,
-				     near ? "; did you mean [" : "", near ? near : "", near ? "]?" : "");
+			c1_error_set("%s:%zu: [%s] is not a command%s%s%s", st->path, e->section_line,
+				     e->section, near ? "; did you mean [" : "", near ? near : "",
+				     near ? "]?" : "");
 			return C1_EINVALID;
 		}
 		if (e->section && strcmp(e->section, command) != 0)
@@ -395,7 +397,8 @@ static int s_settings_args(struct c1_options *out, const struct c1_settings *st,
 		if (!s_allowed(d, sets)) {
 			if (!e->section)
 				continue; /* a default for the commands that have it */
-			c1_error_set("%s:%zu: '%s' is not an option of '%s'", st->path, e->line, e->name, command);
+			c1_error_set("%s:%zu: '%s' is not an option of '%s'", st->path, e->line, e->name,
+				     command);
 			return C1_EINVALID;
 		}
 		char *arg = NULL;
@@ -403,20 +406,21 @@ static int s_settings_args(struct c1_options *out, const struct c1_settings *st,
 			if (s_word_in(e->value, no))
 				continue;
 			if (!s_word_in(e->value, yes)) {
-				c1_error_set("%s:%zu: '%s' is a flag: write `%s = true` or leave it out", st->path,
-					     e->line, e->name, e->name);
+				c1_error_set("%s:%zu: '%s' is a flag: write `%s = true` or leave it out",
+					     st->path, e->line, e->name, e->name);
 				return C1_EINVALID;
 			}
 			arg = c1_asprintf("--%s", e->name);
 		} else {
 			if (!*e->value) {
-				c1_error_set("%s:%zu: '%s' needs a value: `%s = %s`", st->path, e->line, e->name,
-					     e->name, d->arg ? d->arg : "VALUE");
+				c1_error_set("%s:%zu: '%s' needs a value: `%s = %s`", st->path, e->line,
+					     e->name, e->name, d->arg ? d->arg : "VALUE");
 				return C1_EINVALID;
 			}
 			arg = c1_asprintf("--%s=%s", e->name, e->value);
 		}
-		out->settings_args = c1_realloc(out->settings_args, (out->settings_argc + 1) * sizeof(char *));
+		out->settings_args =
+		    c1_realloc(out->settings_args, (out->settings_argc + 1) * sizeof(char *));
 		out->settings_args[out->settings_argc++] = arg;
 	}
 	return 0;
@@ -566,7 +570,8 @@ static int s_parse_argv(struct c1_options *out, const char *command, unsigned se
 		case OPT_NOTIFY: out->notify_url = optarg; break;
 		case OPT_WAIT_LOCK:
 			if (c1_parse_long(&v, optarg, 0, 86400)) {
-				c1_error_set("--wait-lock \"%s\": expected whole seconds from 0 to 86400", optarg);
+				c1_error_set("--wait-lock \"%s\": expected whole seconds from 0 to 86400",
+					     optarg);
 				rc = C1_EINVALID;
 				goto cleanup;
 			}
@@ -718,8 +723,8 @@ int c1_options_show_settings(FILE *out, const char *command, unsigned sets)
 			    (!st.items[k].section || strcmp(st.items[k].section, command) == 0))
 				last = &st.items[k];
 		if (last)
-			fprintf(out, "%-20s = %-30s # %s:%zu%s%s%s\n", d->opt.name, last->value, st.path, last->line,
-				last->section ? " [" : "", last->section ? last->section : "",
+			fprintf(out, "%-20s = %-30s # %s:%zu%s%s%s\n", d->opt.name, last->value, st.path,
+				last->line, last->section ? " [" : "", last->section ? last->section : "",
 				last->section ? "]" : "");
 		else
 			fprintf(out, "%-20s   %-30s # default: %s\n", d->opt.name, "", d->help);

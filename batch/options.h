@@ -12,10 +12,10 @@ enum c1_strategy { C1_STRATEGY_DIRECT = 0, C1_STRATEGY_TEMPLATE = 1 };
 /* Which option groups a subcommand accepts. */
 enum c1_option_set {
 	C1_OPTS_NONE = 0,
-	C1_OPTS_INPUT = 1 << 0, /* ACCOUNTS.csv argument, secret defaults */
-	C1_OPTS_RUN = 1 << 1,   /* -j, --max-failures, --only, --shard, --state-dir, --rate, ... */
-	C1_OPTS_WRITE = 1 << 2, /* --strategy, template options */
-	C1_OPTS_DRIFT = 1 << 3, /* --fail-on-drift */
+	C1_OPTS_INPUT = 1 << 0,  /* ACCOUNTS.csv argument, secret defaults */
+	C1_OPTS_RUN = 1 << 1,    /* -j, --max-failures, --only, --shard, --state-dir, --rate, ... */
+	C1_OPTS_WRITE = 1 << 2,  /* --strategy, template options */
+	C1_OPTS_DRIFT = 1 << 3,  /* --fail-on-drift */
 	C1_OPTS_REPORT = 1 << 4, /* --run ID */
 	C1_OPTS_PLAN = 1 << 5,   /* --detailed-exitcode, --changes-only */
 	C1_OPTS_CONFIRM = 1 << 6 /* --yes (offboard) */

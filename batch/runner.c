@@ -195,7 +195,8 @@ static void s_feed_more(struct s_feed *f, size_t k)
 }
 
 static char *s_plan_text(struct c1_account_job *job, struct c1_report_account *acct, bool changes_only);
-static void s_count_plan(struct s_feed *f, const struct c1_account_job *job, const struct c1_report_account *acct);
+static void s_count_plan(struct s_feed *f, const struct c1_account_job *job,
+			 const struct c1_report_account *acct);
 /* Would apply change something for this step? */
 static bool s_plan_changes(enum c1_plan_action a)
 {
@@ -268,7 +269,8 @@ static bool s_plan_step_listed(const struct c1_account_job *job, int i)
 }
 
 /* A plan's totals: its steps by action, and the accounts with something to change. */
-static void s_count_plan(struct s_feed *f, const struct c1_account_job *job, const struct c1_report_account *acct)
+static void s_count_plan(struct s_feed *f, const struct c1_account_job *job,
+			 const struct c1_report_account *acct)
 {
 	if (acct->status == C1_ACCOUNT_INVALID || job->outcome.failed)
 		return;
@@ -401,8 +403,8 @@ static int s_open_state_and_lock(struct s_runner *r)
 {
 	const struct c1_options *opts = r->opts;
 	/* plan and drift change nothing in the cloud: they share the state dir with each other */
-	enum c1_lock_mode mode = r->in->mode == C1_MODE_PLAN || r->in->mode == C1_MODE_DRIFT ? C1_LOCK_SHARED
-											   : C1_LOCK_EXCLUSIVE;
+	enum c1_lock_mode mode =
+	    r->in->mode == C1_MODE_PLAN || r->in->mode == C1_MODE_DRIFT ? C1_LOCK_SHARED : C1_LOCK_EXCLUSIVE;
 	int rc = c1_lock_acquire_mode(&r->lock, opts->state_dir, mode, opts->wait_lock_s * 1000);
 	if (rc != 0) {
 		c1_log_cli_error("%s", c1_error_last());
@@ -688,10 +690,11 @@ static void s_print_plan(struct s_runner *r)
 static void s_print_plan_totals(struct s_runner *r)
 {
 	const size_t *n = r->feed.plan_steps;
-	printf("Plan: %zu to create, %zu to update, %zu to adopt, %zu to change by hand, %zu unchanged (steps); "
-	       "%zu of %zu account%s would change\n",
-	       n[C1_PLAN_CREATE], n[C1_PLAN_UPDATE], n[C1_PLAN_ADOPT], n[C1_PLAN_MANUAL], n[C1_PLAN_UNCHANGED],
-	       r->feed.plan_accounts_changing, r->feed.n, r->feed.n == 1 ? "" : "s");
+	printf(
+	    "Plan: %zu to create, %zu to update, %zu to adopt, %zu to change by hand, %zu unchanged (steps); "
+	    "%zu of %zu account%s would change\n",
+	    n[C1_PLAN_CREATE], n[C1_PLAN_UPDATE], n[C1_PLAN_ADOPT], n[C1_PLAN_MANUAL], n[C1_PLAN_UNCHANGED],
+	    r->feed.plan_accounts_changing, r->feed.n, r->feed.n == 1 ? "" : "s");
 }
 
 /* The report's head: the run, its tenants and the summary; the accounts'
@@ -881,7 +884,8 @@ static json_t *s_counts_doc(const struct s_runner *r, const char *report_path, i
 		json_object_set_new(plan, "adopt", json_integer((json_int_t)n[C1_PLAN_ADOPT]));
 		json_object_set_new(plan, "manual", json_integer((json_int_t)n[C1_PLAN_MANUAL]));
 		json_object_set_new(plan, "unchanged", json_integer((json_int_t)n[C1_PLAN_UNCHANGED]));
-		json_object_set_new(plan, "accounts_changing", json_integer((json_int_t)r->feed.plan_accounts_changing));
+		json_object_set_new(plan, "accounts_changing",
+				    json_integer((json_int_t)r->feed.plan_accounts_changing));
 		json_object_set_new(doc, "plan", plan);
 	}
 	json_object_set_new(doc, "report", report_path ? json_string(report_path) : json_null());
@@ -929,7 +933,8 @@ static void s_notify(struct s_runner *r, const char *report_path, int exit_code)
 	if (rc != 0)
 		C1_WARN("notify", "--notify: the summary could not be sent: %s", c1_error_last());
 	else if (resp.status < 200 || resp.status > 299)
-		C1_WARN("notify", "--notify: the receiver answered HTTP %ld; the summary was not taken", resp.status);
+		C1_WARN("notify", "--notify: the receiver answered HTTP %ld; the summary was not taken",
+			resp.status);
 	else
 		C1_INFO("notify", "--notify: summary sent (HTTP %ld)", resp.status);
 	c1_http_request_dispose(&req);

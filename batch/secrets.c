@@ -236,7 +236,6 @@ int c1_secret_store_get(struct c1_secret_store *store, const struct c1_secret **
 	return e->rc;
 }
 
-
 static void s_where(struct c1_buf *where, const struct c1_account_list *list,
 		    const struct c1_account_row *row, enum c1_account_column col, bool *from_option,
 		    size_t *column)
@@ -305,7 +304,8 @@ int c1_secret_store_resolve_rows(struct c1_secret_store *store, struct c1_accoun
 				}
 			}
 			if (api->group == store->ngroups) {
-				store->groups = c1_realloc(store->groups, (store->ngroups + 1) * sizeof(*store->groups));
+				store->groups =
+				    c1_realloc(store->groups, (store->ngroups + 1) * sizeof(*store->groups));
 				store->groups[store->ngroups++] = (struct s_group){api, token, row->line};
 			}
 		}

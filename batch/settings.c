@@ -29,8 +29,8 @@ static bool s_name_ok(struct c1_str s)
 		return false;
 	for (size_t i = 0; i < s.len; i++) {
 		char c = s.ptr[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-		      c == '_'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_'))
 			return false;
 	}
 	return true;
@@ -67,7 +67,8 @@ static int s_line(struct c1_settings *out, char **section, size_t *section_line,
 	if (!s_name_ok(key))
 		goto bad;
 	/* a value may be quoted to keep spaces at its ends */
-	if (value.len >= 2 && (value.ptr[0] == '"' || value.ptr[0] == '\'') && value.ptr[value.len - 1] == value.ptr[0]) {
+	if (value.len >= 2 && (value.ptr[0] == '"' || value.ptr[0] == '\'') &&
+	    value.ptr[value.len - 1] == value.ptr[0]) {
 		value.ptr++;
 		value.len -= 2;
 	}

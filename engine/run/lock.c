@@ -17,8 +17,8 @@
 
 /* A probe (c1_lock_probe, or a concurrent `report`) holds the lock for
  * microseconds; retrying this long keeps such a probe from failing a run. */
-#define C1_LOCK_TRIES    10
-#define C1_LOCK_RETRY_MS 25
+#define C1_LOCK_TRIES        10
+#define C1_LOCK_RETRY_MS     25
 #define C1_LOCK_WAIT_POLL_MS 250 /* --wait-lock: how often to look again */
 
 struct c1_lock {
@@ -86,8 +86,8 @@ static void s_read_holder(struct c1_lock_holder *h, int fd)
 static int s_write_contents(struct c1_lock *lock, const char *run_id)
 {
 	char text[160];
-	int n = snprintf(text, sizeof(text), "pid=%ld\nrun=%s\nmode=%s\n", (long)getpid(), run_id ? run_id : "",
-			 lock->mode == C1_LOCK_SHARED ? "shared" : "exclusive");
+	int n = snprintf(text, sizeof(text), "pid=%ld\nrun=%s\nmode=%s\n", (long)getpid(),
+			 run_id ? run_id : "", lock->mode == C1_LOCK_SHARED ? "shared" : "exclusive");
 	if (n < 0 || (size_t)n >= sizeof(text)) {
 		c1_error_set("run id too long for the lock file %s", lock->path);
 		return C1_ERROR;
@@ -147,11 +147,13 @@ int c1_lock_acquire_mode(struct c1_lock **out, const char *state_dir, enum c1_lo
 			char busy[512];
 			s_read_holder(&h, lock->fd);
 			s_busy_message(lock, &h, busy, sizeof(busy));
-			c1_error_set("%s; %s", busy,
-				     wait_ms > 0 ? "it did not finish within --wait-lock; wait longer or use another "
-						   "--state-dir"
-						 : "wait for it to finish (or give --wait-lock SECONDS) or use another "
-						   "--state-dir");
+			c1_error_set(
+			    "%s; %s", busy,
+			    wait_ms > 0
+				? "it did not finish within --wait-lock; wait longer or use another "
+				  "--state-dir"
+				: "wait for it to finish (or give --wait-lock SECONDS) or use another "
+				  "--state-dir");
 			rc = C1_EBUSY;
 			goto cleanup;
 		}
@@ -163,7 +165,8 @@ int c1_lock_acquire_mode(struct c1_lock **out, const char *state_dir, enum c1_lo
 			C1_INFO("lock", "%s; waiting up to %ld s for it (--wait-lock)", busy, wait_ms / 1000);
 			told = true;
 		}
-		struct timespec ts = {0, (i + 1 < C1_LOCK_TRIES ? C1_LOCK_RETRY_MS : C1_LOCK_WAIT_POLL_MS) * 1000000L};
+		struct timespec ts = {0, (i + 1 < C1_LOCK_TRIES ? C1_LOCK_RETRY_MS : C1_LOCK_WAIT_POLL_MS) *
+					     1000000L};
 		nanosleep(&ts, NULL);
 	}
 	if (s_write_contents(lock, NULL) != 0)

@@ -447,10 +447,11 @@ static int s_mark_dead_runs_crashed(struct c1_state *st)
 	char now[32];
 	s_now(st, now);
 	for (size_t i = 0; i < n; i++) {
-		if (rc == 0 && (rc = s_prepare(st, &stmt,
-					       "UPDATE runs SET status = 'crashed', finished_at = "
-					       "COALESCE(finished_at, ?1) WHERE id = ?2 AND status = 'running'",
-					       "marking crashed runs")) == 0) {
+		if (rc == 0 &&
+		    (rc = s_prepare(st, &stmt,
+				    "UPDATE runs SET status = 'crashed', finished_at = "
+				    "COALESCE(finished_at, ?1) WHERE id = ?2 AND status = 'running'",
+				    "marking crashed runs")) == 0) {
 			s_bind_text(stmt, 1, now);
 			s_bind_text(stmt, 2, dead[i]);
 			rc = s_step_done(st, stmt, "marking crashed runs");
@@ -1138,7 +1139,8 @@ static bool s_run_left_account_unfinished(struct c1_state *st, const char *run_i
 	while (sqlite3_step(stmt) == SQLITE_ROW) {
 		enum c1_account_status status;
 		rows = true;
-		if (c1_account_status_parse(&status, s_col(stmt, 0)) != 0 || c1_account_status_onboarded(status))
+		if (c1_account_status_parse(&status, s_col(stmt, 0)) != 0 ||
+		    c1_account_status_onboarded(status))
 			onboarded = true;
 	}
 	s_finalize(st, stmt);
@@ -1161,7 +1163,8 @@ int c1_state_resource_found(struct c1_state *st, const struct c1_resource_key *k
 		if (r.created_by_run && strcmp(r.created_by_run, run_id) == 0)
 			*ours = true;
 		else if (r.created_by_run && c1_state_run_status(st, r.created_by_run, &creator) == 0 &&
-			 (creator != C1_RUN_FINISHED || s_run_left_account_unfinished(st, r.created_by_run, key)))
+			 (creator != C1_RUN_FINISHED ||
+			  s_run_left_account_unfinished(st, r.created_by_run, key)))
 			*ours = true;
 		if (r.state != C1_RESOURCE_CREATED && r.created_by_run)
 			rc = c1_state_resource_created(st, key, r.created_by_run, physical_id, NULL);

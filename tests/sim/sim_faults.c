@@ -59,7 +59,7 @@ static struct s_token_bucket *s_buckets[S_BUCKET_SLOTS];
 static const char *const s_rate_services[] = {"cloudone",       "visionone", "sts",
 					      "cloudformation", "s3",        "cloudtrail"};
 static const char *const s_effects[] = {
-    "error",      "throttle",  "stack_fail",  "delete_fail", "update_rollback_fail",
+    "error",      "throttle",  "stack_fail",   "delete_fail", "update_rollback_fail",
     "lost_reply", "huge_body", "endless_body", "slow_body"};
 /* Chaos effects damage the answer on its way out (sim_faults_spike_ms, sim_faults_damage). */
 static const char *const s_chaos_effects[] = {"latency_spike", "reset", "truncated", "malformed"};
@@ -539,8 +539,8 @@ enum sim_body_fault sim_faults_body(const struct sim_request *req)
 					   : strcmp(rule->effect, "endless_body") == 0 ? SIM_BODY_ENDLESS
 					   : strcmp(rule->effect, "slow_body") == 0    ? SIM_BODY_SLOW
 										       : SIM_BODY_NONE;
-		if (kind == SIM_BODY_NONE || !s_glob(rule->service, service) || !s_glob(rule->route, req->route) ||
-		    !s_account_matches(req, rule->account_id))
+		if (kind == SIM_BODY_NONE || !s_glob(rule->service, service) ||
+		    !s_glob(rule->route, req->route) || !s_account_matches(req, rule->account_id))
 			continue;
 		if (s_fire(rule))
 			out = kind;

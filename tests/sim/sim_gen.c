@@ -267,12 +267,13 @@ static int s_write_env(const struct s_gen *g)
 		    "fi\n",
 		    (unsigned long long)g->seed);
 	}
-	c1_buf_puts(&sh, "export AWS_ENDPOINT_URL=\"$C1SIM_URL\" C1_ENDPOINT_URL=\"$C1SIM_URL\" "
-			 "V1_ENDPOINT_URL=\"$C1SIM_URL\"\n"
-			 "# The c1sim started here runs 100 times faster than AWS (C1SIM_TIME_SCALE, default\n"
-			 "# 0.01): c1onboard polls its stacks as much faster, so a run takes seconds.\n"
-			 "export C1ONBOARD_POLL_MIN_MS=\"${C1ONBOARD_POLL_MIN_MS:-200}\" "
-			 "C1ONBOARD_POLL_MAX_MS=\"${C1ONBOARD_POLL_MAX_MS:-2000}\"\n");
+	c1_buf_puts(&sh,
+		    "export AWS_ENDPOINT_URL=\"$C1SIM_URL\" C1_ENDPOINT_URL=\"$C1SIM_URL\" "
+		    "V1_ENDPOINT_URL=\"$C1SIM_URL\"\n"
+		    "# The c1sim started here runs 100 times faster than AWS (C1SIM_TIME_SCALE, default\n"
+		    "# 0.01): c1onboard polls its stacks as much faster, so a run takes seconds.\n"
+		    "export C1ONBOARD_POLL_MIN_MS=\"${C1ONBOARD_POLL_MIN_MS:-200}\" "
+		    "C1ONBOARD_POLL_MAX_MS=\"${C1ONBOARD_POLL_MAX_MS:-2000}\"\n");
 	int rc = s_write(g, "env.sh", c1_buf_cstr(&sh), 0644);
 	c1_buf_dispose(&sh);
 	return rc;

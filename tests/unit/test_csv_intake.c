@@ -879,8 +879,10 @@ C1_TEST(batches_keep_memory_bounded_and_cross_row_rules_whole)
 	C1_CHECK(f != NULL);
 	fputs("account_id,name,profile,region,bucket,cloudone_api_key,visionone_token,x_notes\n", f);
 	for (int i = 0; i < 100000; i++)
-		fprintf(f, "%012d,Customer %d,cust%d,us-east-1,trail-%d,env:C1_T%d,env:V1_T%d,\"ticket %d, ok\"\n",
-			100000000 + i, i, i, i, i % 10, i % 10, i);
+		fprintf(
+		    f,
+		    "%012d,Customer %d,cust%d,us-east-1,trail-%d,env:C1_T%d,env:V1_T%d,\"ticket %d, ok\"\n",
+		    100000000 + i, i, i, i, i % 10, i % 10, i);
 	fprintf(f, "%012d,again,cust0,us-east-1,trail-x,env:C1_T3,env:V1_T3,\n", 100000000);
 	fprintf(f, "%012d,other token,cust9,us-east-1,trail-y,env:C1_T4,env:V1_T9,\n", 200000000);
 	fclose(f);

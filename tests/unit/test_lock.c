@@ -17,7 +17,7 @@ struct holder {
 };
 
 static struct holder s_spawn_holder_mode(const char *dir, const char *run_id, enum c1_lock_mode mode,
-				       int hold_ms);
+					 int hold_ms);
 static struct holder s_spawn_holder(const char *dir, const char *run_id)
 {
 	return s_spawn_holder_mode(dir, run_id, C1_LOCK_EXCLUSIVE, -1);
@@ -25,7 +25,7 @@ static struct holder s_spawn_holder(const char *dir, const char *run_id)
 
 /* hold_ms >= 0: the child lets go by itself after that long. */
 static struct holder s_spawn_holder_mode(const char *dir, const char *run_id, enum c1_lock_mode mode,
-				       int hold_ms)
+					 int hold_ms)
 {
 	int ready[2];
 	int release[2];

@@ -217,7 +217,8 @@ C1_TEST(mistyped_option_names_the_nearest)
 	const char *const commands[] = {"validate", "plan", "apply", "drift", "offboard", "report", NULL};
 	C1_CHECK_STR(c1_suggest_nearest("aply", commands), "apply");
 	C1_CHECK_STR(c1_suggest_nearest("OFFBORD", commands), "offboard");
-	C1_CHECK(c1_suggest_nearest("onboard", commands) == NULL || strcmp(c1_suggest_nearest("onboard", commands), "offboard") == 0);
+	C1_CHECK(c1_suggest_nearest("onboard", commands) == NULL ||
+		 strcmp(c1_suggest_nearest("onboard", commands), "offboard") == 0);
 	C1_CHECK(c1_suggest_nearest("xyz", commands) == NULL);
 }
 
@@ -265,9 +266,10 @@ static char *s_settings_file(const char *text)
 C1_TEST(settings_file_sets_defaults_and_the_command_line_wins)
 {
 	struct c1_options o;
-	char *path = s_settings_file("# MSP defaults\nconcurrency = 16\nstate_dir = /srv/c1\nno-progress = true\n"
-				     "fail-on-drift = false\n[apply]\nmax-failures = 10%\n[plan]\n"
-				     "detailed-exitcode\nmax-failures = 3\n");
+	char *path =
+	    s_settings_file("# MSP defaults\nconcurrency = 16\nstate_dir = /srv/c1\nno-progress = true\n"
+			    "fail-on-drift = false\n[apply]\nmax-failures = 10%\n[plan]\n"
+			    "detailed-exitcode\nmax-failures = 3\n");
 	char *apply[] = {"apply", "a.csv", NULL};
 	C1_CHECK_INT(parse(&o, ALL_SETS, apply), ==, 0);
 	C1_CHECK_INT(o.concurrency, ==, 16);
@@ -307,7 +309,8 @@ C1_TEST(settings_file_errors_name_the_line_and_the_fix)
 	char *argv[] = {"apply", "a.csv", NULL};
 	char *path = s_settings_file("concurrency = 8\nconcurency = 3\n");
 	C1_CHECK_INT(parse(&o, ALL_SETS, argv), ==, C1_EINVALID);
-	C1_CHECK_CONTAINS(c1_error_last(), "c1onboard-config:2: unknown option 'concurency'; did you mean 'concurrency'?");
+	C1_CHECK_CONTAINS(c1_error_last(),
+			  "c1onboard-config:2: unknown option 'concurency'; did you mean 'concurrency'?");
 	c1_options_dispose(&o);
 	free(path);
 	path = s_settings_file("[aply]\nconcurrency = 3\n");

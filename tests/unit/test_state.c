@@ -544,13 +544,18 @@ C1_TEST(found_resource_is_ours_only_when_its_creator_left_the_account_unfinished
 	struct c1_state_run_info info = s_info("apply");
 	char failed_run[C1_STATE_RUN_ID_SIZE], ok_run[C1_STATE_RUN_ID_SIZE], now[C1_STATE_RUN_ID_SIZE];
 	struct c1_resource_key left = {"111122223333", "us-east-1", C1_RESOURCE_WS_CONNECTOR, "111122223333"};
-	struct c1_resource_key working = {"444455556666", "us-east-1", C1_RESOURCE_WS_CONNECTOR, "444455556666"};
-	struct c1_resource_key unrecorded = {"777788889999", "us-east-1", C1_RESOURCE_WS_CONNECTOR, "777788889999"};
+	struct c1_resource_key working = {"444455556666", "us-east-1", C1_RESOURCE_WS_CONNECTOR,
+					  "444455556666"};
+	struct c1_resource_key unrecorded = {"777788889999", "us-east-1", C1_RESOURCE_WS_CONNECTOR,
+					     "777788889999"};
 	bool ours = true;
 
 	C1_CHECK_INT(c1_state_run_begin(st, &info, failed_run), ==, 0);
-	struct c1_state_account a = {.row = 1, .account_id = "111122223333", .region = "us-east-1",
-				     .status = C1_ACCOUNT_FAILED, .duration_ms = -1};
+	struct c1_state_account a = {.row = 1,
+				     .account_id = "111122223333",
+				     .region = "us-east-1",
+				     .status = C1_ACCOUNT_FAILED,
+				     .duration_ms = -1};
 	C1_CHECK_INT(c1_state_account_upsert(st, failed_run, &a), ==, 0);
 	C1_CHECK_INT(c1_state_resource_intent(st, &left, failed_run, NULL), ==, 0);
 	C1_CHECK_INT(c1_state_resource_intent(st, &unrecorded, failed_run, NULL), ==, 0);
