@@ -254,10 +254,14 @@ struct c1_aws_profile_provider_options {
 /**
  * The provider for `profile_name` (NULL: c1_aws_default_profile_name()), chosen as botocore
  * does for an explicitly named profile: role_arn (AssumeRole, source_profile chains and
- * credential_source Environment), then web identity / SSO / login (refused: C1_ECONFIG), static
- * keys in the credentials file, credential_process, static keys in the config file. Nothing is
- * fetched yet. Errors are C1_ECONFIG and name the profile: unknown profile (and both files), no
- * credentials, partial keys, source_profile loops, mfa_serial, unsupported credential_source.
+ * credential_source Environment / Ec2InstanceMetadata / EcsContainer), then web identity
+ * (web_identity_token_file + role_arn), SSO (sso_session or legacy sso_start_url, with
+ * sso_account_id and sso_role_name), static keys in the credentials file, login (refused:
+ * C1_ECONFIG), credential_process, static keys in the config file, and last the environment's web
+ * identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN). Nothing is fetched and no file is read
+ * yet (validate relies on it). Errors are C1_ECONFIG and name the profile: unknown profile (and
+ * both files), no credentials, partial keys, source_profile loops, mfa_serial, unknown
+ * credential_source, incomplete SSO or web identity settings.
  */
 int c1_aws_credentials_provider_for_profile(struct c1_aws_credentials_provider **out,
 					    const struct c1_aws_config *cfg, const char *profile_name,
