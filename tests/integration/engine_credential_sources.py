@@ -41,11 +41,13 @@ chk.eq(len(tenants), 3, "the universe spreads its 6 accounts over 3 tenants")
 
 msp = simtest.parse_aws_config(os.path.join(u.dir, "aws", "credentials"))["msp"]
 MSP_KEY, MSP_SECRET = msp["aws_access_key_id"], msp["aws_secret_access_key"]
-IMDS_TOKEN = "imds-session-token-SECRETMARK-4242"
-ECS_TOKEN = "ecs-auth-token-SECRETMARK-1717"
-SSO_TOKEN = "sso-access-token-SECRETMARK-9393"
-STALE_SSO_TOKEN = "sso-stale-token-SECRETMARK-5151"
-WEB_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJlU0VDUkVU"
+# Every token carries c1sim's secret mark, so the suite's secret scan finds one that leaks into
+# anything a run wrote (the files the test writes them to are declared holders).
+IMDS_TOKEN = "imds-session-token-%s-4242" % el.SECRET_MARK
+ECS_TOKEN = "ecs-auth-token-%s-1717" % el.SECRET_MARK
+SSO_TOKEN = "sso-access-token-%s-9393" % el.SECRET_MARK
+STALE_SSO_TOKEN = "sso-stale-token-%s-5151" % el.SECRET_MARK
+WEB_TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.%sc2lnbmF0dXJl" % el.SECRET_MARK
 TOKENS = (IMDS_TOKEN, ECS_TOKEN, SSO_TOKEN, STALE_SSO_TOKEN, WEB_TOKEN)
 SSO_ROLE = "OrganizationAccountAccessRole"
 
@@ -138,13 +140,17 @@ home_aws = os.path.join(eng.home, ".aws")
 cache = os.path.join(home_aws, "sso", "cache")
 os.makedirs(cache, exist_ok=True)
 STALE_URL = "https://stale-corp.awsapps.com/start"
-with open(os.path.join(cache, hashlib.sha1(b"corp").hexdigest() + ".json"), "w") as f:
+sso_cache_file = os.path.join(cache, hashlib.sha1(b"corp").hexdigest() + ".json")
+stale_cache_file = os.path.join(cache, hashlib.sha1(STALE_URL.encode()).hexdigest() + ".json")
+token_file = os.path.join(u.root, "web-identity-token")
+for path in (sso_cache_file, stale_cache_file, token_file):
+    u.holds_secret(path)
+with open(sso_cache_file, "w") as f:
     json.dump({"startUrl": "https://corp.awsapps.com/start", "region": "us-east-1", "accessToken": SSO_TOKEN,
                "expiresAt": iso(time.time() + 8 * 3600)}, f)
-with open(os.path.join(cache, hashlib.sha1(STALE_URL.encode()).hexdigest() + ".json"), "w") as f:
+with open(stale_cache_file, "w") as f:
     json.dump({"startUrl": STALE_URL, "region": "us-east-1", "accessToken": STALE_SSO_TOKEN,
                "expiresAt": iso(time.time() - 600)}, f)
-token_file = os.path.join(u.root, "web-identity-token")
 with open(token_file, "w") as f:
     f.write(WEB_TOKEN)
 
