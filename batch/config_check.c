@@ -10,7 +10,10 @@
 #include <stdint.h>
 #include <string.h>
 
-/* validate is offline: providers need a transport to exist, never to send. */
+/* validate is offline: providers need a transport to exist, never to send. Constructing one reads
+ * no file either (SSO token cache, web identity token), so a profile for a pod, an instance or a
+ * laptop that has not logged in yet validates where the spreadsheet is checked, and an incomplete
+ * SSO or web identity profile is reported by what is missing. */
 static int s_offline_send(struct c1_http_transport *self, const struct c1_http_request *req,
 			  struct c1_http_response *out)
 {

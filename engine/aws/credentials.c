@@ -2,11 +2,17 @@
  * credential_process and AssumeRole variants sit on. */
 #include "engine/aws/credentials.h"
 
+#include "engine/aws/sts.h"
 #include "engine/core/alloc.h"
 #include "engine/core/error.h"
+#include "engine/core/json.h"
 #include "engine/core/log.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +101,118 @@ void c1_aws_credentials_provider_release(struct c1_aws_credentials_provider *p)
 		p->destroy(p);
 	free(p->description);
 	free(p);
+}
+
+/* ---------------------------------------------------------------- shared helpers */
+
+int c1_aws_read_secret_file(struct c1_secret *out, const char *path, size_t max, const char *what)
+{
+	int rc = 0;
+	int fd = -1;
+	char *data = NULL;
+	size_t len = 0;
+	struct stat st;
+
+	c1_secret_dispose(out);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		c1_error_set("%s %s cannot be read: %s", what, path, strerror(errno));
+		rc = C1_ECONFIG;
+		goto cleanup;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		c1_error_set("%s %s is not a regular file", what, path);
+		rc = C1_ECONFIG;
+		goto cleanup;
+	}
+	data = c1_malloc(max + 1);
+	for (;;) {
+		ssize_t n = read(fd, data + len, max + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			c1_error_set("%s %s cannot be read: %s", what, path, strerror(errno));
+			rc = C1_ECONFIG;
+			goto cleanup;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max) {
+			c1_error_set("%s %s is larger than %zu bytes", what, path, max);
+			rc = C1_ECONFIG;
+			goto cleanup;
+		}
+	}
+	if (len == 0) {
+		c1_error_set("%s %s is empty", what, path);
+		rc = C1_ECONFIG;
+		goto cleanup;
+	}
+	c1_secret_set(out, data, len);
+cleanup:
+	if (data) {
+		c1_wipe(data, max + 1);
+		free(data);
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+static void s_wipe_json(json_t *v)
+{
+	const char *key;
+	json_t *item;
+	if (json_is_string(v)) {
+		c1_wipe((char *)json_string_value(v), json_string_length(v));
+		return;
+	}
+	json_object_foreach(v, key, item)
+	{
+		s_wipe_json(item);
+	}
+}
+
+int c1_aws_credentials_from_metadata_json(struct c1_aws_credentials **out, const char *body, size_t len,
+					  const char *what, const char *source)
+{
+	json_t *doc = NULL;
+	int64_t expiration_ms = 0;
+	int rc = c1_json_parse(&doc, (struct c1_str){body, len}, 64 * 1024, 8);
+	*out = NULL;
+	if (rc || !json_is_object(doc)) {
+		c1_error_set("%s answered with a body that is not a JSON object", what);
+		rc = C1_EAPI;
+		goto cleanup;
+	}
+	const char *code = c1_json_get_string(doc, "Code");
+	if (code && strcmp(code, "Success") != 0) {
+		c1_error_set("%s answered Code \"%.40s\" instead of Success", what, code);
+		rc = C1_EAPI;
+		goto cleanup;
+	}
+	const char *akid = c1_json_get_string(doc, "AccessKeyId");
+	const char *secret = c1_json_get_string(doc, "SecretAccessKey");
+	const char *token = c1_json_get_string(doc, "Token");
+	const char *expiration = c1_json_get_string(doc, "Expiration");
+	if (!akid || !akid[0] || !secret || !secret[0]) {
+		c1_error_set("%s answered without AccessKeyId or SecretAccessKey", what);
+		rc = C1_EAPI;
+		goto cleanup;
+	}
+	if (expiration && c1_sts_parse_time_ms(&expiration_ms, expiration) != 0) {
+		c1_error_set("%s answered an Expiration that is not an ISO-8601 time", what);
+		rc = C1_EAPI;
+		goto cleanup;
+	}
+	*out = c1_aws_credentials_new(akid, secret, token, expiration_ms, source);
+cleanup:
+	if (doc) {
+		s_wipe_json(doc);
+		json_decref(doc);
+	}
+	return rc;
 }
 
 /* ---------------------------------------------------------------- caching provider */

@@ -1,6 +1,7 @@
 /* AWS credentials (ref-counted, shared by worker threads) and the providers that produce them:
- * static keys, environment, credential_process, AssumeRole (cached, refreshed before expiry), and
- * the resolver that builds the provider chain for a named profile the way botocore does. */
+ * static keys, environment, credential_process, AssumeRole, web identity, IMDS, container, SSO
+ * (cached, refreshed before expiry), and the resolver that builds the provider chain for a named
+ * profile the way botocore does. */
 #ifndef C1_AWS_CREDENTIALS_H
 #define C1_AWS_CREDENTIALS_H
 
@@ -146,6 +147,99 @@ struct c1_aws_assume_role_options {
 int c1_aws_credentials_provider_new_assume_role(struct c1_aws_credentials_provider **out,
 						const struct c1_aws_assume_role_options *opts);
 
+/* ---- AssumeRoleWithWebIdentity (credentials_web_identity.c) */
+
+struct c1_aws_web_identity_options {
+	const char *token_file; /* read again on every fetch (Kubernetes rotates it) */
+	const char *role_arn;
+	const char *role_session_name;       /* NULL: "c1onboard-<unix seconds>" */
+	int duration_seconds;                /* 0: STS default */
+	struct c1_http_transport *transport; /* borrowed; must outlive the provider */
+	const char *sts_endpoint;
+	const char *sts_region; /* NULL: us-east-1 (the call is not signed) */
+	const struct c1_clock *clock;
+	int64_t refresh_margin_ms;
+	const char *description; /* printable; NULL: built from role_arn */
+};
+
+/**
+ * Reads the token file and calls STS AssumeRoleWithWebIdentity (unsigned) on first get(), caches
+ * the result and calls again (re-reading the file) when it expires within the margin. Errors:
+ * C1_ECONFIG for an unreadable or empty token file (naming the path, never the token); STS
+ * errors as for AssumeRole (C1_ETHROTTLED / C1_ETRANSPORT when sending again may pass).
+ */
+int c1_aws_credentials_provider_new_web_identity(struct c1_aws_credentials_provider **out,
+						 const struct c1_aws_web_identity_options *opts);
+
+/* ---- EC2 instance metadata, IMDSv2 (credentials_imds.c) */
+
+struct c1_aws_imds_options {
+	const struct c1_aws_env *env;        /* AWS_EC2_METADATA_*, AWS_METADATA_SERVICE_TIMEOUT */
+	struct c1_http_transport *transport; /* borrowed */
+	const char *endpoint; /* NULL: AWS_EC2_METADATA_SERVICE_ENDPOINT, else http://169.254.169.254 */
+	const struct c1_clock *clock;
+	int64_t refresh_margin_ms;
+	const char *why; /* printable label, e.g. `profile "x": credential_source Ec2InstanceMetadata` */
+};
+
+/**
+ * The instance role's credentials: PUT /latest/api/token (IMDSv2; IMDSv1 when that is refused
+ * with 403/404/405 and AWS_EC2_METADATA_V1_DISABLED is not true), GET
+ * /latest/meta-data/iam/security-credentials/ for the role name, then GET .../<role>. Cached
+ * until the expiration minus the margin. C1_ECONFIG when AWS_EC2_METADATA_DISABLED is true
+ * (at construction) or the endpoint is not allowed; C1_EAUTH when the instance has no role.
+ */
+int c1_aws_credentials_provider_new_imds(struct c1_aws_credentials_provider **out,
+					 const struct c1_aws_imds_options *opts);
+
+/* ---- ECS/EKS container credentials (credentials_container.c) */
+
+struct c1_aws_container_options {
+	const struct c1_aws_env *env;        /* AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI,
+						AWS_CONTAINER_AUTHORIZATION_TOKEN / _TOKEN_FILE */
+	struct c1_http_transport *transport; /* borrowed */
+	const struct c1_clock *clock;
+	int64_t refresh_margin_ms;
+	const char *why;
+};
+
+/**
+ * Credentials from the container endpoint: RELATIVE_URI against http://169.254.170.2, else
+ * FULL_URI (https, or http to loopback or the fixed ECS/EKS addresses), with the authorization
+ * token (the file wins and is read on every fetch). C1_ECONFIG at construction when neither URI
+ * is set or the URI is not allowed.
+ */
+int c1_aws_credentials_provider_new_container(struct c1_aws_credentials_provider **out,
+					      const struct c1_aws_container_options *opts);
+
+/* ---- IAM Identity Center / SSO (credentials_sso.c) */
+
+struct c1_aws_sso_options {
+	const char *profile;      /* for messages (the `aws sso login --profile` hint) */
+	const char *session_name; /* [sso-session NAME]; NULL for a legacy profile */
+	const char *start_url;
+	const char *sso_region;
+	const char *account_id;
+	const char *role_name;
+	const char
+	    *portal_url; /* GetRoleCredentials endpoint; NULL: https://portal.sso.<region>.amazonaws.com */
+	const char *cache_dir; /* NULL: $HOME/.aws/sso/cache (HOME from env) */
+	const struct c1_aws_env *env;
+	struct c1_http_transport *transport; /* borrowed */
+	const struct c1_clock *clock;
+	int64_t refresh_margin_ms;
+};
+
+/**
+ * Reads the AWS CLI's token cache (<cache_dir>/<sha1 hex of session name, or of start URL>.json;
+ * never written or refreshed) and calls the portal's GetRoleCredentials on first get(); caches
+ * the role credentials until their expiration minus the margin. A missing, unreadable or expired
+ * token (or a 401 from the portal) is C1_EAUTH: "the SSO token for profile X has expired (or is
+ * missing): run `aws sso login --profile X`".
+ */
+int c1_aws_credentials_provider_new_sso(struct c1_aws_credentials_provider **out,
+					const struct c1_aws_sso_options *opts);
+
 /* ---- profile resolver (credentials_profile.c) */
 
 struct c1_aws_profile_provider_options {
@@ -160,16 +254,34 @@ struct c1_aws_profile_provider_options {
 /**
  * The provider for `profile_name` (NULL: c1_aws_default_profile_name()), chosen as botocore
  * does for an explicitly named profile: role_arn (AssumeRole, source_profile chains and
- * credential_source Environment), then web identity / SSO / login (refused: C1_ECONFIG), static
- * keys in the credentials file, credential_process, static keys in the config file. Nothing is
- * fetched yet. Errors are C1_ECONFIG and name the profile: unknown profile (and both files), no
- * credentials, partial keys, source_profile loops, mfa_serial, unsupported credential_source.
+ * credential_source Environment / Ec2InstanceMetadata / EcsContainer), then web identity
+ * (web_identity_token_file + role_arn), SSO (sso_session or legacy sso_start_url, with
+ * sso_account_id and sso_role_name), static keys in the credentials file, login (refused:
+ * C1_ECONFIG), credential_process, static keys in the config file, and last the environment's web
+ * identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN). Nothing is fetched and no file is read
+ * yet (validate relies on it). Errors are C1_ECONFIG and name the profile: unknown profile (and
+ * both files), no credentials, partial keys, source_profile loops, mfa_serial, unknown
+ * credential_source, incomplete SSO or web identity settings.
  */
 int c1_aws_credentials_provider_for_profile(struct c1_aws_credentials_provider **out,
 					    const struct c1_aws_config *cfg, const char *profile_name,
 					    const struct c1_aws_profile_provider_options *opts);
 
 /* ---- shared by the provider files */
+
+/**
+ * Read a small file (at most `max` bytes) into a secret. C1_ECONFIG naming `what` and the path
+ * (never the content) when it cannot be read, is empty or is larger.
+ */
+int c1_aws_read_secret_file(struct c1_secret *out, const char *path, size_t max, const char *what);
+
+/**
+ * Credentials from a metadata JSON document (IMDS and container endpoints: AccessKeyId,
+ * SecretAccessKey, Token?, Expiration? as ISO-8601). C1_EAPI with a message naming `what` (never
+ * a value) when fields are missing or the body is not JSON. The parsed strings are wiped.
+ */
+int c1_aws_credentials_from_metadata_json(struct c1_aws_credentials **out, const char *body, size_t len,
+					  const char *what, const char *source);
 
 /** Fetch function of a caching provider: fill *out (refcount 1) or fail with c1_error_set(). */
 typedef int (*c1_aws_credentials_fetch_fn)(void *ctx, struct c1_aws_credentials **out);

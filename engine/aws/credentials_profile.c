@@ -1,8 +1,10 @@
 /* The profile resolver: builds the provider for a named profile in botocore's order
  * (credentials.py: AssumeRoleProvider, then ProfileProviderBuilder's web identity, SSO, shared
- * credentials file, login, credential_process, config file), including source_profile chains
- * and botocore's loop rules. The environment provider is left out, as botocore does for an
- * explicitly named profile; it only serves `credential_source = Environment`. */
+ * credentials file, login, credential_process, config file), including source_profile chains,
+ * credential_source (Environment, Ec2InstanceMetadata, EcsContainer) and botocore's loop rules.
+ * The environment provider is left out, as botocore does for an explicitly named profile; it only
+ * serves `credential_source = Environment`, and the environment's web identity
+ * (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN) only a profile with no credentials of its own. */
 #include "engine/aws/credentials.h"
 
 #include "engine/aws/endpoints.h"
@@ -107,6 +109,15 @@ static int s_parse_duration(int *out, const struct c1_aws_config *cfg, const cha
 	return 0;
 }
 
+static int s_need_transport(struct s_resolver *r, const char *name, const char *what)
+{
+	if (r->opts && r->opts->transport)
+		return 0;
+	c1_error_set("profile \"%s\" uses %s, but no HTTP transport was given to fetch credentials", name,
+		     what);
+	return C1_EINVALID;
+}
+
 static int s_resolve_source_profile(struct s_resolver *r, const char *parent, const char *src,
 				    const struct c1_aws_setting *where,
 				    struct c1_aws_credentials_provider **out)
@@ -203,15 +214,35 @@ static int s_resolve_role(struct s_resolver *r, const char *name, struct c1_aws_
 					     name, inner);
 				rc = C1_ECONFIG;
 			}
-		} else if (strcmp(cs, "Ec2InstanceMetadata") == 0 || strcmp(cs, "EcsContainer") == 0) {
-			c1_error_set(
-			    "profile \"%s\" (%s): credential_source %s is not supported by c1onboard; use "
-			    "source_profile, credential_source Environment, or credential_process",
-			    name, s_where(r->cfg, csrc), cs);
-			rc = C1_ECONFIG;
+		} else if (strcmp(cs, "Ec2InstanceMetadata") == 0) {
+			why = c1_asprintf("profile \"%s\": credential_source Ec2InstanceMetadata", name);
+			struct c1_aws_imds_options io = {
+			    .env = r->env,
+			    .transport = r->opts->transport,
+			    .endpoint = c1_aws_profile_get(pr, "ec2_metadata_service_endpoint"),
+			    .clock = r->opts->clock,
+			    .refresh_margin_ms = r->opts->refresh_margin_ms,
+			    .why = why,
+			};
+			rc = s_need_transport(r, name, "credential_source Ec2InstanceMetadata");
+			if (rc == 0)
+				rc = c1_aws_credentials_provider_new_imds(&source, &io);
+		} else if (strcmp(cs, "EcsContainer") == 0) {
+			why = c1_asprintf("profile \"%s\": credential_source EcsContainer", name);
+			struct c1_aws_container_options co = {
+			    .env = r->env,
+			    .transport = r->opts->transport,
+			    .clock = r->opts->clock,
+			    .refresh_margin_ms = r->opts->refresh_margin_ms,
+			    .why = why,
+			};
+			rc = s_need_transport(r, name, "credential_source EcsContainer");
+			if (rc == 0)
+				rc = c1_aws_credentials_provider_new_container(&source, &co);
 		} else {
 			c1_error_set("profile \"%s\" (%s): the credential_source \"%.64s\" is not valid; use "
-				     "Environment (names are case-sensitive)",
+				     "Environment, Ec2InstanceMetadata or EcsContainer (names are "
+				     "case-sensitive)",
 				     name, s_where(r->cfg, csrc), cs);
 			rc = C1_ECONFIG;
 		}
@@ -245,6 +276,131 @@ cleanup:
 	return rc;
 }
 
+static int s_resolve_web_identity(struct s_resolver *r, const char *name, const char *token_file,
+				  const char *role_arn, const char *session, bool from_env,
+				  struct c1_aws_credentials_provider **out)
+{
+	int rc = 0;
+	char *desc = NULL;
+	const char *where =
+	    from_env ? "AWS_WEB_IDENTITY_TOKEN_FILE in the environment" : "web_identity_token_file";
+	if (!token_file || !token_file[0]) {
+		c1_error_set("profile \"%s\": web_identity_token_file is empty; set it to the path of the "
+			     "OIDC token file",
+			     name);
+		return C1_ECONFIG;
+	}
+	if (!role_arn || !role_arn[0]) {
+		c1_error_set("profile \"%s\" uses %s but has no role ARN: %s", name, where,
+			     from_env ? "export AWS_ROLE_ARN with the role to assume"
+				      : "add role_arn = <ARN of the role to assume> to the profile");
+		return C1_ECONFIG;
+	}
+	if (session && !session[0])
+		session = NULL;
+	rc = s_sts_endpoint(r);
+	if (rc)
+		return rc;
+	desc = c1_asprintf("profile \"%s\": web identity %s (token file %s%s)", name, role_arn, token_file,
+			   from_env ? ", from the environment" : "");
+	struct c1_aws_web_identity_options wo = {
+	    .token_file = token_file,
+	    .role_arn = role_arn,
+	    .role_session_name = session,
+	    .transport = r->opts->transport,
+	    .sts_endpoint = r->sts.url,
+	    .sts_region = r->sts.signing_region,
+	    .clock = r->opts->clock,
+	    .refresh_margin_ms = r->opts->refresh_margin_ms,
+	    .description = desc,
+	};
+	rc = c1_aws_credentials_provider_new_web_identity(out, &wo);
+	free(desc);
+	return rc;
+}
+
+/* botocore SSOProvider._load_sso_config: the profile's sso_* settings, merged with its
+ * [sso-session NAME] section (a value set in both must agree). */
+static int s_resolve_sso(struct s_resolver *r, const char *name, const struct c1_aws_profile *pr,
+			 struct c1_aws_credentials_provider **out)
+{
+	static const char *const keys[] = {"sso_role_name", "sso_account_id", "sso_start_url", "sso_region"};
+	const char *vals[4] = {NULL, NULL, NULL, NULL};
+	const char *session = c1_aws_profile_get(pr, "sso_session");
+	const struct c1_aws_section *sec = NULL;
+	struct c1_aws_endpoint ep = C1_AWS_ENDPOINT_INIT;
+	char missing[160] = "";
+	int rc = 0;
+
+	if (c1_aws_profile_has(pr, "sso_session")) {
+		sec = session && session[0] ? c1_aws_config_sso_session(r->cfg, session) : NULL;
+		if (!sec) {
+			c1_error_set(
+			    "profile \"%s\" names sso_session \"%s\", but %s has no [sso-session %s] "
+			    "section",
+			    name, session ? session : "", c1_aws_config_path(r->cfg, C1_AWS_FILE_CONFIG),
+			    session ? session : "NAME");
+			return C1_ECONFIG;
+		}
+	}
+	for (size_t i = 0; i < 4; i++) {
+		vals[i] = c1_aws_profile_get(pr, keys[i]);
+		const struct c1_aws_setting *ss = sec ? c1_aws_section_setting(sec, keys[i]) : NULL;
+		const char *sv = ss ? ss->value : NULL;
+		if (vals[i] && sv && strcmp(vals[i], sv) != 0) {
+			c1_error_set(
+			    "profile \"%s\": %s differs between the profile (%s) and [sso-session %s] "
+			    "(%s); keep one",
+			    name, keys[i], vals[i], session, sv);
+			return C1_ECONFIG;
+		}
+		if (!vals[i])
+			vals[i] = sv;
+		if (!vals[i] || !vals[i][0]) {
+			size_t n = strlen(missing);
+			snprintf(missing + n, sizeof(missing) - n, "%s%s", n ? ", " : "", keys[i]);
+		}
+	}
+	if (missing[0]) {
+		c1_error_set("profile \"%s\" is configured to use SSO but is missing required configuration: "
+			     "%s%s",
+			     name, missing,
+			     session ? " (sso_start_url and sso_region may also be set in the [sso-session] "
+				       "section)"
+				     : "");
+		return C1_ECONFIG;
+	}
+	if (!c1_aws_region_is_valid(vals[3])) {
+		c1_error_set("profile \"%s\": sso_region \"%.40s\" is not a valid region name", name,
+			     vals[3]);
+		return C1_ECONFIG;
+	}
+	rc = s_need_transport(r, name, "SSO (IAM Identity Center)");
+	if (rc)
+		return rc;
+	/* The portal endpoint follows the SDK convention: AWS_ENDPOINT_URL_SSO, services, endpoint_url. */
+	rc = c1_aws_endpoint_resolve(&ep, r->cfg, r->top, "sso", vals[3], r->env);
+	if (rc)
+		goto cleanup;
+	struct c1_aws_sso_options so = {
+	    .profile = name,
+	    .session_name = session,
+	    .start_url = vals[2],
+	    .sso_region = vals[3],
+	    .account_id = vals[1],
+	    .role_name = vals[0],
+	    .portal_url = ep.source == C1_AWS_ENDPOINT_DEFAULT ? NULL : ep.url,
+	    .env = r->env,
+	    .transport = r->opts->transport,
+	    .clock = r->opts->clock,
+	    .refresh_margin_ms = r->opts->refresh_margin_ms,
+	};
+	rc = c1_aws_credentials_provider_new_sso(out, &so);
+cleanup:
+	c1_aws_endpoint_dispose(&ep);
+	return rc;
+}
+
 static int s_refuse(const char *name, const char *what, const char *fix)
 {
 	c1_error_set("profile \"%s\" uses %s, which c1onboard does not support; %s", name, what, fix);
@@ -258,13 +414,11 @@ static int s_resolve_profile_chain(struct s_resolver *r, const char *name, bool 
 	const struct c1_aws_profile *pr = c1_aws_config_profile(r->cfg, name);
 
 	if (c1_aws_profile_has(pr, "web_identity_token_file"))
-		return s_refuse(name, "web identity (web_identity_token_file)",
-				"use credential_process or static keys in a source profile");
+		return s_resolve_web_identity(r, name, c1_aws_profile_get(pr, "web_identity_token_file"),
+					      c1_aws_profile_get(pr, "role_arn"),
+					      c1_aws_profile_get(pr, "role_session_name"), false, out);
 	if (c1_aws_profile_has(pr, "sso_role_name") || c1_aws_profile_has(pr, "sso_account_id"))
-		return s_refuse(
-		    name, "SSO (sso_* settings)",
-		    "SSO profiles are not supported, use credential_process (for example a script "
-		    "around \"aws configure export-credentials --profile NAME\")");
+		return s_resolve_sso(r, name, pr, out);
 	rc = c1_aws_credentials_provider_new_profile_static(out, r->cfg, name, C1_AWS_FILE_CREDENTIALS);
 	if (rc != C1_ENOTFOUND)
 		return rc;
@@ -285,6 +439,10 @@ static int s_resolve_profile_chain(struct s_resolver *r, const char *name, bool 
 	rc = c1_aws_credentials_provider_new_profile_static(out, r->cfg, name, C1_AWS_FILE_CONFIG);
 	if (rc != C1_ENOTFOUND)
 		return rc;
+	const char *env_file = c1_aws_env_get(r->env, "AWS_WEB_IDENTITY_TOKEN_FILE");
+	if (env_file && env_file[0])
+		return s_resolve_web_identity(r, name, env_file, c1_aws_env_get(r->env, "AWS_ROLE_ARN"),
+					      c1_aws_env_get(r->env, "AWS_ROLE_SESSION_NAME"), true, out);
 	if (is_source)
 		c1_error_set("the source profile \"%s\" must have credentials (aws_access_key_id and "
 			     "aws_secret_access_key, credential_process, or role_arn)",

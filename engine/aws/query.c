@@ -106,14 +106,14 @@ void c1_query_response_dispose(struct c1_query_response *resp)
 	*resp = (struct c1_query_response)C1_QUERY_RESPONSE_INIT;
 }
 
-static int s_check(const struct c1_aws_target *target, const struct c1_query_request *req)
+static int s_check(const struct c1_aws_target *target, const struct c1_query_request *req, bool creds)
 {
 	if (!target || !target->transport || !target->endpoint_url || !*target->endpoint_url ||
 	    !target->clock) {
 		c1_error_set("AWS call has no transport, endpoint URL or clock (programming error)");
 		return C1_EINVALID;
 	}
-	if (!target->region || !*target->region) {
+	if (creds && (!target->region || !*target->region)) {
 		c1_error_set(
 		    "no AWS region to sign %s requests for; set a region for the profile or account row",
 		    req && req->service ? req->service : "AWS");
@@ -148,7 +148,7 @@ int c1_query_call(struct c1_query_response *out, const struct c1_aws_target *tar
 		err = &local;
 	*err = (struct c1_api_error)C1_API_ERROR_INIT;
 	*out = (struct c1_query_response)C1_QUERY_RESPONSE_INIT;
-	rc = s_check(target, req);
+	rc = s_check(target, req, creds != NULL);
 	if (rc)
 		goto cleanup;
 	rc = c1_query_encode(&body, req->action, req->version, req->params);
@@ -167,9 +167,11 @@ int c1_query_call(struct c1_query_response *out, const struct c1_aws_target *tar
 	    .service = req->service,
 	    .time_s = wall_ms / 1000,
 	};
-	rc = c1_sigv4_sign_request(&hreq, creds, &sp);
-	if (rc)
-		goto cleanup;
+	if (creds) {
+		rc = c1_sigv4_sign_request(&hreq, creds, &sp);
+		if (rc)
+			goto cleanup;
+	}
 
 	rc = c1_http_send(target->transport, &hreq, &resp);
 	if (rc) {

@@ -85,7 +85,8 @@ void c1_query_response_dispose(struct c1_query_response *resp);
 /**
  * Send one Query-protocol call: POST to target->endpoint_url with
  * Content-Type application/x-www-form-urlencoded; charset=utf-8, signed for
- * req->service in target->region at the clock's wall time.
+ * req->service in target->region at the clock's wall time (not signed when
+ * `creds` is NULL: STS AssumeRoleWithWebIdentity).
  * Returns 0 with `out` filled on 2xx; C1_EAPI (C1_ETHROTTLED when the error
  * is throttling) with `err` filled for an error response or a 2xx whose body
  * is not XML; the transport's code (C1_ETIMEOUT, C1_ETRANSPORT, ...) with

@@ -183,6 +183,34 @@ cleanup:
 	return rc;
 }
 
+/* Fill `out` from an AssumeRole* result. */
+static int s_take_credentials(struct c1_sts_credentials *out, const struct c1_query_response *resp,
+			      const char *action, struct c1_api_error *err)
+{
+	char *expiration = NULL;
+	int rc = 0;
+	xmlNode *cred = c1_xml_find(resp->result, "Credentials");
+	out->access_key_id = c1_xml_text(cred, "AccessKeyId");
+	if (!out->access_key_id || !*out->access_key_id) {
+		rc = s_bad_response(err, resp, action, "Credentials/AccessKeyId");
+		goto cleanup;
+	}
+	if (c1_xml_take_secret(&out->secret_access_key, cred, "SecretAccessKey") != 0 ||
+	    c1_xml_take_secret(&out->session_token, cred, "SessionToken") != 0) {
+		rc = s_bad_response(err, resp, action, "Credentials/SecretAccessKey or SessionToken");
+		goto cleanup;
+	}
+	expiration = c1_xml_text(cred, "Expiration");
+	if (!expiration || c1_sts_parse_time_ms(&out->expiration_ms, expiration) != 0) {
+		rc = s_bad_response(err, resp, action, "valid Credentials/Expiration");
+		goto cleanup;
+	}
+	out->assumed_role_arn = c1_xml_text(resp->result, "AssumedRoleUser/Arn");
+cleanup:
+	free(expiration);
+	return rc;
+}
+
 int c1_sts_assume_role(struct c1_sts_credentials *out, const struct c1_aws_target *target,
 		       const struct c1_sigv4_credentials *creds, const struct c1_sts_assume_role_input *in,
 		       struct c1_api_error *err)
@@ -191,7 +219,6 @@ int c1_sts_assume_role(struct c1_sts_credentials *out, const struct c1_aws_targe
 	struct c1_query_response resp = C1_QUERY_RESPONSE_INIT;
 	struct c1_query_request req = {S_SERVICE, "AssumeRole", C1_STS_VERSION, &params, 0};
 	char session[64];
-	char *expiration = NULL;
 	int rc = 0;
 
 	*out = (struct c1_sts_credentials)C1_STS_CREDENTIALS_INIT;
@@ -215,28 +242,58 @@ int c1_sts_assume_role(struct c1_sts_credentials *out, const struct c1_aws_targe
 	rc = c1_query_call(&resp, target, creds, &req, err);
 	if (rc)
 		goto cleanup;
-	xmlNode *cred = c1_xml_find(resp.result, "Credentials");
-	out->access_key_id = c1_xml_text(cred, "AccessKeyId");
-	if (!out->access_key_id || !*out->access_key_id) {
-		rc = s_bad_response(err, &resp, req.action, "Credentials/AccessKeyId");
-		goto cleanup;
-	}
-	if (c1_xml_take_secret(&out->secret_access_key, cred, "SecretAccessKey") != 0 ||
-	    c1_xml_take_secret(&out->session_token, cred, "SessionToken") != 0) {
-		rc = s_bad_response(err, &resp, req.action, "Credentials/SecretAccessKey or SessionToken");
-		goto cleanup;
-	}
-	expiration = c1_xml_text(cred, "Expiration");
-	if (!expiration || c1_sts_parse_time_ms(&out->expiration_ms, expiration) != 0) {
-		rc = s_bad_response(err, &resp, req.action, "valid Credentials/Expiration");
-		goto cleanup;
-	}
-	out->assumed_role_arn = c1_xml_text(resp.result, "AssumedRoleUser/Arn");
+	rc = s_take_credentials(out, &resp, req.action, err);
 
 cleanup:
 	if (rc)
 		c1_sts_credentials_dispose(out);
-	free(expiration);
+	c1_query_params_dispose(&params);
+	c1_query_response_dispose(&resp);
+	return rc;
+}
+
+int c1_sts_assume_role_with_web_identity(struct c1_sts_credentials *out, const struct c1_aws_target *target,
+					 const struct c1_sts_web_identity_input *in, struct c1_api_error *err)
+{
+	struct c1_query_params params = C1_QUERY_PARAMS_INIT;
+	struct c1_query_response resp = C1_QUERY_RESPONSE_INIT;
+	struct c1_query_request req = {S_SERVICE, "AssumeRoleWithWebIdentity", C1_STS_VERSION, &params, 0};
+	char session[64];
+	int rc = 0;
+
+	*out = (struct c1_sts_credentials)C1_STS_CREDENTIALS_INIT;
+	if (err)
+		*err = (struct c1_api_error)C1_API_ERROR_INIT;
+	struct c1_sts_assume_role_input check = {in->role_arn, in->role_session_name, NULL,
+						 in->duration_seconds};
+	rc = s_validate(&check);
+	if (rc)
+		goto cleanup;
+	if (!in->token || !c1_secret_is_set(in->token) || in->token->len == 0) {
+		c1_error_set("AssumeRoleWithWebIdentity %s: the web identity token is empty", in->role_arn);
+		rc = C1_EINVALID;
+		goto cleanup;
+	}
+	const char *session_name = in->role_session_name;
+	if (!session_name) {
+		int64_t now_ms = target && target->clock ? c1_clock_wall_ms(target->clock) : 0;
+		snprintf(session, sizeof(session), "c1onboard-%lld", (long long)(now_ms / 1000));
+		session_name = session;
+	}
+	c1_query_params_add(&params, "RoleArn", in->role_arn);
+	c1_query_params_add(&params, "RoleSessionName", session_name);
+	c1_query_params_add(&params, "WebIdentityToken", c1_secret_reveal(in->token));
+	if (in->duration_seconds)
+		c1_query_params_add_int(&params, "DurationSeconds", in->duration_seconds);
+
+	rc = c1_query_call(&resp, target, NULL, &req, err);
+	if (rc)
+		goto cleanup;
+	rc = s_take_credentials(out, &resp, req.action, err);
+
+cleanup:
+	if (rc)
+		c1_sts_credentials_dispose(out);
 	c1_query_params_dispose(&params);
 	c1_query_response_dispose(&resp);
 	return rc;

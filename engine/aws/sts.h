@@ -1,4 +1,4 @@
-/* STS client (Query protocol): GetCallerIdentity and AssumeRole. */
+/* STS client (Query protocol): GetCallerIdentity, AssumeRole and AssumeRoleWithWebIdentity. */
 #ifndef C1_AWS_STS_H
 #define C1_AWS_STS_H
 
@@ -60,6 +60,21 @@ int c1_sts_get_caller_identity(struct c1_sts_identity *out, const struct c1_aws_
 int c1_sts_assume_role(struct c1_sts_credentials *out, const struct c1_aws_target *target,
 		       const struct c1_sigv4_credentials *creds, const struct c1_sts_assume_role_input *in,
 		       struct c1_api_error *err);
+
+struct c1_sts_web_identity_input {
+	const char *role_arn;
+	const char *role_session_name; /* NULL: "c1onboard-<unix seconds>" (STS requires one) */
+	const struct c1_secret *token; /* the OIDC token; sent, never formatted */
+	int duration_seconds;          /* 0: leave to STS */
+};
+
+/**
+ * AssumeRoleWithWebIdentity: an unsigned Query call (the token is the credential). Same return
+ * codes and checks as c1_sts_assume_role, plus C1_EINVALID for an empty token.
+ */
+int c1_sts_assume_role_with_web_identity(struct c1_sts_credentials *out, const struct c1_aws_target *target,
+					 const struct c1_sts_web_identity_input *in,
+					 struct c1_api_error *err);
 void c1_sts_identity_dispose(struct c1_sts_identity *id);
 /** ISO-8601 UTC time ("2026-11-27T02:05:06Z", fraction and +hh:mm offset allowed) to Unix ms; C1_EINVALID
  * otherwise. */

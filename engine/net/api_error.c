@@ -67,11 +67,25 @@ struct s_rule {
 };
 
 static const struct s_rule s_rules[] = {
-    {"AWS4-HMAC-SHA256", S_SIGV4},   {"ApiKey", S_AFTER_SPACE},          {"Bearer", S_AFTER_SPACE},
-    {"Basic", S_AFTER_SPACE},        {"X-Amz-Signature=", S_VALUE},      {"X-Amz-Security-Token=", S_VALUE},
-    {"X-Amz-Credential=", S_VALUE},  {"x-amz-security-token:", S_VALUE}, {"api-secret-key:", S_VALUE},
-    {"Signature=", S_VALUE},         {"Credential=", S_VALUE},           {"aws_secret_access_key=", S_VALUE},
-    {"aws_session_token=", S_VALUE}, {"<SecretAccessKey>", S_ELEMENT},   {"<SessionToken>", S_ELEMENT},
+    {"AWS4-HMAC-SHA256", S_SIGV4},
+    {"ApiKey", S_AFTER_SPACE},
+    {"Bearer", S_AFTER_SPACE},
+    {"Basic", S_AFTER_SPACE},
+    {"X-Amz-Signature=", S_VALUE},
+    {"X-Amz-Security-Token=", S_VALUE},
+    {"X-Amz-Credential=", S_VALUE},
+    {"x-amz-security-token:", S_VALUE},
+    {"api-secret-key:", S_VALUE},
+    {"Signature=", S_VALUE},
+    {"Credential=", S_VALUE},
+    {"aws_secret_access_key=", S_VALUE},
+    {"aws_session_token=", S_VALUE},
+    {"<SecretAccessKey>", S_ELEMENT},
+    {"<SessionToken>", S_ELEMENT},
+    /* the credential sources' tokens, should a service echo a request back */
+    {"WebIdentityToken=", S_VALUE},
+    {"x-amz-sso_bearer_token:", S_VALUE},
+    {"x-aws-ec2-metadata-token:", S_VALUE},
 };
 
 static bool s_is_alnum(char c)

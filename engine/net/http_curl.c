@@ -295,8 +295,8 @@ static int s_prepare(struct s_curl *c, struct s_xfer *x, const struct c1_http_re
 	S_SETOPT(h, CURLOPT_HEADERFUNCTION, s_on_header);
 	S_SETOPT(h, CURLOPT_HEADERDATA, &x->t);
 	S_SETOPT(h, CURLOPT_PRIVATE, x);
-	if (c1_url_host_is_loopback(url.host))
-		S_SETOPT(h, CURLOPT_PROXY, ""); /* a proxy must never see loopback traffic */
+	if (c1_url_host_is_loopback(url.host) || c1_url_host_is_aws_metadata(url.host))
+		S_SETOPT(h, CURLOPT_PROXY, ""); /* a proxy must never see loopback or metadata traffic */
 
 	bool has_body = req->body && req->body_len > 0;
 	if (strcmp(method, "HEAD") == 0) {

@@ -233,6 +233,16 @@ bool c1_url_host_is_loopback(const char *host)
 	return false;
 }
 
+bool c1_url_host_is_aws_metadata(const char *host)
+{
+	static const char *const hosts[] = {"169.254.169.254", "fd00:ec2::254", "169.254.170.2",
+					    "169.254.170.23", "fd00:ec2::23"};
+	for (size_t i = 0; host && i < sizeof(hosts) / sizeof(hosts[0]); i++)
+		if (strcmp(host, hosts[i]) == 0)
+			return true;
+	return false;
+}
+
 int c1_url_check_transport_allowed(const char *url)
 {
 	struct c1_url u = C1_URL_INIT;
@@ -241,7 +251,7 @@ int c1_url_check_transport_allowed(const char *url)
 		goto cleanup;
 	if (strcmp(u.scheme, "https") == 0)
 		goto cleanup;
-	if (!c1_url_host_is_loopback(u.host)) {
+	if (!c1_url_host_is_loopback(u.host) && !c1_url_host_is_aws_metadata(u.host)) {
 		c1_error_set("refusing plain http to '%s': only loopback hosts (localhost, 127.0.0.0/8, ::1) "
 			     "may use http; use https:// for this endpoint",
 			     u.host);

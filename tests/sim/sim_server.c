@@ -622,6 +622,21 @@ static void s_anonymous(struct sim_request *req, struct sim_response *resp)
 	}
 }
 
+/* STS actions that are called unsigned: AssumeRoleWithWebIdentity. */
+static bool s_unsigned_sts(struct sim_request *req)
+{
+	if (strcmp(req->method, "POST") != 0 || c1_headers_get(&req->headers, "Authorization"))
+		return false;
+	char *action = sim_form_get(req, "Action");
+	bool yes = action && strcmp(action, "AssumeRoleWithWebIdentity") == 0;
+	free(action);
+	if (yes) {
+		req->service = "sts";
+		s_aws_route(req);
+	}
+	return yes;
+}
+
 /* ---- dispatch ---- */
 
 static void s_sleep_ms(int ms)
@@ -658,6 +673,8 @@ void sim_server_dispatch(struct sim_request *req, struct sim_response *resp)
 		ok = s_cloudone_authenticate(req, resp, authorization + strlen("ApiKey "));
 	} else if (s_istarts(authorization, "Bearer ")) {
 		ok = s_visionone_authenticate(req, resp, authorization + strlen("Bearer "));
+	} else if (s_unsigned_sts(req)) {
+		ok = true; /* the web identity token is the credential (sim_sts.c checks it) */
 	} else {
 		s_anonymous(req, resp);
 		ok = false;

@@ -1,5 +1,8 @@
-/* STS (Query protocol, 2011-06-15): GetCallerIdentity and AssumeRole with
- * minted stateless session credentials. Who may assume what: the MSP (or
+/* STS (Query protocol, 2011-06-15): GetCallerIdentity, AssumeRole and the
+ * unsigned AssumeRoleWithWebIdentity with minted stateless session
+ * credentials. A web identity token is any JWT-shaped string (three
+ * base64url parts) whose role is the account's OrganizationAccountAccessRole
+ * (c1sim has no OIDC providers to check a signature against). Who may assume what: the MSP (or
  * the account itself) may assume OrganizationAccountAccessRole in any
  * account; any other role must have been created by a live stack, and its
  * trust policy's principal and sts:ExternalId are enforced. */
@@ -243,6 +246,119 @@ cleanup:
 	free(external_id);
 }
 
+static bool s_jwt_shaped(const char *t)
+{
+	int dots = 0;
+	size_t n = t ? strlen(t) : 0;
+	if (n < 4 || n > 20000)
+		return false;
+	for (; *t; t++) {
+		if (*t == '.')
+			dots++;
+		else if (!isalnum((unsigned char)*t) && *t != '-' && *t != '_' && *t != '=')
+			return false;
+	}
+	return dots == 2;
+}
+
+static void s_assume_role_web_identity(struct sim_request *req, struct sim_response *resp)
+{
+	char *role_arn = sim_form_get(req, "RoleArn");
+	char *session = sim_form_get(req, "RoleSessionName");
+	char *token = sim_form_get(req, "WebIdentityToken");
+	char *duration_s = sim_form_get(req, "DurationSeconds");
+	char *session_token = NULL;
+	char msg[700];
+	char account[13];
+	const char *role_name = NULL;
+	struct c1_buf xml = C1_BUF_INIT;
+	long duration = 3600;
+
+	if (!role_arn || !session || !token) {
+		snprintf(msg, sizeof(msg),
+			 "1 validation error detected: Value null at '%s' failed to satisfy "
+			 "constraint: Member must not be null",
+			 !role_arn  ? "roleArn"
+			 : !session ? "roleSessionName"
+				    : "webIdentityToken");
+		s_error(resp, 400, "ValidationError", msg);
+		goto cleanup;
+	}
+	if (!s_parse_role_arn(role_arn, account, &role_name)) {
+		snprintf(msg, sizeof(msg), "%.200s is invalid", role_arn);
+		s_error(resp, 400, "ValidationError", msg);
+		goto cleanup;
+	}
+	if (!s_session_name_ok(session)) {
+		s_error(resp, 400, "ValidationError",
+			"1 validation error detected: Value at 'roleSessionName' failed to satisfy "
+			"constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*");
+		goto cleanup;
+	}
+	if (duration_s) {
+		char *end = NULL;
+		duration = strtol(duration_s, &end, 10);
+		if (!end || *end || duration < 900 || duration > 43200) {
+			s_error(resp, 400, "ValidationError",
+				"1 validation error detected: Value at 'durationSeconds' failed to satisfy "
+				"constraint");
+			goto cleanup;
+		}
+	}
+	if (!s_jwt_shaped(token)) {
+		s_error(resp, 400, "InvalidIdentityToken",
+			"The ID Token provided is not a valid JWT. (You may "
+			"see this error if you sent an Access Token)");
+		goto cleanup;
+	}
+	if (strcmp(role_name, S_ORG_ROLE) != 0) {
+		snprintf(msg, sizeof(msg), "Not authorized to perform sts:AssumeRoleWithWebIdentity");
+		s_error(resp, 403, "AccessDenied", msg);
+		goto cleanup;
+	}
+
+	char assumed_arn[256];
+	char akid[32];
+	char secret[64];
+	char expiration[32];
+	char rid[40];
+	char tag[5];
+	int64_t expires = req->now_ms / 1000 + duration;
+	snprintf(assumed_arn, sizeof(assumed_arn), "arn:aws:sts::%s:assumed-role/%s/%s", account, role_name,
+		 session);
+	sim_creds_mint_session(akid, sizeof(akid), secret, sizeof(secret), &session_token, account,
+			       assumed_arn, expires);
+	sim_format_time(expiration, sizeof(expiration), (int64_t)expires * 1000);
+	s_tag4(tag, role_name);
+	sim_new_request_id(rid, sizeof(rid));
+	c1_buf_puts(&xml, "<AssumeRoleWithWebIdentityResponse xmlns=\"" S_NS
+			  "\">\n  <AssumeRoleWithWebIdentityResult>\n"
+			  "    <SubjectFromWebIdentityToken>system:serviceaccount:c1sim:c1onboard"
+			  "</SubjectFromWebIdentityToken>\n    <Audience>sts.amazonaws.com</Audience>\n"
+			  "    <AssumedRoleUser>\n      <Arn>");
+	sim_xml_escape(&xml, assumed_arn);
+	c1_buf_printf(&xml, "</Arn>\n      <AssumedRoleId>AROA%s%s:", account, tag);
+	sim_xml_escape(&xml, session);
+	c1_buf_printf(
+	    &xml,
+	    "</AssumedRoleId>\n    </AssumedRoleUser>\n    <Credentials>\n"
+	    "      <SessionToken>%s</SessionToken>\n      <SecretAccessKey>%s</SecretAccessKey>\n"
+	    "      <Expiration>%s</Expiration>\n      <AccessKeyId>%s</AccessKeyId>\n    </Credentials>\n"
+	    "    <Provider>oidc.c1sim.local</Provider>\n  </AssumeRoleWithWebIdentityResult>\n"
+	    "  <ResponseMetadata>\n    <RequestId>%s</RequestId>\n  </ResponseMetadata>\n"
+	    "</AssumeRoleWithWebIdentityResponse>\n",
+	    session_token, secret, expiration, akid, rid);
+	c1_wipe(secret, sizeof(secret));
+	s_send(resp, &xml, rid);
+cleanup:
+	c1_buf_dispose_secure(&xml);
+	c1_free_secure_str(session_token);
+	c1_free_secure_str(token);
+	free(role_arn);
+	free(session);
+	free(duration_s);
+}
+
 static void s_handle(struct sim_request *req, struct sim_response *resp)
 {
 	char msg[200];
@@ -250,6 +366,8 @@ static void s_handle(struct sim_request *req, struct sim_response *resp)
 		s_get_caller_identity(req, resp);
 	} else if (strcmp(req->route, "AssumeRole") == 0) {
 		s_assume_role(req, resp);
+	} else if (strcmp(req->route, "AssumeRoleWithWebIdentity") == 0) {
+		s_assume_role_web_identity(req, resp);
 	} else {
 		snprintf(msg, sizeof(msg), "Could not find operation %.100s for version 2011-06-15",
 			 req->route);

@@ -229,6 +229,9 @@ C1_TEST(credentials_are_scrubbed_from_messages)
 	    "eyJhbGciOiJIUzI1",  /* Vision One bearer token */
 	    "FQoGZXIvYXdzEBYa",  /* session token */
 	    "TOPSECRETKEYVALUE", /* secret in an echoed STS body */
+	    "OIDCTOKENVALUE",    /* web identity token in an echoed form body */
+	    "SSOBEARERVALUE",    /* SSO access token in an echoed header */
+	    "IMDSTOKENVALUE",    /* IMDSv2 session token in an echoed header */
 	};
 	const char *bodies[] = {
 	    "{\"message\":\"Bad header: Authorization: AWS4-HMAC-SHA256 "
@@ -244,6 +247,9 @@ C1_TEST(credentials_are_scrubbed_from_messages)
 	    "<html>echo: <SecretAccessKey>TOPSECRETKEYVALUE</SecretAccessKey> ApiKey 1q7O:S3cr3tPart</html>",
 	    "{\"message\":\"using AWS4-HMAC-SHA256 "
 	    "Credential=AKIDEXAMPLE/20150830/us-east-1/s3/aws4_request\"}",
+	    "{\"message\":\"bad form Action=AssumeRoleWithWebIdentity&WebIdentityToken=OIDCTOKENVALUE&a=1\"}",
+	    "{\"message\":\"header x-amz-sso_bearer_token:SSOBEARERVALUE refused\"}",
+	    "{\"message\":\"header x-aws-ec2-metadata-token:IMDSTOKENVALUE refused\"}",
 	};
 	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
 		struct c1_api_error e;

@@ -1,4 +1,5 @@
 /* Credential providers: static keys, environment, credential_process, AssumeRole (scripted STS),
+ * web identity, IMDSv2, container credentials, IAM Identity Center (SSO),
  * the profile resolver's choice and its refusals, caching/refresh, and that no message or
  * source string carries a secret. */
 #include "harness.h"
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 struct fake_env {
@@ -34,9 +36,17 @@ static struct fake_env s_no_env = {no_vars};
 static struct c1_aws_env s_env = {fake_getenv, &s_no_env};
 
 /* Every secret value used below; none may appear in a message or a source string. */
-static const char *const s_secrets[] = {"wJalrMGMTSECRET", "MGMTSESSIONTOKEN", "PROCSECRETKEY", "PROCTOKEN",
-					"ROLEASECRET",     "ROLEATOKEN",       "ROLEBSECRET",   "ROLEBTOKEN",
-					"ENVSECRET",       "ENVTOKEN",         "STDOUTSECRET",  NULL};
+static const char *const s_secrets[] = {"wJalrMGMTSECRET", "MGMTSESSIONTOKEN",
+					"PROCSECRETKEY",   "PROCTOKEN",
+					"ROLEASECRET",     "ROLEATOKEN",
+					"ROLEBSECRET",     "ROLEBTOKEN",
+					"ENVSECRET",       "ENVTOKEN",
+					"STDOUTSECRET",    "WEBTOKENONE",
+					"WEBTOKENTWO",     "IMDSSESSIONTOK",
+					"IMDSSECRET",      "ECSAUTHTOKEN",
+					"ECSFILETOKEN",    "ECSSECRET",
+					"SSOACCESSTOK",    "SSOSECRET",
+					"SSOSESSIONTOK",   NULL};
 
 static void check_no_secret(const char *text)
 {
@@ -597,8 +607,9 @@ C1_TEST(credential_source_environment)
 	c1_aws_credentials_release(c);
 	c1_aws_credentials_provider_release(p);
 
-	C1_CHECK_INT(provider_for(&p, cfg, "imds", &opts), ==, C1_ECONFIG);
-	C1_CHECK_CONTAINS(c1_error_last(), "Ec2InstanceMetadata is not supported");
+	/* IMDS is built (nothing fetched yet) */
+	C1_CHECK_INT(provider_for(&p, cfg, "imds", &opts), ==, 0);
+	c1_aws_credentials_provider_release(p);
 	C1_CHECK_INT(provider_for(&p, cfg, "typo", &opts), ==, C1_ECONFIG);
 	C1_CHECK_CONTAINS(c1_error_last(), "not valid");
 	C1_CHECK_INT(provider_for(&p, cfg, "both", &opts), ==, C1_ECONFIG);
@@ -618,10 +629,9 @@ C1_TEST(unsupported_profiles_are_refused)
 	struct c1_aws_config *cfg =
 	    parse_ok("[profile sso]\nsso_account_id = 111122223333\nsso_role_name = Admin\n"
 		     "sso_session = corp\n"
+		     "[profile web]\nweb_identity_token_file = /tmp/token\n"
 		     "[profile mfa]\nrole_arn = arn:aws:iam::111122223333:role/M\n"
 		     "source_profile = mgmt\nmfa_serial = arn:aws:iam::111122223333:mfa/u\n"
-		     "[profile web]\nrole_arn = arn:aws:iam::111122223333:role/W\n"
-		     "web_identity_token_file = /tmp/token\n"
 		     "[profile dangling]\nrole_arn = arn:aws:iam::111122223333:role/D\n"
 		     "source_profile = ghost\n"
 		     "[profile empty]\nregion = us-east-1\n"
@@ -636,12 +646,12 @@ C1_TEST(unsupported_profiles_are_refused)
 	struct c1_aws_credentials_provider *p = NULL;
 
 	C1_CHECK_INT(provider_for(&p, cfg, "sso", &opts), ==, C1_ECONFIG);
-	C1_CHECK_CONTAINS(c1_error_last(), "SSO profiles are not supported, use credential_process");
+	C1_CHECK_CONTAINS(c1_error_last(), "sso-session corp");
+	C1_CHECK_INT(provider_for(&p, cfg, "web", &opts), ==, C1_ECONFIG);
+	C1_CHECK_CONTAINS(c1_error_last(), "no role ARN");
 	C1_CHECK_INT(provider_for(&p, cfg, "mfa", &opts), ==, C1_ECONFIG);
 	C1_CHECK_CONTAINS(c1_error_last(), "mfa_serial");
-	C1_CHECK_CONTAINS(c1_error_last(), "/t/config:8");
-	C1_CHECK_INT(provider_for(&p, cfg, "web", &opts), ==, C1_ECONFIG);
-	C1_CHECK_CONTAINS(c1_error_last(), "web identity");
+	C1_CHECK_CONTAINS(c1_error_last(), "/t/config:10");
 	C1_CHECK_INT(provider_for(&p, cfg, "dangling", &opts), ==, C1_ECONFIG);
 	C1_CHECK_CONTAINS(c1_error_last(), "source_profile \"ghost\"");
 	C1_CHECK_INT(provider_for(&p, cfg, "empty", &opts), ==, C1_ECONFIG);
@@ -736,6 +746,450 @@ C1_TEST(concurrent_callers_make_one_sts_call)
 	}
 	C1_CHECK_INT(c1_http_script_count(script), ==, 1);
 	c1_aws_credentials_provider_release(p);
+	c1_http_script_free(script);
+	c1_aws_config_free(cfg);
+}
+
+/* ---- AssumeRoleWithWebIdentity */
+
+static void push_web_sts(struct c1_http_script *s, const char *akid, const char *expiration)
+{
+	char *xml = c1_asprintf(
+	    "<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+	    "<AssumeRoleWithWebIdentityResult><SubjectFromWebIdentityToken>sub</SubjectFromWebIdentityToken>"
+	    "<AssumedRoleUser><Arn>arn:aws:sts::111122223333:assumed-role/W/pod</Arn>"
+	    "<AssumedRoleId>AROAW:pod</AssumedRoleId></AssumedRoleUser><Credentials>"
+	    "<SessionToken>ROLEATOKEN</SessionToken><SecretAccessKey>ROLEASECRET</SecretAccessKey>"
+	    "<Expiration>%s</Expiration><AccessKeyId>%s</AccessKeyId></Credentials>"
+	    "<Provider>oidc.example</Provider></AssumeRoleWithWebIdentityResult>"
+	    "<ResponseMetadata><RequestId>w-1</RequestId></ResponseMetadata>"
+	    "</AssumeRoleWithWebIdentityResponse>",
+	    expiration, akid);
+	c1_http_script_push(s, 200, "Content-Type: text/xml", xml);
+	free(xml);
+}
+
+C1_TEST(web_identity_request_cache_refresh_and_token_reread)
+{
+	const char *token_path = c1_test_write_file("web-token", "WEBTOKENONE", 0600);
+	char *config =
+	    c1_asprintf("[profile web]\nrole_arn = arn:aws:iam::111122223333:role/W\n"
+			"web_identity_token_file = %s\nrole_session_name = pod\nregion = us-west-2\n"
+			"[profile norole]\nweb_identity_token_file = %s\n"
+			"[profile bare]\nregion = us-west-2\n",
+			token_path, token_path);
+	struct c1_aws_config *cfg = parse_ok(config, NULL);
+	struct c1_http_script *script = c1_http_script_new();
+	struct c1_fake_clock fc;
+	c1_fake_clock_init(&fc, T0_MS);
+	struct c1_aws_profile_provider_options opts = {
+	    .env = &s_env, .transport = c1_http_script_transport(script), .clock = &fc.clock};
+	struct c1_aws_credentials_provider *p = NULL;
+	struct c1_aws_credentials *c = NULL;
+
+	C1_CHECK_INT(provider_for(&p, cfg, "web", &opts), ==, 0);
+	C1_CHECK_INT(c1_http_script_count(script), ==, 0);
+	push_web_sts(script, "ASIAWEB1", "2024-01-01T01:00:00Z");
+	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, 0);
+	C1_CHECK_STR(c1_secret_reveal(&c->access_key_id), "ASIAWEB1");
+	C1_CHECK_STR(c1_secret_reveal(&c->secret_access_key), "ROLEASECRET");
+	C1_CHECK_STR(c1_secret_reveal(&c->session_token), "ROLEATOKEN");
+	C1_CHECK_INT(c->expiration_ms, ==, T0_MS + 3600 * 1000);
+	C1_CHECK_CONTAINS(c->source, "web identity arn:aws:iam::111122223333:role/W");
+	check_no_secret(c->source);
+	c1_aws_credentials_release(c);
+	const struct c1_http_script_request *req = c1_http_script_request(script, 0);
+	C1_CHECK_STR(req->method, "POST");
+	C1_CHECK_STR(req->url, "https://sts.us-west-2.amazonaws.com");
+	C1_CHECK_CONTAINS(req->body, "Action=AssumeRoleWithWebIdentity");
+	C1_CHECK_CONTAINS(req->body, "RoleArn=arn%3Aaws%3Aiam%3A%3A111122223333%3Arole%2FW");
+	C1_CHECK_CONTAINS(req->body, "RoleSessionName=pod");
+	C1_CHECK_CONTAINS(req->body, "WebIdentityToken=WEBTOKENONE");
+	/* unsigned: the token is the credential */
+	C1_CHECK(c1_headers_get(&req->headers, "Authorization") == NULL);
+	C1_CHECK(c1_headers_get(&req->headers, "X-Amz-Security-Token") == NULL);
+
+	/* cached until expiry minus the margin */
+	c1_fake_clock_advance(&fc, 54 * 60 * 1000);
+	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, 0);
+	c1_aws_credentials_release(c);
+	C1_CHECK_INT(c1_http_script_count(script), ==, 1);
+	/* Kubernetes rotated the token: the refresh reads the file again */
+	c1_test_write_file("web-token", "WEBTOKENTWO", 0600);
+	c1_fake_clock_advance(&fc, 2 * 60 * 1000);
+	push_web_sts(script, "ASIAWEB2", "2024-01-01T02:00:00Z");
+	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, 0);
+	C1_CHECK_STR(c1_secret_reveal(&c->access_key_id), "ASIAWEB2");
+	c1_aws_credentials_release(c);
+	C1_CHECK_INT(c1_http_script_count(script), ==, 2);
+	C1_CHECK_CONTAINS(c1_http_script_request(script, 1)->body, "WebIdentityToken=WEBTOKENTWO");
+
+	/* STS refuses the token: the code and the role, never the token */
+	c1_fake_clock_advance(&fc, 2 * 3600 * 1000);
+	c1_http_script_push(script, 400, "Content-Type: text/xml",
+			    "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidIdentityToken</Code>"
+			    "<Message>Couldn't retrieve verification key</Message></Error>"
+			    "<RequestId>w-2</RequestId></ErrorResponse>");
+	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, C1_EAPI);
+	C1_CHECK_CONTAINS(c1_error_last(), "InvalidIdentityToken");
+	C1_CHECK_CONTAINS(c1_error_last(), "role/W");
+	check_no_secret(c1_error_last());
+	c1_aws_credentials_provider_release(p);
+
+	/* missing pieces */
+	C1_CHECK_INT(provider_for(&p, cfg, "norole", &opts), ==, C1_ECONFIG);
+	C1_CHECK_CONTAINS(c1_error_last(), "profile \"norole\"");
+	C1_CHECK_CONTAINS(c1_error_last(), "add role_arn");
+	C1_CHECK_INT(provider_for(&p, cfg, "bare", &opts), ==, C1_ECONFIG);
+	C1_CHECK_CONTAINS(c1_error_last(), "has no credentials");
+
+	/* the environment's web identity serves a profile without credentials of its own */
+	const char *const vars[] = {"AWS_WEB_IDENTITY_TOKEN_FILE", token_path, "AWS_ROLE_ARN",
+				    "arn:aws:iam::111122223333:role/EnvW", NULL};
+	struct fake_env fe = {vars};
+	struct c1_aws_env env = {fake_getenv, &fe};
+	opts.env = &env;
+	C1_CHECK_INT(provider_for(&p, cfg, "bare", &opts), ==, 0);
+	C1_CHECK_CONTAINS(p->description, "from the environment");
+	push_web_sts(script, "ASIAWEB3", "2024-01-01T05:00:00Z");
+	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, 0);
+	C1_CHECK_STR(c1_secret_reveal(&c->access_key_id), "ASIAWEB3");
+	c1_aws_credentials_release(c);
+	C1_CHECK_CONTAINS(c1_http_script_request(script, 3)->body, "role%2FEnvW");
+	C1_CHECK_CONTAINS(c1_http_script_request(script, 3)->body, "RoleSessionName=c1onboard-");
+	c1_aws_credentials_provider_release(p);
+	const char *const no_role[] = {"AWS_WEB_IDENTITY_TOKEN_FILE", token_path, NULL};
+	fe.vars = no_role;
+	C1_CHECK_INT(provider_for(&p, cfg, "bare", &opts), ==, C1_ECONFIG);
+	C1_CHECK_CONTAINS(c1_error_last(), "AWS_ROLE_ARN");
+
+	/* an unreadable token file names the path at fetch time */
+	const char *const gone[] = {"AWS_WEB_IDENTITY_TOKEN_FILE", "/nonexistent/token", "AWS_ROLE_ARN",
+				    "arn:aws:iam::111122223333:role/EnvW", NULL};
+	fe.vars = gone;
+	C1_CHECK_INT(provider_for(&p, cfg, "bare", &opts), ==, 0);
+	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, C1_ECONFIG);
+	C1_CHECK_CONTAINS(c1_error_last(), "/nonexistent/token");
+	c1_aws_credentials_provider_release(p);
+
+	c1_http_script_free(script);
+	c1_aws_config_free(cfg);
+	free(config);
+}
+
+/* ---- credential_source Ec2InstanceMetadata (IMDSv2) */
+
+static const char *s_imds_creds_json =
+    "{\"Code\": \"Success\", \"LastUpdated\": \"2024-01-01T00:00:00Z\", \"Type\": \"AWS-HMAC\", "
+    "\"AccessKeyId\": \"ASIAIMDS\", \"SecretAccessKey\": \"IMDSSECRET\", \"Token\": \"ROLEBTOKEN\", "
+    "\"Expiration\": \"2024-01-01T06:00:00Z\"}";
+
+C1_TEST(imds_v2_token_then_credentials_then_assume_role)
+{
+	struct c1_aws_config *cfg = parse_ok("[profile ec2]\nrole_arn = arn:aws:iam::111122223333:role/E\n"
+					     "credential_source = Ec2InstanceMetadata\nregion = us-east-2\n",
+					     NULL);
+	const char *const vars[] = {"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://127.0.0.1:8111/", NULL};
+	struct fake_env fe = {vars};
+	struct c1_aws_env env = {fake_getenv, &fe};
+	struct c1_http_script *script = c1_http_script_new();
+	struct c1_fake_clock fc;
+	c1_fake_clock_init(&fc, T0_MS);
+	struct c1_aws_profile_provider_options opts = {
+	    .env = &env, .transport = c1_http_script_transport(script), .clock = &fc.clock};
+	struct c1_aws_credentials_provider *p = NULL;
+	struct c1_aws_credentials *c = NULL;
+
+	C1_CHECK_INT(provider_for(&p, cfg, "ec2", &opts), ==, 0);
+	C1_CHECK_INT(c1_http_script_count(script), ==, 0);
+	c1_http_script_push(script, 200, "Content-Type: text/plain", "IMDSSESSIONTOK");
+	c1_http_script_push(script, 200, "Content-Type: text/plain", "c1-instance-role\n");
+	c1_http_script_push(script, 200, "Content-Type: text/plain", s_imds_creds_json);
+	push_sts(script, "ASIAROLEA", "ROLEASECRET", "ROLEATOKEN", "2024-01-01T01:00:00Z");
+	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, 0);
+	C1_CHECK_STR(c1_secret_reveal(&c->access_key_id), "ASIAROLEA");
+	C1_CHECK_CONTAINS(c->source, "credential_source Ec2InstanceMetadata");
+	check_no_secret(c->source);
+	c1_aws_credentials_release(c);
+	C1_CHECK_INT(c1_http_script_count(script), ==, 4);
+	const struct c1_http_script_request *r0 = c1_http_script_request(script, 0);
+	const struct c1_http_script_request *r1 = c1_http_script_request(script, 1);
+	const struct c1_http_script_request *r2 = c1_http_script_request(script, 2);
+	const struct c1_http_script_request *r3 = c1_http_script_request(script, 3);
+	C1_CHECK_STR(r0->method, "PUT");
+	C1_CHECK_STR(r0->url, "http://127.0.0.1:8111/latest/api/token");
+	C1_CHECK_STR(c1_headers_get(&r0->headers, "x-aws-ec2-metadata-token-ttl-seconds"), "21600");
+	C1_CHECK_STR(r1->method, "GET");
+	C1_CHECK_STR(r1->url, "http://127.0.0.1:8111/latest/meta-data/iam/security-credentials/");
+	C1_CHECK_STR(c1_headers_get(&r1->headers, "x-aws-ec2-metadata-token"), "IMDSSESSIONTOK");
+	C1_CHECK_STR(r2->url,
+		     "http://127.0.0.1:8111/latest/meta-data/iam/security-credentials/c1-instance-role");
+	C1_CHECK_STR(c1_headers_get(&r2->headers, "x-aws-ec2-metadata-token"), "IMDSSESSIONTOK");
+	/* the instance role's keys sign the AssumeRole */
+	C1_CHECK_CONTAINS(c1_headers_get(&r3->headers, "Authorization"), "Credential=ASIAIMDS/");
+	C1_CHECK_STR(c1_headers_get(&r3->headers, "X-Amz-Security-Token"), "ROLEBTOKEN");
+
+	/* refresh of the role: the instance credentials (valid till 06:00) are reused */
+	c1_fake_clock_advance(&fc, 56 * 60 * 1000);
+	push_sts(script, "ASIAROLEA2", "ROLEASECRET", "ROLEATOKEN", "2024-01-01T02:00:00Z");
+	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, 0);
+	C1_CHECK_STR(c1_secret_reveal(&c->access_key_id), "ASIAROLEA2");
+	c1_aws_credentials_release(c);
+	C1_CHECK_INT(c1_http_script_count(script), ==, 5);
+	c1_aws_credentials_provider_release(p);
+
+	/* no IMDSv2 (405): IMDSv1 without a token; no role: a clear error */
+	C1_CHECK_INT(provider_for(&p, cfg, "ec2", &opts), ==, 0);
+	c1_http_script_push(script, 405, NULL, "");
+	c1_http_script_push(script, 404, NULL, "");
+	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, C1_EAUTH);
+	C1_CHECK_CONTAINS(c1_error_last(), "no IAM role");
+	C1_CHECK(c1_headers_get(&c1_http_script_request(script, 6)->headers, "x-aws-ec2-metadata-token") ==
+		 NULL);
+	c1_aws_credentials_provider_release(p);
+
+	/* AWS_EC2_METADATA_DISABLED refuses at once */
+	const char *const off[] = {"AWS_EC2_METADATA_DISABLED", "true", NULL};
+	fe.vars = off;
+	C1_CHECK_INT(provider_for(&p, cfg, "ec2", &opts), ==, C1_ECONFIG);
+	C1_CHECK_CONTAINS(c1_error_last(), "AWS_EC2_METADATA_DISABLED");
+	/* plain http elsewhere than loopback or the link-local address is refused */
+	const char *const far[] = {"AWS_EC2_METADATA_SERVICE_ENDPOINT", "http://metadata.example.com", NULL};
+	fe.vars = far;
+	C1_CHECK_INT(provider_for(&p, cfg, "ec2", &opts), ==, C1_ECONFIG);
+	C1_CHECK_CONTAINS(c1_error_last(), "plain http");
+	/* the default is the fixed link-local address */
+	fe.vars = no_vars;
+	C1_CHECK_INT(provider_for(&p, cfg, "ec2", &opts), ==, 0);
+	C1_CHECK_CONTAINS(p->description, "credential_source Ec2InstanceMetadata");
+	c1_http_script_push(script, 200, NULL, "IMDSSESSIONTOK");
+	c1_http_script_push(script, 500, NULL, "");
+	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==,
+		     C1_ETRANSPORT); /* may pass when sent again */
+	C1_CHECK_STR(c1_http_script_request(script, 7)->url, "http://169.254.169.254/latest/api/token");
+	check_no_secret(c1_error_last());
+	c1_aws_credentials_provider_release(p);
+	c1_http_script_free(script);
+	c1_aws_config_free(cfg);
+}
+
+/* ---- credential_source EcsContainer */
+
+C1_TEST(ecs_container_credentials_with_authorization_token)
+{
+	struct c1_aws_config *cfg = parse_ok("[profile ecs]\nrole_arn = arn:aws:iam::111122223333:role/C\n"
+					     "credential_source = EcsContainer\nregion = eu-west-1\n",
+					     NULL);
+	const char *const vars[] = {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:9911/creds",
+				    "AWS_CONTAINER_AUTHORIZATION_TOKEN", "ECSAUTHTOKEN", NULL};
+	struct fake_env fe = {vars};
+	struct c1_aws_env env = {fake_getenv, &fe};
+	struct c1_http_script *script = c1_http_script_new();
+	struct c1_fake_clock fc;
+	c1_fake_clock_init(&fc, T0_MS);
+	struct c1_aws_profile_provider_options opts = {
+	    .env = &env, .transport = c1_http_script_transport(script), .clock = &fc.clock};
+	struct c1_aws_credentials_provider *p = NULL;
+	struct c1_aws_credentials *c = NULL;
+
+	C1_CHECK_INT(provider_for(&p, cfg, "ecs", &opts), ==, 0);
+	c1_http_script_push(script, 200, "Content-Type: application/json",
+			    "{\"AccessKeyId\": \"ASIAECS\", \"SecretAccessKey\": \"ECSSECRET\", \"Token\": "
+			    "\"ROLEBTOKEN\", \"Expiration\": \"2024-01-01T06:00:00Z\", \"RoleArn\": \"x\"}");
+	push_sts(script, "ASIAROLEA", "ROLEASECRET", "ROLEATOKEN", "2024-01-01T01:00:00Z");
+	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, 0);
+	C1_CHECK_STR(c1_secret_reveal(&c->access_key_id), "ASIAROLEA");
+	c1_aws_credentials_release(c);
+	const struct c1_http_script_request *r0 = c1_http_script_request(script, 0);
+	C1_CHECK_STR(r0->method, "GET");
+	C1_CHECK_STR(r0->url, "http://127.0.0.1:9911/creds");
+	C1_CHECK_STR(c1_headers_get(&r0->headers, "Authorization"), "ECSAUTHTOKEN");
+	C1_CHECK_CONTAINS(c1_headers_get(&c1_http_script_request(script, 1)->headers, "Authorization"),
+			  "Credential=ASIAECS/");
+	c1_aws_credentials_provider_release(p);
+
+	/* RELATIVE_URI goes to the fixed ECS address; the token file wins and is read per fetch */
+	const char *token_path = c1_test_write_file("ecs-token", "ECSFILETOKEN\n", 0600);
+	const char *const rel[] = {"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+				   "/v2/credentials/abc",
+				   "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+				   "ECSAUTHTOKEN",
+				   "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+				   token_path,
+				   NULL};
+	fe.vars = rel;
+	C1_CHECK_INT(provider_for(&p, cfg, "ecs", &opts), ==, 0);
+	c1_http_script_push(script, 403, NULL, "{\"message\": \"no\"}");
+	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, C1_EAUTH);
+	C1_CHECK_CONTAINS(c1_error_last(), "HTTP 403");
+	check_no_secret(c1_error_last());
+	const struct c1_http_script_request *r2 = c1_http_script_request(script, 2);
+	C1_CHECK_STR(r2->url, "http://169.254.170.2/v2/credentials/abc");
+	C1_CHECK_STR(c1_headers_get(&r2->headers, "Authorization"), "ECSFILETOKEN");
+	c1_aws_credentials_provider_release(p);
+
+	/* FULL_URI over plain http to a remote host is refused; no URI at all is explained */
+	const char *const remote[] = {"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://creds.example.com/x",
+				      NULL};
+	fe.vars = remote;
+	C1_CHECK_INT(provider_for(&p, cfg, "ecs", &opts), ==, C1_ECONFIG);
+	C1_CHECK_CONTAINS(c1_error_last(), "must be https");
+	fe.vars = no_vars;
+	C1_CHECK_INT(provider_for(&p, cfg, "ecs", &opts), ==, C1_ECONFIG);
+	C1_CHECK_CONTAINS(c1_error_last(), "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+	c1_http_script_free(script);
+	c1_aws_config_free(cfg);
+}
+
+/* ---- IAM Identity Center (SSO) */
+
+static const char *s_sso_config =
+    "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n"
+    "sso_region = eu-west-1\n"
+    "[profile sso]\nsso_session = corp\nsso_account_id = 111122223333\n"
+    "sso_role_name = Admin\nregion = us-east-1\n"
+    "[profile legacy]\nsso_start_url = https://legacy.awsapps.com/start\n"
+    "sso_region = us-east-2\nsso_account_id = 444455556666\nsso_role_name = Ops\n"
+    "[profile norole]\nsso_session = corp\nsso_account_id = 111122223333\n"
+    "[profile nosession]\nsso_session = gone\nsso_account_id = 111122223333\n"
+    "sso_role_name = Admin\n"
+    "[profile clash]\nsso_session = corp\nsso_region = us-west-2\n"
+    "sso_account_id = 111122223333\nsso_role_name = Admin\n";
+
+/* sha1("corp") and sha1("https://legacy.awsapps.com/start"): the AWS CLI's cache file names */
+#define S_CORP_CACHE   ".aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json"
+#define S_LEGACY_CACHE ".aws/sso/cache/79e435d7a515078e81c9dffc35f38d5687ebd3a7.json"
+
+static void write_sso_token(const char *name, const char *expires)
+{
+	char *json =
+	    c1_asprintf("{\"startUrl\": \"https://corp.awsapps.com/start\", \"region\": \"eu-west-1\", "
+			"\"accessToken\": \"SSOACCESSTOK\", \"expiresAt\": \"%s\"}",
+			expires);
+	c1_test_write_file(name, json, 0600);
+	free(json);
+}
+
+static void push_role_credentials(struct c1_http_script *s, const char *akid, long long expiration_ms)
+{
+	char *json = c1_asprintf("{\"roleCredentials\": {\"accessKeyId\": \"%s\", \"secretAccessKey\": "
+				 "\"SSOSECRET\", \"sessionToken\": \"SSOSESSIONTOK\", \"expiration\": %lld}}",
+				 akid, expiration_ms);
+	c1_http_script_push(s, 200, "Content-Type: application/json", json);
+	free(json);
+}
+
+C1_TEST(sso_token_cache_get_role_credentials_and_refresh)
+{
+	struct c1_aws_config *cfg = parse_ok(s_sso_config, NULL);
+	const char *const vars[] = {"HOME", c1_test_tmpdir(), NULL};
+	struct fake_env fe = {vars};
+	struct c1_aws_env env = {fake_getenv, &fe};
+	struct c1_http_script *script = c1_http_script_new();
+	struct c1_fake_clock fc;
+	c1_fake_clock_init(&fc, T0_MS);
+	struct c1_aws_profile_provider_options opts = {
+	    .env = &env, .transport = c1_http_script_transport(script), .clock = &fc.clock};
+	struct c1_aws_credentials_provider *p = NULL;
+	struct c1_aws_credentials *c = NULL;
+
+	char *dir = c1_asprintf("%s/.aws", c1_test_tmpdir());
+	mkdir(dir, 0700);
+	free(dir);
+	dir = c1_asprintf("%s/.aws/sso", c1_test_tmpdir());
+	mkdir(dir, 0700);
+	free(dir);
+	dir = c1_asprintf("%s/.aws/sso/cache", c1_test_tmpdir());
+	mkdir(dir, 0700);
+	free(dir);
+	write_sso_token(S_CORP_CACHE, "2024-01-01T08:00:00Z");
+	C1_CHECK_INT(provider_for(&p, cfg, "sso", &opts), ==, 0);
+	C1_CHECK_INT(c1_http_script_count(script), ==, 0);
+	push_role_credentials(script, "ASIASSO1", T0_MS + 3600 * 1000);
+	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, 0);
+	C1_CHECK_STR(c1_secret_reveal(&c->access_key_id), "ASIASSO1");
+	C1_CHECK_STR(c1_secret_reveal(&c->secret_access_key), "SSOSECRET");
+	C1_CHECK_STR(c1_secret_reveal(&c->session_token), "SSOSESSIONTOK");
+	C1_CHECK_INT(c->expiration_ms, ==, T0_MS + 3600 * 1000);
+	C1_CHECK_CONTAINS(c->source, "SSO role Admin in account 111122223333");
+	check_no_secret(c->source);
+	c1_aws_credentials_release(c);
+	const struct c1_http_script_request *r0 = c1_http_script_request(script, 0);
+	C1_CHECK_STR(r0->method, "GET");
+	C1_CHECK_STR(r0->url, "https://portal.sso.eu-west-1.amazonaws.com/federation/credentials"
+			      "?role_name=Admin&account_id=111122223333");
+	C1_CHECK_STR(c1_headers_get(&r0->headers, "x-amz-sso_bearer_token"), "SSOACCESSTOK");
+	C1_CHECK(c1_headers_get(&r0->headers, "Authorization") == NULL);
+
+	/* cached until expiration minus the margin, then fetched again */
+	c1_fake_clock_advance(&fc, 54 * 60 * 1000);
+	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, 0);
+	c1_aws_credentials_release(c);
+	C1_CHECK_INT(c1_http_script_count(script), ==, 1);
+	c1_fake_clock_advance(&fc, 2 * 60 * 1000);
+	push_role_credentials(script, "ASIASSO2", T0_MS + 2 * 3600 * 1000);
+	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, 0);
+	C1_CHECK_STR(c1_secret_reveal(&c->access_key_id), "ASIASSO2");
+	c1_aws_credentials_release(c);
+	C1_CHECK_INT(c1_http_script_count(script), ==, 2);
+
+	/* the portal refuses the token (401): log in again */
+	c1_fake_clock_advance(&fc, 2 * 3600 * 1000);
+	c1_http_script_push(script, 401, "x-amzn-ErrorType: UnauthorizedException",
+			    "{\"message\": \"Session token not found or invalid\"}");
+	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, C1_EAUTH);
+	C1_CHECK_CONTAINS(c1_error_last(), "run `aws sso login --profile sso`");
+	check_no_secret(c1_error_last());
+	/* the cached token expired: no call, the exact hint */
+	c1_fake_clock_advance(&fc, 6 * 3600 * 1000);
+	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, C1_EAUTH);
+	C1_CHECK_CONTAINS(c1_error_last(), "the SSO token for profile sso has expired (or is missing): run "
+					   "`aws sso login --profile sso`");
+	check_no_secret(c1_error_last());
+	C1_CHECK_INT(c1_http_script_count(script), ==, 3);
+	c1_aws_credentials_provider_release(p);
+
+	/* legacy profile: the cache key is the start URL; missing file -> the same hint */
+	c1_fake_clock_init(&fc, T0_MS);
+	C1_CHECK_INT(provider_for(&p, cfg, "legacy", &opts), ==, 0);
+	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, C1_EAUTH);
+	C1_CHECK_CONTAINS(c1_error_last(),
+			  "the SSO token for profile legacy has expired (or is missing): run "
+			  "`aws sso login --profile legacy`");
+	C1_CHECK_INT(c1_http_script_count(script), ==, 3);
+	write_sso_token(S_LEGACY_CACHE, "2024-01-01T08:00:00UTC"); /* older CLIs wrote "UTC" */
+	push_role_credentials(script, "ASIASSO3", T0_MS + 3600 * 1000);
+	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, 0);
+	C1_CHECK_STR(c1_secret_reveal(&c->access_key_id), "ASIASSO3");
+	c1_aws_credentials_release(c);
+	C1_CHECK_STR(c1_http_script_request(script, 3)->url,
+		     "https://portal.sso.us-east-2.amazonaws.com/federation/"
+		     "credentials?role_name=Ops&account_id=444455556666");
+	c1_aws_credentials_provider_release(p);
+
+	/* the portal endpoint follows the SDK convention (AWS_ENDPOINT_URL_SSO) */
+	const char *const ep[] = {"HOME", c1_test_tmpdir(), "AWS_ENDPOINT_URL_SSO", "http://127.0.0.1:7007",
+				  NULL};
+	fe.vars = ep;
+	C1_CHECK_INT(provider_for(&p, cfg, "sso", &opts), ==, 0);
+	push_role_credentials(script, "ASIASSO4", T0_MS + 3600 * 1000);
+	C1_CHECK_INT(c1_aws_credentials_provider_get(p, &c), ==, 0);
+	c1_aws_credentials_release(c);
+	C1_CHECK_STR(c1_http_script_request(script, 4)->url,
+		     "http://127.0.0.1:7007/federation/credentials?role_name=Admin&account_id=111122223333");
+	c1_aws_credentials_provider_release(p);
+	fe.vars = vars;
+
+	/* incomplete profiles are refused before anything is read or sent */
+	C1_CHECK_INT(provider_for(&p, cfg, "norole", &opts), ==, C1_ECONFIG);
+	C1_CHECK_CONTAINS(c1_error_last(),
+			  "profile \"norole\" is configured to use SSO but is missing required "
+			  "configuration: sso_role_name");
+	C1_CHECK_INT(provider_for(&p, cfg, "nosession", &opts), ==, C1_ECONFIG);
+	C1_CHECK_CONTAINS(c1_error_last(), "[sso-session gone]");
+	C1_CHECK_INT(provider_for(&p, cfg, "clash", &opts), ==, C1_ECONFIG);
+	C1_CHECK_CONTAINS(c1_error_last(), "sso_region differs");
+	C1_CHECK_INT(c1_http_script_count(script), ==, 5);
 	c1_http_script_free(script);
 	c1_aws_config_free(cfg);
 }

@@ -255,6 +255,67 @@ C1_TEST(assume_role_validates_and_authorizes)
 	s_done(&x);
 }
 
+/* An unsigned Query request, as botocore sends AssumeRoleWithWebIdentity. */
+static void s_unsigned(struct s_exchange *x, const char *body, int64_t t)
+{
+	sim_request_init(&x->req, "POST", "/");
+	sim_response_init(&x->resp);
+	c1_headers_add(&x->req.headers, "Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
+	c1_buf_puts(&x->req.body, body);
+	x->req.now_ms = t * 1000;
+	sim_server_dispatch(&x->req, &x->resp);
+}
+
+C1_TEST(assume_role_with_web_identity_is_unsigned_and_mints_a_session)
+{
+	struct s_exchange x;
+	char s_akid[32], s_secret[64], s_token[1024];
+	sim_reset_all();
+	s_unsigned(&x,
+		   "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A"
+		   "111122223333%3Arole%2FOrganizationAccountAccessRole&RoleSessionName=pod&"
+		   "WebIdentityToken=eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln",
+		   s_now);
+	C1_CHECK_INT(x.resp.status, ==, 200);
+	C1_CHECK_CONTAINS(s_body(&x), "<AssumeRoleWithWebIdentityResult>");
+	C1_CHECK_CONTAINS(s_body(&x), "<SubjectFromWebIdentityToken>");
+	C1_CHECK_CONTAINS(s_body(&x), "<Provider>");
+	C1_CHECK_CONTAINS(
+	    s_body(&x),
+	    "<Arn>arn:aws:sts::111122223333:assumed-role/OrganizationAccountAccessRole/pod</Arn>");
+	s_xml_field(s_akid, sizeof(s_akid), s_body(&x), "AccessKeyId");
+	s_xml_field(s_secret, sizeof(s_secret), s_body(&x), "SecretAccessKey");
+	s_xml_field(s_token, sizeof(s_token), s_body(&x), "SessionToken");
+	s_done(&x);
+	/* the session signs like any other */
+	s_aws(&x, "POST", "http://127.0.0.1:1/", "Action=GetCallerIdentity&Version=2011-06-15", s_akid,
+	      s_secret, s_token, "sts", "us-east-1", s_now + 60, NULL);
+	C1_CHECK_INT(x.resp.status, ==, 200);
+	C1_CHECK_CONTAINS(s_body(&x), "<Account>111122223333</Account>");
+	s_done(&x);
+	/* not a JWT: InvalidIdentityToken; no token at all: ValidationError */
+	s_unsigned(
+	    &x,
+	    "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A"
+	    "111122223333%3Arole%2FOrganizationAccountAccessRole&RoleSessionName=pod&WebIdentityToken=opaque",
+	    s_now);
+	C1_CHECK_INT(x.resp.status, ==, 400);
+	C1_CHECK_CONTAINS(s_body(&x), "<Code>InvalidIdentityToken</Code>");
+	s_done(&x);
+	s_unsigned(&x,
+		   "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A"
+		   "111122223333%3Arole%2FOrganizationAccountAccessRole&RoleSessionName=pod",
+		   s_now);
+	C1_CHECK_INT(x.resp.status, ==, 400);
+	C1_CHECK_CONTAINS(s_body(&x), "<Code>ValidationError</Code>");
+	s_done(&x);
+	/* other unsigned STS actions still need authentication */
+	s_unsigned(&x, "Action=GetCallerIdentity&Version=2011-06-15", s_now);
+	C1_CHECK_INT(x.resp.status, ==, 403);
+	C1_CHECK_CONTAINS(s_body(&x), "MissingAuthenticationToken");
+	s_done(&x);
+}
+
 C1_TEST(s3_head_bucket_and_location)
 {
 	struct s_exchange x;

@@ -3,7 +3,10 @@
 
 #include "batch/commands.h"
 #include "batch/exit_codes.h"
+#include "engine/core/alloc.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -107,4 +110,88 @@ C1_TEST(example_spreadsheet_validates_with_example_config)
 	setenv("V1_TOKEN_T2", "t2", 1);
 	C1_CHECK_INT(s_validate(c1_test_source_path("examples/accounts.csv")), ==, C1_EXIT_OK);
 	C1_CHECK_INT(s_validate(c1_test_source_path("examples/bad-accounts.csv")), ==, C1_EXIT_DATAERR);
+}
+
+/* Run validate with stderr in a file; returns the exit code, *err the text (caller frees). */
+static int s_validate_capture(const char *csv_path, char **err)
+{
+	char *path = c1_asprintf("%s/validate.err", c1_test_tmpdir());
+	fflush(stderr);
+	int saved = dup(2);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dup2(fd, 2);
+	close(fd);
+	int rc = s_validate(csv_path);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	FILE *f = fopen(path, "r");
+	char buf[8192];
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	*err = c1_strdup(buf);
+	free(path);
+	return rc;
+}
+
+static const char *s_sources_config =
+    "[profile msp]\nregion = us-east-1\n"
+    "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n"
+    "[profile sso]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Admin\n"
+    "[profile sso-legacy]\nsso_start_url = https://legacy.awsapps.com/start\nsso_region = us-east-2\n"
+    "sso_account_id = 111122223333\nsso_role_name = Admin\n"
+    "[profile imds]\nrole_arn = arn:aws:iam::111122223333:role/Admin\n"
+    "credential_source = Ec2InstanceMetadata\n"
+    "[profile ecs]\nrole_arn = arn:aws:iam::111122223333:role/Admin\ncredential_source = EcsContainer\n"
+    "[profile env]\nrole_arn = arn:aws:iam::111122223333:role/Admin\ncredential_source = Environment\n"
+    "[profile web]\nrole_arn = arn:aws:iam::111122223333:role/Admin\n"
+    "web_identity_token_file = /var/run/secrets/eks.amazonaws.com/serviceaccount/token\n"
+    "[profile sso-half]\nsso_session = corp\nsso_account_id = 111122223333\n"
+    "[profile web-half]\nweb_identity_token_file = /var/run/secrets/token\n";
+
+C1_TEST(credential_sources_validate_offline)
+{
+	s_setup();
+	setenv("AWS_CONFIG_FILE", c1_test_write_file("config-sources", s_sources_config, 0600), 1);
+	setenv("HOME", c1_test_tmpdir(), 1); /* no SSO token cache there: validate does not read it */
+	setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:9/creds", 1);
+	setenv("AWS_ACCESS_KEY_ID", "AKIAVALIDATEENV", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "not-a-real-secret-validate", 1);
+	unsetenv("AWS_EC2_METADATA_DISABLED");
+	char *err = NULL;
+	const char *csv =
+	    c1_test_write_file("sources.csv",
+			       HEADER "111122223333,sso,trail-bucket,env:C1_KEY,env:V1_TOKEN\n"
+				      "111122223334,sso-legacy,trail-bucket,env:C1_KEY,env:V1_TOKEN\n"
+				      "111122223335,imds,trail-bucket,env:C1_KEY,env:V1_TOKEN\n"
+				      "111122223336,ecs,trail-bucket,env:C1_KEY,env:V1_TOKEN\n"
+				      "111122223337,env,trail-bucket,env:C1_KEY,env:V1_TOKEN\n"
+				      "111122223338,web,trail-bucket,env:C1_KEY,env:V1_TOKEN\n",
+			       0644);
+	C1_CHECK_INT(s_validate_capture(csv, &err), ==, C1_EXIT_OK);
+	free(err);
+
+	csv = c1_test_write_file("half.csv",
+				 HEADER "111122223333,sso-half,trail-bucket,env:C1_KEY,env:V1_TOKEN\n"
+					"111122223334,web-half,trail-bucket,env:C1_KEY,env:V1_TOKEN\n",
+				 0644);
+	C1_CHECK_INT(s_validate_capture(csv, &err), ==, C1_EXIT_CONFIG);
+	C1_CHECK_CONTAINS(err, "profile \"sso-half\" is configured to use SSO but is missing required "
+			       "configuration: sso_role_name");
+	C1_CHECK_CONTAINS(err, "profile \"web-half\" uses web_identity_token_file but has no role ARN: add "
+			       "role_arn");
+	C1_CHECK_NOT_CONTAINS(err, "/var/run/secrets/token");
+	free(err);
+
+	/* a container source without its endpoint variables says what is missing */
+	unsetenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+	csv = c1_test_write_file("ecs.csv", HEADER "111122223336,ecs,trail-bucket,env:C1_KEY,env:V1_TOKEN\n",
+				 0644);
+	C1_CHECK_INT(s_validate_capture(csv, &err), ==, C1_EXIT_CONFIG);
+	C1_CHECK_CONTAINS(err, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+	free(err);
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
 }
