@@ -657,7 +657,7 @@ static int s_run_v4suite(const char *dir)
 		result = s_verify_roundtrip(name, &req, raw.target, mode);
 
 	/* Query (presign) variant. */
-	struct c1_http_request qreq = {raw.method, url, raw.headers, req.body, req.body_len, 0};
+	struct c1_http_request qreq = {raw.method, url, raw.headers, req.body, req.body_len, 0, false};
 	params.trace = &qtrace;
 	params.add_content_sha256 = false;
 	if (c1_sigv4_presign_url(&presigned, &qreq, &creds, &params, ctx.expires_s) != 0) {

@@ -80,6 +80,7 @@ static int s_container_fetch(void *ctx, struct c1_aws_credentials **out)
 	req.method = "GET";
 	req.url = c->url;
 	req.timeout_ms = S_TIMEOUT_MS;
+	req.aws_metadata = true;
 	resp.body.max = S_BODY_MAX;
 	rc = c1_http_send(c->transport, &req, &resp);
 	if (rc == C1_EINPROGRESS)

@@ -49,6 +49,7 @@ static int s_call(struct s_imds *m, const char *method, const char *path, const 
 	req.method = method;
 	req.url = url;
 	req.timeout_ms = m->timeout_ms;
+	req.aws_metadata = true;
 	if (strcmp(method, "PUT") == 0)
 		c1_headers_add(&req.headers, "x-aws-ec2-metadata-token-ttl-seconds", S_TOKEN_TTL);
 	if (token && c1_secret_is_set(token))
@@ -164,7 +165,7 @@ int c1_aws_credentials_provider_new_imds(struct c1_aws_credentials_provider **ou
 		endpoint = c1_aws_env_get(opts->env, "AWS_EC2_METADATA_SERVICE_ENDPOINT");
 	if (!endpoint || !endpoint[0])
 		endpoint = S_DEFAULT_ENDPOINT;
-	if (c1_url_check_transport_allowed(endpoint) != 0) {
+	if (c1_url_check_metadata_transport_allowed(endpoint) != 0) {
 		char inner[512];
 		snprintf(inner, sizeof(inner), "%s", c1_error_last());
 		c1_error_set("%s: instance metadata endpoint: %s", why, inner);

@@ -18,11 +18,14 @@ struct c1_http_request {
 	const char *body; /* may be NULL; borrowed */
 	size_t body_len;
 	long timeout_ms; /* whole-request deadline; 0 = transport default */
+	/* An instance/container metadata request: plain http to the AWS link-local metadata hosts
+	 * is allowed for it (and only for it; every other request is https or loopback). */
+	bool aws_metadata;
 };
 
-#define C1_HTTP_REQUEST_INIT                            \
-	{                                               \
-		NULL, NULL, C1_HEADERS_INIT, NULL, 0, 0 \
+#define C1_HTTP_REQUEST_INIT                                   \
+	{                                                      \
+		NULL, NULL, C1_HEADERS_INIT, NULL, 0, 0, false \
 	}
 
 struct c1_http_response {

@@ -255,7 +255,8 @@ static int s_prepare(struct s_curl *c, struct s_xfer *x, const struct c1_http_re
 	if (rc)
 		goto cleanup;
 	snprintf(x->host, sizeof(x->host), "%s", url.host);
-	rc = c1_url_check_transport_allowed(req->url);
+	rc = req->aws_metadata ? c1_url_check_metadata_transport_allowed(req->url)
+			       : c1_url_check_transport_allowed(req->url);
 	if (rc)
 		goto cleanup;
 	if (!*method || s_has_crlf(method) || strchr(method, ' ') || strlen(method) >= sizeof(x->method)) {

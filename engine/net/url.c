@@ -243,7 +243,7 @@ bool c1_url_host_is_aws_metadata(const char *host)
 	return false;
 }
 
-int c1_url_check_transport_allowed(const char *url)
+static int s_check_transport(const char *url, bool metadata)
 {
 	struct c1_url u = C1_URL_INIT;
 	int rc = c1_url_parse(&u, url);
@@ -251,7 +251,7 @@ int c1_url_check_transport_allowed(const char *url)
 		goto cleanup;
 	if (strcmp(u.scheme, "https") == 0)
 		goto cleanup;
-	if (!c1_url_host_is_loopback(u.host) && !c1_url_host_is_aws_metadata(u.host)) {
+	if (!c1_url_host_is_loopback(u.host) && !(metadata && c1_url_host_is_aws_metadata(u.host))) {
 		c1_error_set("refusing plain http to '%s': only loopback hosts (localhost, 127.0.0.0/8, ::1) "
 			     "may use http; use https:// for this endpoint",
 			     u.host);
@@ -260,6 +260,16 @@ int c1_url_check_transport_allowed(const char *url)
 cleanup:
 	c1_url_dispose(&u);
 	return rc;
+}
+
+int c1_url_check_transport_allowed(const char *url)
+{
+	return s_check_transport(url, false);
+}
+
+int c1_url_check_metadata_transport_allowed(const char *url)
+{
+	return s_check_transport(url, true);
 }
 
 static bool s_unreserved(unsigned char c)

@@ -30,6 +30,9 @@ bool c1_url_host_is_aws_metadata(const char *host);
 /** 0 for https, or http to loopback or an AWS metadata host (the documented exception);
  * C1_EINVALID with a how-to-fix message otherwise. */
 int c1_url_check_transport_allowed(const char *url);
+/** The same, also allowing plain http to the AWS link-local metadata hosts
+ *  (c1_url_host_is_aws_metadata): only for the instance and container credential requests. */
+int c1_url_check_metadata_transport_allowed(const char *url);
 /** RFC 3986 percent-encoding of everything but unreserved chars (and '/' unless encode_slash). Caller frees.
  */
 char *c1_url_encode(const char *s, bool encode_slash);

@@ -193,3 +193,18 @@ C1_TEST(decode_roundtrip_and_malformed)
 	C1_CHECK_STR(d, "%zzA");
 	free(d);
 }
+
+/* Plain http only to loopback; the AWS metadata hosts only for the metadata credential requests
+ * (an endpoint_url or C1_ENDPOINT_URL naming one is refused like any other host). */
+C1_TEST(metadata_hosts_are_plain_http_only_for_metadata_requests)
+{
+	C1_CHECK_INT(c1_url_check_transport_allowed("http://169.254.169.254/latest/api/token"), ==,
+		     C1_EINVALID);
+	C1_CHECK_INT(c1_url_check_transport_allowed("http://169.254.170.2/v2/credentials"), ==, C1_EINVALID);
+	C1_CHECK_INT(c1_url_check_metadata_transport_allowed("http://169.254.169.254/latest/api/token"), ==,
+		     0);
+	C1_CHECK_INT(c1_url_check_metadata_transport_allowed("http://169.254.170.2/v2/credentials"), ==, 0);
+	C1_CHECK_INT(c1_url_check_metadata_transport_allowed("http://10.0.0.1/x"), ==, C1_EINVALID);
+	C1_CHECK_INT(c1_url_check_metadata_transport_allowed("http://127.0.0.1:8080/x"), ==, 0);
+	C1_CHECK_INT(c1_url_check_transport_allowed("https://169.254.169.254/x"), ==, 0);
+}
