@@ -160,20 +160,6 @@ cleanup:
 	return rc;
 }
 
-static void s_wipe_json(json_t *v)
-{
-	const char *key;
-	json_t *item;
-	if (json_is_string(v)) {
-		c1_wipe((char *)json_string_value(v), json_string_length(v));
-		return;
-	}
-	json_object_foreach(v, key, item)
-	{
-		s_wipe_json(item);
-	}
-}
-
 int c1_aws_credentials_from_metadata_json(struct c1_aws_credentials **out, const char *body, size_t len,
 					  const char *what, const char *source)
 {
@@ -209,7 +195,7 @@ int c1_aws_credentials_from_metadata_json(struct c1_aws_credentials **out, const
 	*out = c1_aws_credentials_new(akid, secret, token, expiration_ms, source);
 cleanup:
 	if (doc) {
-		s_wipe_json(doc);
+		c1_json_wipe_strings(doc);
 		json_decref(doc);
 	}
 	return rc;

@@ -6,6 +6,7 @@
 
 #include "engine/core/alloc.h"
 #include "engine/core/error.h"
+#include "engine/core/json.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -134,18 +135,6 @@ static bool s_parse_rfc3339(const char *s, int64_t *out_ms)
 	int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
 	*out_ms = secs * 1000 + ms;
 	return true;
-}
-
-/* Zero every string value of the parsed output before jansson frees it. */
-static void s_wipe_json_strings(json_t *obj)
-{
-	const char *key;
-	json_t *v;
-	json_object_foreach(obj, key, v)
-	{
-		if (json_is_string(v))
-			c1_wipe((char *)json_string_value(v), json_string_length(v));
-	}
 }
 
 /* Run the child; fill stdout (at most max bytes) and the head of stderr. */
@@ -383,7 +372,7 @@ static int s_process_fetch(void *ctx, struct c1_aws_credentials **out)
 				      expiration_ms, source);
 cleanup:
 	if (root) {
-		s_wipe_json_strings(root);
+		c1_json_wipe_strings(root);
 		json_decref(root);
 	}
 	c1_wipe(output, p->max_output + 2);

@@ -50,20 +50,6 @@ static int s_login_hint(const struct s_sso *s, const char *detail)
 	return C1_EAUTH;
 }
 
-static void s_wipe_json(json_t *v)
-{
-	const char *key;
-	json_t *item;
-	if (json_is_string(v)) {
-		c1_wipe((char *)json_string_value(v), json_string_length(v));
-		return;
-	}
-	json_object_foreach(v, key, item)
-	{
-		s_wipe_json(item);
-	}
-}
-
 /* expiresAt as the CLI writes it: "2026-01-01T00:00:00Z" (older: "...UTC"). */
 static int s_parse_expires(int64_t *out, const char *v)
 {
@@ -109,7 +95,7 @@ static int s_load_token(struct s_sso *s, struct c1_secret *token)
 	c1_secret_set(token, access, strlen(access));
 cleanup:
 	if (doc) {
-		s_wipe_json(doc);
+		c1_json_wipe_strings(doc);
 		json_decref(doc);
 	}
 	c1_secret_dispose(&raw);
@@ -188,7 +174,7 @@ static int s_sso_fetch(void *ctx, struct c1_aws_credentials **out)
 	*out = c1_aws_credentials_new(akid, secret, session, expiration_ms, s->description);
 cleanup:
 	if (doc) {
-		s_wipe_json(doc);
+		c1_json_wipe_strings(doc);
 		json_decref(doc);
 	}
 	const char *h = c1_headers_get(&req.headers, "x-amz-sso_bearer_token");

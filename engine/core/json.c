@@ -150,3 +150,17 @@ char *c1_json_dump(const json_t *value)
 	free(s);
 	return copy;
 }
+
+void c1_json_wipe_strings(json_t *v)
+{
+	const char *key;
+	json_t *item;
+	if (json_is_string(v)) {
+		c1_wipe((char *)json_string_value(v), json_string_length(v));
+		return;
+	}
+	json_object_foreach(v, key, item)
+	{
+		c1_json_wipe_strings(item);
+	}
+}

@@ -21,6 +21,10 @@
  */
 int c1_json_parse(json_t **out, struct c1_str text, size_t max_bytes, int max_depth);
 
+/** Zero every string of `v` (nested in objects too) before jansson frees it: parsed bodies
+ *  holding credentials or tokens. */
+void c1_json_wipe_strings(json_t *v);
+
 /** Value at a dotted path; numeric segments index arrays. NULL when absent. Borrowed. */
 json_t *c1_json_at(const json_t *root, const char *path);
 /** String at path, borrowed; NULL when absent or not a string. */
