@@ -11,6 +11,7 @@ Environment: C1SIM and C1ONBOARD name the binaries (default build/...).
 Exit codes: 0 pass, 1 fail, 77 skip.
 """
 
+import atexit
 import csv
 import io
 import json
@@ -26,6 +27,21 @@ import secret_scan  # noqa: E402
 import simtest  # noqa: E402
 from secret_scan import SECRET_MARK  # noqa: E402,F401
 from simtest import Checks, Sim, http, log, skip, tmpdir  # noqa: E402,F401
+
+
+def mount_tmpfs(path, options, what):
+    """A small tmpfs at `path` (created) for a full-disk test, e.g. options "size=4m";
+    `what` names it in the skip message when it cannot be mounted (not root, no permission).
+    Unmounted at exit; registered after simtest's cleanup, so it runs before the temp root
+    is removed."""
+    os.makedirs(path)
+    if os.geteuid() != 0:
+        skip("mounting a small tmpfs for %s needs root" % what)
+    m = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", path],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if m.returncode != 0:
+        skip("cannot mount a tmpfs (%s)" % m.stdout.strip())
+    atexit.register(lambda: subprocess.run(["umount", "-l", path], stderr=subprocess.DEVNULL))
 
 LIVE = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
 # Routes that change something remote. Everything else is a read: the

@@ -13,7 +13,6 @@ The reports folder is a small tmpfs (needs root; SKIP otherwise):
 - with space again, `report --run RUN` renders the second run's report from
   the state store: every account `unchanged`, nothing lost."""
 
-import atexit
 import json
 import os
 import sqlite3
@@ -28,15 +27,7 @@ chk = el.Checks("engine_report_full")
 u = el.Universe(4, tenants=2, seed=4242, prefix="c1eng-rfull-")
 u.write_csv()
 reports = os.path.join(u.root, "reports-tmpfs")
-os.makedirs(reports)
-if os.geteuid() != 0:
-    el.skip("mounting a small tmpfs for the reports folder needs root")
-m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0755", "tmpfs", reports],
-                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-if m.returncode != 0:
-    el.skip("cannot mount a tmpfs (%s)" % m.stdout.strip())
-# Registered after simtest's cleanup, so it runs before the temp root is removed.
-atexit.register(lambda: subprocess.run(["umount", "-l", reports], stderr=subprocess.DEVNULL))
+el.mount_tmpfs(reports, "size=2m,mode=0755", "the reports folder")
 
 eng = el.Engine(u, time_scale="0.005")
 eng.reports_dir = reports

@@ -12,10 +12,8 @@ otherwise), so SQLite meets ENOSPC itself:
 - with room again, `apply` onboards the 3 new accounts and finds the first 3
   unchanged, each exactly once."""
 
-import atexit
 import os
 import sqlite3
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -26,15 +24,7 @@ u = el.Universe(6, tenants=2, seed=99, prefix="c1eng-senospc-")
 first3 = u.rows[:3]
 u.write_csv(first3)
 state_dir = os.path.join(u.root, "state-tmpfs")
-os.makedirs(state_dir)
-if os.geteuid() != 0:
-    el.skip("mounting a small tmpfs for the state dir needs root")
-m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", state_dir],
-                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-if m.returncode != 0:
-    el.skip("cannot mount a tmpfs (%s)" % m.stdout.strip())
-# Registered after simtest's cleanup, so it runs before the temp root is removed.
-atexit.register(lambda: subprocess.run(["umount", "-l", state_dir], stderr=subprocess.DEVNULL))
+el.mount_tmpfs(state_dir, "size=4m", "the state dir")
 eng = el.Engine(u, time_scale="0.005")
 eng.state_dir = state_dir
 
